@@ -1,0 +1,119 @@
+//! The application state shared by every request and the router that serves it.
+
+use std::sync::Arc;
+
+use async_graphql_axum::GraphQLSubscription;
+use axum::{
+    Router,
+    http::{HeaderName, Request, StatusCode},
+    response::Response,
+    routing::get,
+};
+use tower::ServiceBuilder;
+use tower_http::{
+    catch_panic::CatchPanicLayer,
+    compression::CompressionLayer,
+    request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer},
+    timeout::TimeoutLayer,
+    trace::TraceLayer,
+};
+
+use crate::{
+    config::Config,
+    db::Db,
+    events::EventBus,
+    graphql::{AppSchema, build_schema},
+    http::{self, json_error},
+    metrics::Metrics,
+};
+
+/// What every request can reach. Cheap to clone: each part is a handle.
+#[derive(Clone, Debug)]
+pub struct AppState {
+    pub db: Db,
+    pub config: Arc<Config>,
+    pub metrics: Metrics,
+    pub events: EventBus,
+}
+
+impl AppState {
+    pub fn new(config: Config, db: Db, metrics: Metrics) -> Self {
+        Self {
+            db,
+            config: Arc::new(config),
+            metrics,
+            events: EventBus::new(),
+        }
+    }
+}
+
+/// The router's own state: the application state and the schema built over it.
+#[derive(Clone)]
+pub struct HttpState {
+    pub state: AppState,
+    pub schema: AppSchema,
+}
+
+const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
+
+pub fn build_router(state: AppState) -> Router {
+    let schema = build_schema(Some(state.clone()));
+    let timeout = state.config.server.request_timeout();
+    let http_state = HttpState {
+        state,
+        schema: schema.clone(),
+    };
+    Router::new()
+        .route(
+            "/graphql",
+            get(http::graphql::get).post(http::graphql::post),
+        )
+        .route_service("/graphql/ws", GraphQLSubscription::new(schema))
+        .route("/schema.graphql", get(sdl))
+        .route("/graphiql/{file}", get(http::graphiql::asset))
+        .route("/healthz", get(http::health::healthz))
+        .route("/readyz", get(http::health::readyz))
+        .route("/metrics", get(http::metrics::metrics))
+        .fallback(http::not_found)
+        .with_state(http_state)
+        .layer(
+            ServiceBuilder::new()
+                .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
+                .layer(
+                    TraceLayer::new_for_http().make_span_with(|request: &Request<_>| {
+                        let request_id = request
+                            .headers()
+                            .get(REQUEST_ID)
+                            .and_then(|v| v.to_str().ok())
+                            .unwrap_or_default();
+                        // The path only: query strings may carry tokens or personal data.
+                        tracing::info_span!(
+                            "request",
+                            method = %request.method(),
+                            path = %request.uri().path(),
+                            request_id = %request_id,
+                        )
+                    }),
+                )
+                .layer(PropagateRequestIdLayer::new(REQUEST_ID))
+                .layer(CatchPanicLayer::custom(panic_response))
+                .layer(CompressionLayer::new())
+                .layer(TimeoutLayer::with_status_code(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    timeout,
+                )),
+        )
+}
+
+async fn sdl(axum::extract::State(http): axum::extract::State<HttpState>) -> String {
+    http.schema.sdl()
+}
+
+fn panic_response(_: Box<dyn std::any::Any + Send + 'static>) -> Response {
+    tracing::error!("request handler panicked");
+    json_error(
+        StatusCode::INTERNAL_SERVER_ERROR,
+        "INTERNAL",
+        "internal error",
+    )
+}

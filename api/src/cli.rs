@@ -1,0 +1,232 @@
+//! The `lianjian` command line. Flags are read once here into a typed `Config`; every flag has an
+//! environment variable, so service files can configure the server either way.
+
+use std::{net::SocketAddr, process::ExitCode};
+
+use clap::{Parser, Subcommand};
+use migration::{Migrator, MigratorTrait};
+use tracing_subscriber::EnvFilter;
+
+use crate::{
+    app::{AppState, build_router},
+    config::{Config, DatabaseConfig, ServerConfig},
+    db::Db,
+    graphql::build_schema,
+    metrics::Metrics,
+};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "lianjian",
+    version,
+    about = "GraphQL API server for joint party-building committees"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+
+    /// Log filter, e.g. `info` or `lianjian_api=debug,info`.
+    #[arg(
+        long,
+        env = "LIANJIAN_LOG",
+        default_value = "info,sqlx=warn",
+        global = true
+    )]
+    log: String,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Apply pending migrations, then serve the API until SIGTERM or SIGINT.
+    Serve {
+        #[command(flatten)]
+        database: DatabaseConfig,
+        #[command(flatten)]
+        server: ServerConfig,
+    },
+    /// Apply, roll back or list database migrations.
+    Migrate {
+        #[command(subcommand)]
+        action: MigrateAction,
+    },
+    /// Print the GraphQL schema (SDL) to standard output.
+    ExportSchema,
+}
+
+#[derive(Debug, Subcommand)]
+enum MigrateAction {
+    /// Apply every pending migration.
+    Up {
+        #[command(flatten)]
+        database: DatabaseConfig,
+    },
+    /// Roll back the most recent migrations.
+    Down {
+        #[command(flatten)]
+        database: DatabaseConfig,
+        /// How many migrations to roll back.
+        #[arg(long, default_value_t = 1)]
+        steps: u32,
+    },
+    /// List every migration and whether it is applied.
+    Status {
+        #[command(flatten)]
+        database: DatabaseConfig,
+    },
+}
+
+/// Exit code for bad configuration and an unreachable database.
+const EXIT_CONFIG: u8 = 2;
+
+pub fn run() -> ExitCode {
+    let cli = Cli::parse();
+    init_tracing(&cli.log);
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(dispatch(cli.command)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(Failure { code, message }) => {
+            eprintln!("error: {message}");
+            ExitCode::from(code)
+        }
+    }
+}
+
+struct Failure {
+    code: u8,
+    message: String,
+}
+
+impl Failure {
+    fn config(message: impl ToString) -> Self {
+        Self {
+            code: EXIT_CONFIG,
+            message: message.to_string(),
+        }
+    }
+
+    fn other(message: impl ToString) -> Self {
+        Self {
+            code: 1,
+            message: message.to_string(),
+        }
+    }
+}
+
+async fn dispatch(command: Command) -> Result<(), Failure> {
+    match command {
+        Command::Serve { database, server } => serve(Config { database, server }).await,
+        Command::Migrate { action } => migrate(action).await,
+        Command::ExportSchema => {
+            print!("{}", build_schema(None).sdl());
+            Ok(())
+        }
+    }
+}
+
+async fn connect(database: &DatabaseConfig, metrics: &Metrics) -> Result<Db, Failure> {
+    Db::connect(database, metrics)
+        .await
+        .map_err(Failure::config)
+}
+
+async fn serve(config: Config) -> Result<(), Failure> {
+    let metrics = Metrics::new();
+    let db = connect(&config.database, &metrics).await?;
+    Migrator::up(&db.write, None)
+        .await
+        .map_err(|e| Failure::other(format!("migrations failed: {e}")))?;
+    let bind = config.server.bind;
+    let listener = tokio::net::TcpListener::bind(bind)
+        .await
+        .map_err(|e| Failure::config(format!("cannot listen on {bind}: {e}")))?;
+    let state = AppState::new(config, db.clone(), metrics);
+    let router = build_router(state);
+    tracing::info!(%bind, "lianjian is listening");
+    axum::serve(
+        listener,
+        router.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown_signal())
+    .await
+    .map_err(|e| Failure::other(format!("server failed: {e}")))?;
+    tracing::info!("requests finished; closing the database");
+    db.close()
+        .await
+        .map_err(|e| Failure::other(format!("closing the database failed: {e}")))?;
+    Ok(())
+}
+
+async fn migrate(action: MigrateAction) -> Result<(), Failure> {
+    let metrics = Metrics::new();
+    let failed = |e: sea_orm::DbErr| Failure::other(format!("migration failed: {e}"));
+    match action {
+        MigrateAction::Up { database } => {
+            let db = connect(&database, &metrics).await?;
+            Migrator::up(&db.write, None).await.map_err(failed)?;
+            println!("all migrations applied");
+        }
+        MigrateAction::Down { database, steps } => {
+            let db = connect(&database, &metrics).await?;
+            Migrator::down(&db.write, Some(steps))
+                .await
+                .map_err(failed)?;
+            println!("rolled back {steps} migration(s)");
+        }
+        MigrateAction::Status { database } => {
+            let db = connect(&database, &metrics).await?;
+            for migration in Migrator::get_migration_with_status(&db.write)
+                .await
+                .map_err(failed)?
+            {
+                let status = match migration.status() {
+                    migration::MigrationStatus::Applied => "applied",
+                    migration::MigrationStatus::Pending => "pending",
+                };
+                println!("{status:8} {}", migration.name());
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Resolves on SIGTERM or SIGINT; axum then stops accepting and lets requests in flight finish.
+async fn shutdown_signal() {
+    let interrupt = async {
+        if tokio::signal::ctrl_c().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = interrupt => {},
+        () = terminate => {},
+    }
+    tracing::info!("shutdown signal received; finishing requests in flight");
+}
+
+fn init_tracing(filter: &str) {
+    let filter = EnvFilter::try_new(filter).unwrap_or_else(|_| EnvFilter::new("info"));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .try_init();
+}

@@ -1,0 +1,37 @@
+//! In-process event bus feeding GraphQL subscriptions. Events are published after the mutation's
+//! transaction has committed, so subscribers never see a change that was rolled back.
+
+use entities::area;
+use tokio::sync::broadcast;
+
+#[derive(Debug, Clone)]
+pub enum DomainEvent {
+    AreaCreated(area::Model),
+}
+
+#[derive(Debug, Clone)]
+pub struct EventBus {
+    sender: broadcast::Sender<DomainEvent>,
+}
+
+impl EventBus {
+    pub fn new() -> Self {
+        let (sender, _) = broadcast::channel(1024);
+        Self { sender }
+    }
+
+    /// Publishes an event; nobody listening is fine.
+    pub fn publish(&self, event: DomainEvent) {
+        let _ = self.sender.send(event);
+    }
+
+    pub fn subscribe(&self) -> broadcast::Receiver<DomainEvent> {
+        self.sender.subscribe()
+    }
+}
+
+impl Default for EventBus {
+    fn default() -> Self {
+        Self::new()
+    }
+}

@@ -1,0 +1,37 @@
+//! What a resolver can reach: the shared application state and the per-request context.
+
+use async_graphql::Context;
+use chrono_tz::Tz;
+
+use crate::{app::AppState, error::AppError, services::Actor};
+
+/// Data of one request (or one WebSocket connection), inserted by the HTTP layer.
+#[derive(Debug, Clone, Default)]
+pub struct RequestContext {
+    pub actor: Actor,
+}
+
+pub trait ContextExt {
+    fn state(&self) -> Result<&AppState, AppError>;
+    fn actor(&self) -> Actor;
+    fn timezone(&self) -> Tz;
+}
+
+impl ContextExt for Context<'_> {
+    fn state(&self) -> Result<&AppState, AppError> {
+        self.data::<AppState>()
+            .map_err(|_| AppError::internal("application state missing from schema"))
+    }
+
+    fn actor(&self) -> Actor {
+        self.data_opt::<RequestContext>()
+            .map(|r| r.actor.clone())
+            .unwrap_or_default()
+    }
+
+    fn timezone(&self) -> Tz {
+        self.data_opt::<AppState>()
+            .map(|s| s.config.server.timezone)
+            .unwrap_or(chrono_tz::Asia::Shanghai)
+    }
+}

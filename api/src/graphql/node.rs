@@ -1,0 +1,79 @@
+//! The `Node` interface and the `node` / `nodes` queries that fetch any object by global id.
+
+use std::collections::HashMap;
+
+use async_graphql::{Context, ID, Interface, Object, Result};
+use uuid::Uuid;
+
+use super::{
+    areas::Area,
+    context::ContextExt,
+    ids::{self, NodeKind},
+};
+use crate::{error::AppError, services::areas};
+
+/// Most ids `nodes` takes at once.
+pub const MAX_NODES: usize = 100;
+
+/// An object with a global id.
+#[derive(Interface, Clone)]
+#[graphql(field(name = "id", ty = "ID"))]
+pub enum Node {
+    Area(Area),
+}
+
+#[derive(Default)]
+pub struct NodeQuery;
+
+#[Object]
+impl NodeQuery {
+    /// The object with this global id, or null when there is none.
+    async fn node(&self, ctx: &Context<'_>, id: ID) -> Result<Option<Node>> {
+        let global = ids::decode("id", &id)?;
+        let Some(kind) = global.kind else {
+            return Ok(None);
+        };
+        let mut found = load(ctx, kind, &[global.id]).await?;
+        Ok(found.remove(&global.id))
+    }
+
+    /// The objects with these global ids, in the same order, null where there is none.
+    async fn nodes(&self, ctx: &Context<'_>, ids: Vec<ID>) -> Result<Vec<Option<Node>>> {
+        if ids.len() > MAX_NODES {
+            return Err(
+                AppError::bad_input("ids", format!("ids takes at most {MAX_NODES} ids")).into(),
+            );
+        }
+        let decoded = ids
+            .iter()
+            .map(|id| ids::decode("ids", id))
+            .collect::<Result<Vec<_>, _>>()?;
+        let mut by_kind: HashMap<NodeKind, Vec<Uuid>> = HashMap::new();
+        for global in &decoded {
+            if let Some(kind) = global.kind {
+                by_kind.entry(kind).or_default().push(global.id);
+            }
+        }
+        let mut found: HashMap<(NodeKind, Uuid), Node> = HashMap::new();
+        for (kind, keys) in by_kind {
+            for (id, node) in load(ctx, kind, &keys).await? {
+                found.insert((kind, id), node);
+            }
+        }
+        Ok(decoded
+            .into_iter()
+            .map(|g| g.kind.and_then(|kind| found.get(&(kind, g.id)).cloned()))
+            .collect())
+    }
+}
+
+async fn load(ctx: &Context<'_>, kind: NodeKind, keys: &[Uuid]) -> Result<HashMap<Uuid, Node>> {
+    let db = &ctx.state()?.db.read;
+    Ok(match kind {
+        NodeKind::Area => areas::get_many(db, keys)
+            .await?
+            .into_iter()
+            .map(|a| (a.id, Node::Area(Area(a))))
+            .collect(),
+    })
+}

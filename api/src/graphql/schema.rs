@@ -1,0 +1,47 @@
+//! The schema: every domain's Query, Mutation and Subscription parts merged, with the limits.
+
+use async_graphql::{MergedObject, MergedSubscription, Schema};
+
+use super::{
+    areas::{AreaMutation, AreaQuery, AreaSubscription},
+    errors::ErrorCodes,
+    node::NodeQuery,
+    scalars::Date,
+};
+use crate::app::AppState;
+
+#[derive(MergedObject, Default)]
+#[graphql(name = "Query")]
+pub struct QueryRoot(NodeQuery, AreaQuery);
+
+#[derive(MergedObject, Default)]
+#[graphql(name = "Mutation")]
+pub struct MutationRoot(AreaMutation);
+
+#[derive(MergedSubscription, Default)]
+#[graphql(name = "Subscription")]
+pub struct SubscriptionRoot(AreaSubscription);
+
+pub type AppSchema = Schema<QueryRoot, MutationRoot, SubscriptionRoot>;
+
+/// Builds the schema; `state` is `None` only for exporting the SDL.
+pub fn build_schema(state: Option<AppState>) -> AppSchema {
+    let limits = state
+        .as_ref()
+        .map(|s| s.config.server.clone())
+        .unwrap_or_default();
+    let mut builder = Schema::build(
+        QueryRoot::default(),
+        MutationRoot::default(),
+        SubscriptionRoot::default(),
+    )
+    // `Date` is part of the contract before any field uses it, so clients can generate it.
+    .register_input_type::<Date>()
+    .limit_depth(limits.max_query_depth)
+    .limit_complexity(limits.max_query_complexity)
+    .extension(ErrorCodes);
+    if let Some(state) = state {
+        builder = builder.data(state);
+    }
+    builder.finish()
+}

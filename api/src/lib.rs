@@ -1,0 +1,25 @@
+//! lianjian (联建): the GraphQL API server of a joint party-building linkage mechanism.
+
+/// The application state and the HTTP router.
+pub mod app;
+/// The `lianjian` command line: serve, migrate, export-schema.
+pub mod cli;
+/// One typed configuration, read once from flags and environment.
+pub mod config;
+/// Database connections (SQLite writer and readers, or a PostgreSQL pool).
+pub mod db;
+/// The error type and its stable codes.
+pub mod error;
+/// In-process events that feed subscriptions.
+pub mod events;
+/// The GraphQL schema, one module per domain.
+pub mod graphql;
+/// HTTP endpoints: GraphQL transport, health, metrics, GraphiQL.
+pub mod http;
+/// Prometheus metrics.
+pub mod metrics;
+/// Domain logic, free of GraphQL.
+pub mod services;
+
+pub use app::{AppState, build_router};
+pub use config::Config;

@@ -1,0 +1,271 @@
+//! Keyset pagination shared by every connection. A cursor holds the ordering key of a row (for
+//! example name and id), so pages stay free of duplicates and gaps when rows are inserted between
+//! requests; the key always ends in the primary key, which makes it unique.
+
+use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
+use chrono::{DateTime, NaiveDate, Utc};
+use sea_orm::{
+    ColumnTrait, ColumnType, Condition, ConnectionTrait, EntityTrait, ModelTrait, Order,
+    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Select, Value,
+    sea_query::{Expr, ExprTrait},
+};
+use uuid::Uuid;
+
+use crate::error::{AppError, AppResult};
+
+pub const DEFAULT_PAGE_SIZE: u64 = 20;
+pub const MAX_PAGE_SIZE: u64 = 100;
+
+/// Which slice of a list to return, already checked against the limits.
+#[derive(Debug, Clone, Default)]
+pub struct PageRequest {
+    /// Rows to return.
+    pub limit: u64,
+    /// True when the client asked for the last rows (`last`/`before`).
+    pub backward: bool,
+    pub after: Option<String>,
+    pub before: Option<String>,
+    /// Whether to count every row matching the filter.
+    pub with_total: bool,
+}
+
+impl PageRequest {
+    /// Checks Relay arguments: `first` or `last` (not both), each from 0 to 100, `first` 20 when
+    /// neither is given.
+    pub fn from_args(
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+    ) -> AppResult<Self> {
+        let size = |field: &str, n: i32| -> AppResult<u64> {
+            let n = u64::try_from(n)
+                .map_err(|_| AppError::bad_input(field, format!("{field} must not be negative")))?;
+            if n > MAX_PAGE_SIZE {
+                return Err(AppError::bad_input(
+                    field,
+                    format!("{field} must be at most {MAX_PAGE_SIZE}"),
+                ));
+            }
+            Ok(n)
+        };
+        let (limit, backward) = match (first, last) {
+            (Some(_), Some(_)) => {
+                return Err(AppError::bad_input(
+                    "last",
+                    "give either first or last, not both",
+                ));
+            }
+            (Some(n), None) => (size("first", n)?, false),
+            (None, Some(n)) => (size("last", n)?, true),
+            (None, None) => (DEFAULT_PAGE_SIZE, before.is_some() && after.is_none()),
+        };
+        Ok(Self {
+            limit,
+            backward,
+            after,
+            before,
+            with_total: false,
+        })
+    }
+}
+
+/// One page of rows with their cursors.
+#[derive(Debug)]
+pub struct Page<M> {
+    pub rows: Vec<(String, M)>,
+    pub has_previous: bool,
+    pub has_next: bool,
+    /// Rows matching the filter on all pages, when asked for.
+    pub total: Option<u64>,
+}
+
+/// Fetches one page of `select`, ordered by `keys` ascending (the last key must be unique).
+pub async fn fetch_page<E, C>(
+    db: &C,
+    select: Select<E>,
+    keys: &[E::Column],
+    page: &PageRequest,
+) -> AppResult<Page<E::Model>>
+where
+    E: EntityTrait,
+    E::Model: Sync,
+    C: ConnectionTrait,
+{
+    let total = if page.with_total {
+        Some(select.clone().count(db).await?)
+    } else {
+        None
+    };
+    let mut query = select;
+    if let Some(after) = &page.after {
+        let values = decode_cursor::<E>(keys, after, "after")?;
+        query = query.filter(keyset_condition::<E>(keys, values, true));
+    }
+    if let Some(before) = &page.before {
+        let values = decode_cursor::<E>(keys, before, "before")?;
+        query = query.filter(keyset_condition::<E>(keys, values, false));
+    }
+    let order = if page.backward {
+        Order::Desc
+    } else {
+        Order::Asc
+    };
+    for key in keys {
+        query = query.order_by(*key, order.clone());
+    }
+    let mut rows = query.limit(page.limit + 1).all(db).await?;
+    let more = rows.len() as u64 > page.limit;
+    rows.truncate(page.limit as usize);
+    if page.backward {
+        rows.reverse();
+    }
+    let rows = rows
+        .into_iter()
+        .map(|row| Ok((encode_cursor::<E>(keys, &row)?, row)))
+        .collect::<AppResult<Vec<_>>>()?;
+    let (has_previous, has_next) = if page.backward {
+        (more, page.before.is_some())
+    } else {
+        (page.after.is_some(), more)
+    };
+    Ok(Page {
+        rows,
+        has_previous,
+        has_next,
+        total,
+    })
+}
+
+/// `(k1, k2, ...) > (v1, v2, ...)` (or `<`), written out so that every engine uses its indexes.
+fn keyset_condition<E: EntityTrait>(
+    keys: &[E::Column],
+    values: Vec<Value>,
+    after: bool,
+) -> Condition {
+    let mut any = Condition::any();
+    for n in (1..=keys.len()).rev() {
+        let mut all = Condition::all();
+        for (i, (key, value)) in keys.iter().zip(values.iter()).take(n).enumerate() {
+            let col = Expr::col((E::default(), *key));
+            let value = Expr::val(value.clone());
+            all = all.add(if i + 1 < n {
+                col.eq(value)
+            } else if after {
+                col.gt(value)
+            } else {
+                col.lt(value)
+            });
+        }
+        any = any.add(all);
+    }
+    any
+}
+
+fn encode_cursor<E: EntityTrait>(keys: &[E::Column], row: &E::Model) -> AppResult<String> {
+    let parts = keys
+        .iter()
+        .map(|key| {
+            encode_value(&row.get(*key))
+                .ok_or_else(|| AppError::internal("unsupported cursor key type"))
+        })
+        .collect::<AppResult<Vec<_>>>()?;
+    let json = serde_json::to_vec(&parts).map_err(AppError::internal)?;
+    Ok(URL_SAFE_NO_PAD.encode(json))
+}
+
+fn decode_cursor<E: EntityTrait>(
+    keys: &[E::Column],
+    cursor: &str,
+    field: &str,
+) -> AppResult<Vec<Value>> {
+    let invalid = || AppError::bad_input(field, format!("{field} is not a cursor of this list"));
+    let bytes = URL_SAFE_NO_PAD.decode(cursor).map_err(|_| invalid())?;
+    let parts: Vec<String> = serde_json::from_slice(&bytes).map_err(|_| invalid())?;
+    if parts.len() != keys.len() {
+        return Err(invalid());
+    }
+    keys.iter()
+        .zip(parts.iter())
+        .map(|(key, part)| decode_value(key.def().get_column_type(), part).ok_or_else(invalid))
+        .collect()
+}
+
+fn encode_value(value: &Value) -> Option<String> {
+    Some(match value {
+        Value::String(Some(s)) => s.clone(),
+        Value::Uuid(Some(u)) => u.to_string(),
+        Value::ChronoDateTimeUtc(Some(t)) => t.to_rfc3339_opts(chrono::SecondsFormat::Micros, true),
+        Value::ChronoDate(Some(d)) => d.to_string(),
+        Value::Int(Some(i)) => i.to_string(),
+        Value::BigInt(Some(i)) => i.to_string(),
+        Value::Bool(Some(b)) => b.to_string(),
+        _ => return None,
+    })
+}
+
+fn decode_value(column_type: &ColumnType, s: &str) -> Option<Value> {
+    Some(match column_type {
+        ColumnType::String(_) | ColumnType::Text | ColumnType::Char(_) => {
+            Value::String(Some(s.to_owned()))
+        }
+        ColumnType::Uuid => Value::Uuid(Some(Uuid::parse_str(s).ok()?)),
+        ColumnType::TimestampWithTimeZone => Value::ChronoDateTimeUtc(Some(
+            DateTime::parse_from_rfc3339(s).ok()?.with_timezone(&Utc),
+        )),
+        ColumnType::Date => Value::ChronoDate(Some(s.parse::<NaiveDate>().ok()?)),
+        ColumnType::Integer => Value::Int(Some(s.parse().ok()?)),
+        ColumnType::BigInteger => Value::BigInt(Some(s.parse().ok()?)),
+        ColumnType::Boolean => Value::Bool(Some(s.parse().ok()?)),
+        _ => return None,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn first_defaults_to_twenty() {
+        let page = PageRequest::from_args(None, None, None, None).unwrap();
+        assert_eq!(page.limit, 20);
+        assert!(!page.backward);
+    }
+
+    #[test]
+    fn page_size_is_bounded() {
+        assert!(PageRequest::from_args(Some(100), None, None, None).is_ok());
+        for (first, last, field) in [
+            (Some(101), None, "first"),
+            (Some(-1), None, "first"),
+            (None, Some(101), "last"),
+        ] {
+            match PageRequest::from_args(first, None, last, None) {
+                Err(AppError::BadUserInput { field: f, .. }) => assert_eq!(f, field),
+                other => panic!("expected BAD_USER_INPUT, got {other:?}"),
+            }
+        }
+    }
+
+    #[test]
+    fn first_and_last_together_are_refused() {
+        assert!(PageRequest::from_args(Some(1), None, Some(1), None).is_err());
+    }
+
+    #[test]
+    fn values_round_trip_through_text() {
+        let id = Uuid::now_v7();
+        let encoded = encode_value(&Value::Uuid(Some(id))).unwrap();
+        assert_eq!(
+            decode_value(&ColumnType::Uuid, &encoded),
+            Some(Value::Uuid(Some(id)))
+        );
+        let t = crate::services::now();
+        let encoded = encode_value(&Value::ChronoDateTimeUtc(Some(t))).unwrap();
+        assert_eq!(
+            decode_value(&ColumnType::TimestampWithTimeZone, &encoded),
+            Some(Value::ChronoDateTimeUtc(Some(t)))
+        );
+        assert_eq!(decode_value(&ColumnType::Uuid, "not-a-uuid"), None);
+    }
+}

@@ -1,0 +1,20 @@
+//! Database migrations, applied in order by `lianjian migrate up` and by `lianjian serve` at start.
+//! An applied migration is never edited: a change is a new migration.
+
+pub use sea_orm_migration::MigrationStatus;
+pub use sea_orm_migration::prelude::*;
+
+mod m20261201_000001_create_areas;
+mod m20261201_000002_create_audit_entries;
+
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![
+            Box::new(m20261201_000001_create_areas::Migration),
+            Box::new(m20261201_000002_create_audit_entries::Migration),
+        ]
+    }
+}

@@ -1,0 +1,270 @@
+//! The test harness: `TestApp::spawn()` builds the real router over a fresh database (a temporary
+//! SQLite file by default, a fresh PostgreSQL schema when `TEST_DATABASE_URL` is set), applies the
+//! migrations and drives the router in-process.
+
+use axum::{
+    Router,
+    body::Body,
+    http::{HeaderMap, Request, StatusCode, header},
+};
+use http_body_util::BodyExt;
+use lianjian_api::{
+    AppState, Config, build_router,
+    config::{DatabaseConfig, ServerConfig},
+    db::Db,
+    metrics::Metrics,
+};
+use migration::{Migrator, MigratorTrait};
+use sea_orm::{ConnectionTrait, Database};
+use serde_json::{Value, json};
+use tower::ServiceExt;
+
+/// A fresh, empty database for one test; dropped with it.
+pub struct TestDatabase {
+    pub config: DatabaseConfig,
+    /// The PostgreSQL server and schema to drop afterwards.
+    postgres: Option<(String, String)>,
+    _dir: Option<tempfile::TempDir>,
+}
+
+impl TestDatabase {
+    pub async fn create() -> Self {
+        match std::env::var("TEST_DATABASE_URL")
+            .ok()
+            .filter(|u| !u.is_empty())
+        {
+            Some(url) => {
+                let schema = format!("t_{}", uuid::Uuid::new_v4().simple());
+                let admin = Database::connect(&url)
+                    .await
+                    .expect("connect to TEST_DATABASE_URL");
+                admin
+                    .execute_unprepared(&format!("CREATE SCHEMA {schema}"))
+                    .await
+                    .expect("create test schema");
+                admin.close().await.expect("close admin connection");
+                let mut config = DatabaseConfig::new(url.clone());
+                config.schema = Some(schema.clone());
+                config.max_connections = 5;
+                Self {
+                    config,
+                    postgres: Some((url, schema)),
+                    _dir: None,
+                }
+            }
+            None => {
+                let dir = tempfile::tempdir().expect("temporary directory");
+                let path = dir.path().join("lianjian-test.db");
+                let config = DatabaseConfig::new(format!("sqlite://{}?mode=rwc", path.display()));
+                Self {
+                    config,
+                    postgres: None,
+                    _dir: Some(dir),
+                }
+            }
+        }
+    }
+}
+
+impl Drop for TestDatabase {
+    fn drop(&mut self) {
+        let Some((url, schema)) = self.postgres.take() else {
+            return;
+        };
+        // Drop runs inside the test's runtime, which cannot block: clean up on a thread of its own.
+        let _ = std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()?;
+            runtime.block_on(async {
+                if let Ok(admin) = Database::connect(&url).await {
+                    let _ = admin
+                        .execute_unprepared(&format!("DROP SCHEMA IF EXISTS {schema} CASCADE"))
+                        .await;
+                    let _ = admin.close().await;
+                }
+            });
+            Ok::<(), std::io::Error>(())
+        })
+        .join();
+    }
+}
+
+/// The answer to a GraphQL request.
+#[derive(Debug)]
+pub struct Gql {
+    pub status: StatusCode,
+    pub body: Value,
+}
+
+impl Gql {
+    pub fn data(&self) -> &Value {
+        &self.body["data"]
+    }
+
+    pub fn errors(&self) -> Vec<Value> {
+        self.body["errors"].as_array().cloned().unwrap_or_default()
+    }
+
+    /// The data, after checking there are no errors.
+    pub fn ok(&self) -> &Value {
+        assert!(
+            self.body.get("errors").is_none(),
+            "unexpected errors: {}",
+            self.body
+        );
+        self.data()
+    }
+
+    /// The `extensions.code` of the first error.
+    pub fn code(&self) -> String {
+        self.errors()
+            .first()
+            .and_then(|e| e["extensions"]["code"].as_str())
+            .unwrap_or_else(|| panic!("expected an error, got {}", self.body))
+            .to_owned()
+    }
+
+    /// The first error, after checking its code.
+    pub fn error(&self, code: &str) -> Value {
+        assert_eq!(self.code(), code, "unexpected error: {}", self.body);
+        self.errors()[0].clone()
+    }
+}
+
+pub struct TestApp {
+    pub router: Router,
+    pub state: AppState,
+    /// Kept for the lifetime of the app; dropping it removes the database.
+    _database: TestDatabase,
+}
+
+impl TestApp {
+    pub async fn spawn() -> Self {
+        Self::spawn_with(ServerConfig::default()).await
+    }
+
+    pub async fn spawn_with(server: ServerConfig) -> Self {
+        let database = TestDatabase::create().await;
+        let metrics = Metrics::new();
+        let db = Db::connect(&database.config, &metrics)
+            .await
+            .expect("connect to the test database");
+        Migrator::up(&db.write, None).await.expect("migrations");
+        let state = AppState::new(
+            Config {
+                database: database.config.clone(),
+                server,
+            },
+            db,
+            metrics,
+        );
+        Self {
+            router: build_router(state.clone()),
+            state,
+            _database: database,
+        }
+    }
+
+    /// Sends any HTTP request to the router.
+    pub async fn request(&self, request: Request<Body>) -> (StatusCode, HeaderMap, Vec<u8>) {
+        let response = self
+            .router
+            .clone()
+            .oneshot(request)
+            .await
+            .expect("the router never fails");
+        let status = response.status();
+        let headers = response.headers().clone();
+        let body = response
+            .into_body()
+            .collect()
+            .await
+            .expect("read body")
+            .to_bytes()
+            .to_vec();
+        (status, headers, body)
+    }
+
+    pub async fn get(&self, uri: &str) -> (StatusCode, HeaderMap, Vec<u8>) {
+        self.request(Request::get(uri).body(Body::empty()).expect("request"))
+            .await
+    }
+
+    /// POSTs a GraphQL operation as JSON.
+    pub async fn graphql(&self, query: &str, variables: Value) -> Gql {
+        self.post_json(&json!({ "query": query, "variables": variables }))
+            .await
+    }
+
+    pub async fn post_json(&self, body: &Value) -> Gql {
+        self.post_raw("application/json", body.to_string().into_bytes())
+            .await
+    }
+
+    pub async fn post_raw(&self, content_type: &str, body: Vec<u8>) -> Gql {
+        let request = Request::post("/graphql")
+            .header(header::CONTENT_TYPE, content_type)
+            .body(Body::from(body))
+            .expect("request");
+        let (status, _, body) = self.request(request).await;
+        let body = serde_json::from_slice(&body)
+            .unwrap_or_else(|_| panic!("response is not JSON: {}", String::from_utf8_lossy(&body)));
+        Gql { status, body }
+    }
+
+    /// The current value of `lianjian_sql_statements_total`.
+    pub async fn sql_statements(&self) -> u64 {
+        let (_, _, body) = self.get("/metrics").await;
+        String::from_utf8_lossy(&body)
+            .lines()
+            .find_map(|line| line.strip_prefix("lianjian_sql_statements_total "))
+            .and_then(|v| v.trim().parse::<f64>().ok())
+            .map(|v| v as u64)
+            .unwrap_or(0)
+    }
+
+    /// Serves the router on a free local port, for clients that need a real socket.
+    pub async fn serve(&self) -> std::net::SocketAddr {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind a local port");
+        let addr = listener.local_addr().expect("local address");
+        let router = self.router.clone();
+        tokio::spawn(async move {
+            let _ = axum::serve(listener, router).await;
+        });
+        addr
+    }
+
+    /// Creates an area and returns its global id.
+    pub async fn create_area(&self, name: &str) -> String {
+        let response = self
+            .graphql(
+                "mutation($input: CreateAreaInput!) { createArea(input: $input) { area { id } } }",
+                json!({ "input": { "name": name } }),
+            )
+            .await;
+        response.ok()["createArea"]["area"]["id"]
+            .as_str()
+            .expect("area id")
+            .to_owned()
+    }
+
+    /// Counts rows of a table, straight from the database.
+    pub async fn count_rows(&self, table: &str) -> i64 {
+        let backend = self.state.db.backend();
+        let row = self
+            .state
+            .db
+            .read
+            .query_one_raw(sea_orm::Statement::from_string(
+                backend,
+                format!("SELECT COUNT(*) AS n FROM {table}"),
+            ))
+            .await
+            .expect("count query")
+            .expect("a row");
+        row.try_get::<i64>("", "n").expect("count")
+    }
+}

@@ -1,0 +1,11 @@
+//! Integration tests: the real router on a fresh database, SQLite by default and PostgreSQL when
+//! `TEST_DATABASE_URL` is set.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod areas;
+mod health;
+mod helpers;
+mod process;
+mod schema;
+mod subscriptions;
+mod transport;

@@ -1,0 +1,191 @@
+//! The real binary: graceful shutdown and start-up failures.
+
+use std::{
+    io::{Read, Write},
+    net::TcpStream,
+    process::{Command, Stdio},
+    time::{Duration, Instant},
+};
+
+use crate::helpers::TestDatabase;
+
+const BINARY: &str = env!("CARGO_BIN_EXE_lianjian");
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+fn database_args(database: &TestDatabase) -> Vec<String> {
+    let mut args = vec!["--database-url".to_owned(), database.config.url.clone()];
+    if let Some(schema) = &database.config.schema {
+        args.extend(["--database-schema".to_owned(), schema.clone()]);
+    }
+    args
+}
+
+/// SIGTERM while a request is in flight: the request completes, then the process exits 0.
+#[tokio::test]
+async fn sigterm_lets_the_request_in_flight_finish_and_exits_zero() {
+    let database = TestDatabase::create().await;
+    let port = free_port();
+    let mut child = Command::new(BINARY)
+        .arg("serve")
+        .args(["--bind", &format!("127.0.0.1:{port}")])
+        .args(database_args(&database))
+        .env("LIANJIAN_LOG", "warn")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+
+    // Wait until it answers.
+    let started = Instant::now();
+    while TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "server did not start"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+
+    // Send the headers and half of the body: the request is now in flight.
+    let body =
+        r#"{"query":"mutation { createArea(input: {name: \"温泉景区\"}) { area { name } } }"}"#;
+    let (head, tail) = body.as_bytes().split_at(body.len() / 2);
+    let mut stream = TcpStream::connect(("127.0.0.1", port)).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(20)))
+        .unwrap();
+    write!(
+        stream,
+        "POST /graphql HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n",
+        body.len()
+    )
+    .unwrap();
+    stream.write_all(head).unwrap();
+    stream.flush().unwrap();
+    std::thread::sleep(Duration::from_millis(300));
+
+    let status = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    std::thread::sleep(Duration::from_millis(300));
+    assert!(
+        child.try_wait().unwrap().is_none(),
+        "exited before the request finished"
+    );
+
+    stream.write_all(tail).unwrap();
+    stream.flush().unwrap();
+    let mut response = Vec::new();
+    let _ = stream.read_to_end(&mut response);
+    let response = String::from_utf8_lossy(&response);
+    assert!(response.starts_with("HTTP/1.1 200"), "{response}");
+    assert!(response.contains("温泉景区"), "{response}");
+
+    let started = Instant::now();
+    let exit = loop {
+        if let Some(exit) = child.try_wait().unwrap() {
+            break exit;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(20),
+            "did not exit after SIGTERM"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    assert_eq!(exit.code(), Some(0));
+}
+
+/// A database that cannot be opened: one line naming the URL without its password, exit code 2,
+/// within a few seconds.
+#[test]
+fn an_unreachable_database_is_a_one_line_error_and_exit_code_2() {
+    let port = free_port();
+    let started = Instant::now();
+    let output = Command::new(BINARY)
+        .args(["migrate", "status", "--database-url"])
+        .arg(format!(
+            "postgres://lianjian:s3cret@127.0.0.1:{port}/lianjian"
+        ))
+        .args(["--db-connect-timeout", "2"])
+        .env("LIANJIAN_LOG", "off")
+        .output()
+        .unwrap();
+    assert!(started.elapsed() < Duration::from_secs(10));
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert_eq!(stderr.trim().lines().count(), 1, "{stderr}");
+    assert!(
+        stderr.contains(&format!(
+            "postgres://lianjian:***@127.0.0.1:{port}/lianjian"
+        )),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("s3cret"), "{stderr}");
+
+    let dir = tempfile::tempdir().unwrap();
+    let output = Command::new(BINARY)
+        .args(["serve", "--bind", "127.0.0.1:0", "--database-url"])
+        .arg(format!(
+            "sqlite://{}/missing/dir/x.db?mode=rwc",
+            dir.path().display()
+        ))
+        .env("LIANJIAN_LOG", "off")
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert!(
+        stderr.starts_with("error: cannot open database sqlite://"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn export_schema_prints_the_sdl() {
+    let output = Command::new(BINARY).arg("export-schema").output().unwrap();
+    assert!(output.status.success());
+    let sdl = String::from_utf8(output.stdout).unwrap();
+    assert!(
+        sdl.contains("createArea(input: CreateAreaInput!): CreateAreaPayload!"),
+        "{sdl}"
+    );
+}
+
+#[tokio::test]
+async fn migrate_up_status_and_down() {
+    let database = TestDatabase::create().await;
+    let run = |args: &[&str]| {
+        let output = Command::new(BINARY)
+            .args(args)
+            .args(database_args(&database))
+            .env("LIANJIAN_LOG", "off")
+            .output()
+            .unwrap();
+        assert!(
+            output.status.success(),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        String::from_utf8(output.stdout).unwrap()
+    };
+    let status = run(&["migrate", "status"]);
+    assert!(status.lines().all(|l| l.starts_with("pending")), "{status}");
+    run(&["migrate", "up"]);
+    let status = run(&["migrate", "status"]);
+    assert!(status.lines().all(|l| l.starts_with("applied")), "{status}");
+    run(&["migrate", "down"]);
+    let status = run(&["migrate", "status"]);
+    assert_eq!(
+        status.lines().filter(|l| l.starts_with("pending")).count(),
+        1,
+        "{status}"
+    );
+}

@@ -1,0 +1,75 @@
+use std::time::Duration;
+
+use futures_util::{SinkExt, StreamExt};
+use serde_json::{Value, json};
+use tokio_tungstenite::tungstenite::{Message, client::IntoClientRequest, http::HeaderValue};
+
+use crate::helpers::TestApp;
+
+/// A subscription over a real WebSocket with the graphql-transport-ws protocol.
+#[tokio::test]
+async fn area_created_reaches_a_websocket_subscriber() {
+    let app = TestApp::spawn().await;
+    let addr = app.serve().await;
+    let mut request = format!("ws://{addr}/graphql/ws")
+        .into_client_request()
+        .unwrap();
+    request.headers_mut().insert(
+        "sec-websocket-protocol",
+        HeaderValue::from_static("graphql-transport-ws"),
+    );
+    let (mut socket, response) = tokio_tungstenite::connect_async(request).await.unwrap();
+    assert_eq!(
+        response.headers()["sec-websocket-protocol"],
+        "graphql-transport-ws"
+    );
+
+    let send = |value: Value| Message::Text(value.to_string().into());
+    socket
+        .send(send(json!({ "type": "connection_init" })))
+        .await
+        .unwrap();
+    assert_eq!(next_json(&mut socket).await["type"], "connection_ack");
+    socket
+        .send(send(json!({
+            "id": "1",
+            "type": "subscribe",
+            "payload": { "query": "subscription { areaCreated { id name } }" }
+        })))
+        .await
+        .unwrap();
+    // Let the subscription register before the event is published.
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let id = app.create_area("温泉景区").await;
+
+    let message = next_json(&mut socket).await;
+    assert_eq!(message["type"], "next", "{message}");
+    assert_eq!(message["id"], "1");
+    assert_eq!(
+        message["payload"]["data"]["areaCreated"]["name"],
+        "温泉景区"
+    );
+    assert_eq!(message["payload"]["data"]["areaCreated"]["id"], id.as_str());
+
+    socket
+        .send(send(json!({ "id": "1", "type": "complete" })))
+        .await
+        .unwrap();
+    socket.close(None).await.unwrap();
+}
+
+async fn next_json<S>(socket: &mut S) -> Value
+where
+    S: futures_util::Stream<Item = Result<Message, tokio_tungstenite::tungstenite::Error>> + Unpin,
+{
+    loop {
+        let message = tokio::time::timeout(Duration::from_secs(10), socket.next())
+            .await
+            .expect("a message within 10 seconds")
+            .expect("the socket is open")
+            .expect("a valid frame");
+        if let Message::Text(text) = message {
+            return serde_json::from_str(&text).unwrap();
+        }
+    }
+}
