@@ -13,6 +13,7 @@ use crate::{
     db::Db,
     graphql::build_schema,
     metrics::Metrics,
+    services::demo::DemoOutcome,
 };
 
 #[derive(Debug, Parser)]
@@ -43,6 +44,18 @@ enum Command {
         database: DatabaseConfig,
         #[command(flatten)]
         server: ServerConfig,
+        /// Load the hot-spring example into an empty database before serving.
+        #[arg(long, env = "LIANJIAN_DEMO")]
+        demo: bool,
+    },
+    /// Load the hot-spring example (areas, organizations, the joint committee, people) into an
+    /// empty database; running it again changes nothing.
+    DemoData {
+        #[command(flatten)]
+        database: DatabaseConfig,
+        #[arg(long, env = "LIANJIAN_TIMEZONE", default_value = "Asia/Shanghai", value_parser = crate::config::parse_timezone)]
+        /// Time zone that decides today's date for memberships.
+        timezone: chrono_tz::Tz,
     },
     /// Apply, roll back or list database migrations.
     Migrate {
@@ -123,7 +136,17 @@ impl Failure {
 
 async fn dispatch(command: Command) -> Result<(), Failure> {
     match command {
-        Command::Serve { database, server } => serve(Config { database, server }).await,
+        Command::Serve {
+            database,
+            server,
+            demo,
+        } => serve(Config { database, server }, demo).await,
+        Command::DemoData { database, timezone } => {
+            let metrics = Metrics::new();
+            let db = connect(&database, &metrics).await?;
+            migrate_up(&db).await?;
+            load_demo(&db, timezone).await
+        }
         Command::Migrate { action } => migrate(action).await,
         Command::ExportSchema => {
             print!("{}", build_schema(None).sdl());
@@ -138,12 +161,40 @@ async fn connect(database: &DatabaseConfig, metrics: &Metrics) -> Result<Db, Fai
         .map_err(Failure::config)
 }
 
-async fn serve(config: Config) -> Result<(), Failure> {
-    let metrics = Metrics::new();
-    let db = connect(&config.database, &metrics).await?;
+async fn migrate_up(db: &Db) -> Result<(), Failure> {
     Migrator::up(&db.write, None)
         .await
-        .map_err(|e| Failure::other(format!("migrations failed: {e}")))?;
+        .map_err(|e| Failure::other(format!("migrations failed: {e}")))
+}
+
+async fn load_demo(db: &Db, timezone: chrono_tz::Tz) -> Result<(), Failure> {
+    let today = chrono::Utc::now().with_timezone(&timezone).date_naive();
+    match crate::services::demo::load(&db.write, today).await {
+        Ok(DemoOutcome::Loaded {
+            areas,
+            organizations,
+            people,
+        }) => {
+            println!(
+                "demo data loaded: {areas} areas, {organizations} organizations, 1 linkage group, {people} people"
+            );
+            Ok(())
+        }
+        Ok(DemoOutcome::AlreadyLoaded) => {
+            println!("demo data already loaded; nothing changed");
+            Ok(())
+        }
+        Err(e) => Err(Failure::other(format!("cannot load demo data: {e}"))),
+    }
+}
+
+async fn serve(config: Config, demo: bool) -> Result<(), Failure> {
+    let metrics = Metrics::new();
+    let db = connect(&config.database, &metrics).await?;
+    migrate_up(&db).await?;
+    if demo {
+        load_demo(&db, config.server.timezone).await?;
+    }
     let bind = config.server.bind;
     let listener = tokio::net::TcpListener::bind(bind)
         .await

@@ -114,7 +114,7 @@ impl Default for ServerConfig {
             request_timeout_secs: 30,
             max_body_bytes: 1024 * 1024,
             max_query_depth: 16,
-            max_query_complexity: 5000,
+            max_query_complexity: 20_000,
             max_batch: 10,
         }
     }
@@ -134,7 +134,7 @@ pub struct Config {
 }
 
 /// An IANA time zone name such as `Asia/Shanghai`.
-fn parse_timezone(name: &str) -> Result<Tz, String> {
+pub fn parse_timezone(name: &str) -> Result<Tz, String> {
     name.parse::<Tz>()
         .map_err(|_| format!("unknown time zone {name:?}; use an IANA name such as Asia/Shanghai"))
 }

@@ -118,7 +118,10 @@ async fn connect_sqlite(config: &DatabaseConfig) -> Result<Db, Box<dyn std::erro
 async fn connect_postgres(config: &DatabaseConfig) -> Result<Db, Box<dyn std::error::Error>> {
     let mut options = PgConnectOptions::from_str(&config.url)?.application_name("lianjian");
     if let Some(schema) = &config.schema {
-        options = options.options([("search_path", schema.as_str())]);
+        // The schema in the application name tells deployments sharing a server apart.
+        options = options
+            .options([("search_path", schema.as_str())])
+            .application_name(&format!("lianjian:{schema}"));
     }
     let pool = PgPoolOptions::new()
         .max_connections(config.max_connections.max(1))

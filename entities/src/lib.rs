@@ -3,3 +3,9 @@
 
 pub mod area;
 pub mod audit_entry;
+pub mod enums;
+pub mod linkage_group;
+pub mod linkage_group_member;
+pub mod organization;
+pub mod person;
+pub mod person_position;

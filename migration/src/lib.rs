@@ -6,6 +6,9 @@ pub use sea_orm_migration::prelude::*;
 
 mod m20261201_000001_create_areas;
 mod m20261201_000002_create_audit_entries;
+mod m20261201_000003_create_organizations;
+mod m20261201_000004_create_linkage_groups;
+mod m20261201_000005_create_people;
 
 pub struct Migrator;
 
@@ -15,6 +18,9 @@ impl MigratorTrait for Migrator {
         vec![
             Box::new(m20261201_000001_create_areas::Migration),
             Box::new(m20261201_000002_create_audit_entries::Migration),
+            Box::new(m20261201_000003_create_organizations::Migration),
+            Box::new(m20261201_000004_create_linkage_groups::Migration),
+            Box::new(m20261201_000005_create_people::Migration),
         ]
     }
 }

@@ -32,7 +32,8 @@ async fn readyz_is_unavailable_while_a_migration_is_pending() {
     assert_eq!(body["reason"], "migrations pending");
     let pending = body["pending"].as_array().unwrap();
     assert_eq!(pending.len(), 1);
-    assert!(pending[0].as_str().unwrap().contains("audit_entries"));
+    let last = Migrator::migrations().last().unwrap().name().to_owned();
+    assert_eq!(pending[0], last.as_str());
 }
 
 #[tokio::test]

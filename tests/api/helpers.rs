@@ -78,6 +78,15 @@ impl Drop for TestDatabase {
                 .build()?;
             runtime.block_on(async {
                 if let Ok(admin) = Database::connect(&url).await {
+                    // The app's connections may still hold locks (a transaction dropped by a
+                    // failing test rolls back only once the test's runtime runs again, and
+                    // this thread is blocking it): end them first.
+                    let _ = admin
+                        .execute_unprepared(&format!(
+                            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
+                             WHERE application_name = 'lianjian:{schema}'"
+                        ))
+                        .await;
                     let _ = admin
                         .execute_unprepared(&format!("DROP SCHEMA IF EXISTS {schema} CASCADE"))
                         .await;

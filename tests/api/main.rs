@@ -3,8 +3,10 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod areas;
+mod demo;
 mod health;
 mod helpers;
+mod organizations;
 mod process;
 mod schema;
 mod subscriptions;

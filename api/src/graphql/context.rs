@@ -3,6 +3,7 @@
 use async_graphql::Context;
 use chrono_tz::Tz;
 
+use super::loaders::Loaders;
 use crate::{app::AppState, error::AppError, services::Actor};
 
 /// Data of one request (or one WebSocket connection), inserted by the HTTP layer.
@@ -13,6 +14,9 @@ pub struct RequestContext {
 
 pub trait ContextExt {
     fn state(&self) -> Result<&AppState, AppError>;
+    fn loaders(&self) -> Result<&Loaders, AppError>;
+    /// Today's date in the deployment's time zone.
+    fn today(&self) -> chrono::NaiveDate;
     fn actor(&self) -> Actor;
     fn timezone(&self) -> Tz;
 }
@@ -21,6 +25,17 @@ impl ContextExt for Context<'_> {
     fn state(&self) -> Result<&AppState, AppError> {
         self.data::<AppState>()
             .map_err(|_| AppError::internal("application state missing from schema"))
+    }
+
+    fn loaders(&self) -> Result<&Loaders, AppError> {
+        self.data::<Loaders>()
+            .map_err(|_| AppError::internal("data loaders missing from request"))
+    }
+
+    fn today(&self) -> chrono::NaiveDate {
+        chrono::Utc::now()
+            .with_timezone(&self.timezone())
+            .date_naive()
     }
 
     fn actor(&self) -> Actor {

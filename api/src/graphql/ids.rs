@@ -10,18 +10,27 @@ use crate::error::{AppError, AppResult};
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum NodeKind {
     Area,
+    Organization,
+    LinkageGroup,
+    Person,
 }
 
 impl NodeKind {
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Area => "Area",
+            Self::Organization => "Organization",
+            Self::LinkageGroup => "LinkageGroup",
+            Self::Person => "Person",
         }
     }
 
     fn from_name(name: &str) -> Option<Self> {
         match name {
             "Area" => Some(Self::Area),
+            "Organization" => Some(Self::Organization),
+            "LinkageGroup" => Some(Self::LinkageGroup),
+            "Person" => Some(Self::Person),
             _ => None,
         }
     }

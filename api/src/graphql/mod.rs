@@ -3,9 +3,14 @@
 
 pub mod areas;
 pub mod context;
+pub mod enums;
 pub mod errors;
 pub mod ids;
+pub mod linkage_groups;
+pub mod loaders;
 pub mod node;
+pub mod organizations;
+pub mod people;
 pub mod relay;
 pub mod scalars;
 pub mod schema;

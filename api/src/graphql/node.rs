@@ -9,8 +9,14 @@ use super::{
     areas::Area,
     context::ContextExt,
     ids::{self, NodeKind},
+    linkage_groups::LinkageGroup,
+    organizations::Organization,
+    people::Person,
 };
-use crate::{error::AppError, services::areas};
+use crate::{
+    error::AppError,
+    services::{areas, linkage_groups, organizations, people},
+};
 
 /// Most ids `nodes` takes at once.
 pub const MAX_NODES: usize = 100;
@@ -20,6 +26,9 @@ pub const MAX_NODES: usize = 100;
 #[graphql(field(name = "id", ty = "ID"))]
 pub enum Node {
     Area(Area),
+    Organization(Organization),
+    LinkageGroup(LinkageGroup),
+    Person(Person),
 }
 
 #[derive(Default)]
@@ -74,6 +83,21 @@ async fn load(ctx: &Context<'_>, kind: NodeKind, keys: &[Uuid]) -> Result<HashMa
             .await?
             .into_iter()
             .map(|a| (a.id, Node::Area(Area(a))))
+            .collect(),
+        NodeKind::Organization => organizations::get_many(db, keys)
+            .await?
+            .into_iter()
+            .map(|o| (o.id, Node::Organization(Organization(o))))
+            .collect(),
+        NodeKind::LinkageGroup => linkage_groups::get_many(db, keys)
+            .await?
+            .into_iter()
+            .map(|g| (g.id, Node::LinkageGroup(LinkageGroup(g))))
+            .collect(),
+        NodeKind::Person => people::get_many(db, keys)
+            .await?
+            .into_iter()
+            .map(|p| (p.id, Node::Person(Person(p))))
             .collect(),
     })
 }

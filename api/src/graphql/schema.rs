@@ -5,18 +5,32 @@ use async_graphql::{MergedObject, MergedSubscription, Schema};
 use super::{
     areas::{AreaMutation, AreaQuery, AreaSubscription},
     errors::ErrorCodes,
+    linkage_groups::{LinkageGroupMutation, LinkageGroupQuery},
     node::NodeQuery,
+    organizations::{OrganizationMutation, OrganizationQuery},
+    people::{PersonMutation, PersonQuery},
     scalars::Date,
 };
 use crate::app::AppState;
 
 #[derive(MergedObject, Default)]
 #[graphql(name = "Query")]
-pub struct QueryRoot(NodeQuery, AreaQuery);
+pub struct QueryRoot(
+    NodeQuery,
+    AreaQuery,
+    OrganizationQuery,
+    LinkageGroupQuery,
+    PersonQuery,
+);
 
 #[derive(MergedObject, Default)]
 #[graphql(name = "Mutation")]
-pub struct MutationRoot(AreaMutation);
+pub struct MutationRoot(
+    AreaMutation,
+    OrganizationMutation,
+    LinkageGroupMutation,
+    PersonMutation,
+);
 
 #[derive(MergedSubscription, Default)]
 #[graphql(name = "Subscription")]

@@ -20,7 +20,11 @@ use axum::{
 };
 
 use super::{graphiql, json_error};
-use crate::{app::HttpState, graphql::context::RequestContext, services::Actor};
+use crate::{
+    app::HttpState,
+    graphql::{context::RequestContext, loaders::Loaders},
+    services::Actor,
+};
 
 pub async fn post(State(http): State<HttpState>, headers: HeaderMap, body: Body) -> Response {
     if !is_json(&headers) {
@@ -128,7 +132,11 @@ async fn execute(
 ) -> async_graphql::Response {
     let started = Instant::now();
     let operation = request.operation_name.clone().unwrap_or_default();
-    let response = http.schema.execute(request.data(context.clone())).await;
+    let loaders = Loaders::new(&http.state.db.read);
+    let response = http
+        .schema
+        .execute(request.data(context.clone()).data(loaders))
+        .await;
     http.state
         .metrics
         .record_operation(&operation, response.is_ok(), started.elapsed());

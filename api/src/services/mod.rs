@@ -3,7 +3,12 @@
 
 pub mod areas;
 pub mod audit;
+pub mod demo;
+pub mod demo_data;
+pub mod linkage_groups;
+pub mod organizations;
 pub mod pagination;
+pub mod people;
 pub mod values;
 
 use uuid::Uuid;

@@ -4,10 +4,13 @@
 
 use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
 use chrono::{DateTime, NaiveDate, Utc};
+use std::collections::HashMap;
+
 use sea_orm::{
-    ColumnTrait, ColumnType, Condition, ConnectionTrait, EntityTrait, ModelTrait, Order,
-    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Select, Value,
-    sea_query::{Expr, ExprTrait},
+    ColumnTrait, ColumnType, Condition, ConnectionTrait, EntityTrait, FromQueryResult, IdenStatic,
+    ModelTrait, Order, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait, Select,
+    Value,
+    sea_query::{Alias, Asterisk, Expr, ExprTrait, Query},
 };
 use uuid::Uuid;
 
@@ -17,7 +20,7 @@ pub const DEFAULT_PAGE_SIZE: u64 = 20;
 pub const MAX_PAGE_SIZE: u64 = 100;
 
 /// Which slice of a list to return, already checked against the limits.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
 pub struct PageRequest {
     /// Rows to return.
     pub limit: u64,
@@ -71,7 +74,7 @@ impl PageRequest {
 }
 
 /// One page of rows with their cursors.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct Page<M> {
     pub rows: Vec<(String, M)>,
     pub has_previous: bool,
@@ -135,6 +138,128 @@ where
         has_next,
         total,
     })
+}
+
+/// One page per group (e.g. the first 5 people of each of 50 organizations) in one statement:
+/// `ROW_NUMBER() OVER (PARTITION BY group ...)` keeps the first rows of each group, and one
+/// `GROUP BY` statement counts them when `totalCount` is asked for. Groups without rows get an
+/// empty page.
+pub async fn fetch_pages_by<E, C>(
+    db: &C,
+    select: Select<E>,
+    group: E::Column,
+    group_ids: &[Uuid],
+    keys: &[E::Column],
+    page: &PageRequest,
+) -> AppResult<HashMap<Uuid, Page<E::Model>>>
+where
+    E: EntityTrait,
+    E::Model: Sync + Clone,
+    C: ConnectionTrait,
+{
+    let select = select.filter(group.is_in(group_ids.iter().copied()));
+    let totals = if page.with_total {
+        Some(count_by(db, select.clone(), group).await?)
+    } else {
+        None
+    };
+    let mut filtered = select;
+    if let Some(after) = &page.after {
+        let values = decode_cursor::<E>(keys, after, "after")?;
+        filtered = filtered.filter(keyset_condition::<E>(keys, values, true));
+    }
+    if let Some(before) = &page.before {
+        let values = decode_cursor::<E>(keys, before, "before")?;
+        filtered = filtered.filter(keyset_condition::<E>(keys, values, false));
+    }
+    let direction = if page.backward { "DESC" } else { "ASC" };
+    let order = keys
+        .iter()
+        .map(|k| format!("{} {direction}", k.as_str()))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let mut inner = filtered.into_query();
+    inner.expr_as(
+        Expr::cust(format!(
+            "ROW_NUMBER() OVER (PARTITION BY {} ORDER BY {order})",
+            group.as_str()
+        )),
+        Alias::new("lj_row"),
+    );
+    let outer = Query::select()
+        .column(Asterisk)
+        .from_subquery(inner, Alias::new("lj_page"))
+        .and_where(Expr::col(Alias::new("lj_row")).lte(page.limit as i64 + 1))
+        .order_by(Alias::new("lj_row"), sea_orm::sea_query::Order::Asc)
+        .to_owned();
+    let statement = db.get_database_backend().build(&outer);
+    let rows = E::Model::find_by_statement(statement).all(db).await?;
+
+    let mut grouped: HashMap<Uuid, Vec<E::Model>> = HashMap::new();
+    for row in rows {
+        if let Value::Uuid(Some(id)) = row.get(group) {
+            grouped.entry(id).or_default().push(row);
+        }
+    }
+    let mut pages = HashMap::with_capacity(group_ids.len());
+    for id in group_ids {
+        let mut rows = grouped.remove(id).unwrap_or_default();
+        let more = rows.len() as u64 > page.limit;
+        rows.truncate(page.limit as usize);
+        if page.backward {
+            rows.reverse();
+        }
+        let rows = rows
+            .into_iter()
+            .map(|row| Ok((encode_cursor::<E>(keys, &row)?, row)))
+            .collect::<AppResult<Vec<_>>>()?;
+        let (has_previous, has_next) = if page.backward {
+            (more, page.before.is_some())
+        } else {
+            (page.after.is_some(), more)
+        };
+        pages.insert(
+            *id,
+            Page {
+                rows,
+                has_previous,
+                has_next,
+                total: totals
+                    .as_ref()
+                    .map(|t| t.get(id).copied().unwrap_or_default()),
+            },
+        );
+    }
+    Ok(pages)
+}
+
+/// Rows of `select` per value of `group`, in one statement.
+pub async fn count_by<E, C>(
+    db: &C,
+    select: Select<E>,
+    group: E::Column,
+) -> AppResult<HashMap<Uuid, u64>>
+where
+    E: EntityTrait,
+    C: ConnectionTrait,
+{
+    #[derive(FromQueryResult)]
+    struct GroupCount {
+        group_id: Uuid,
+        n: i64,
+    }
+    let counts = select
+        .select_only()
+        .column_as(group, "group_id")
+        .column_as(Expr::cust("COUNT(*)"), "n")
+        .group_by(group)
+        .into_model::<GroupCount>()
+        .all(db)
+        .await?;
+    Ok(counts
+        .into_iter()
+        .map(|c| (c.group_id, u64::try_from(c.n).unwrap_or_default()))
+        .collect())
 }
 
 /// `(k1, k2, ...) > (v1, v2, ...)` (or `<`), written out so that every engine uses its indexes.

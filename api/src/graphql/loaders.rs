@@ -1,0 +1,222 @@
+//! DataLoaders, created per request (cached rows are never shared between requests). Each batches
+//! with one `IN (...)` statement, or one windowed statement for a page per parent, so a list of
+//! 50 organizations costs the same few statements as a list of 5.
+
+use std::{collections::HashMap, hash::Hash, marker::PhantomData, time::Duration};
+
+use async_graphql::dataloader::{DataLoader, Loader};
+use entities::{area, linkage_group, linkage_group_member, organization, person, person_position};
+use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, Select, Value};
+use uuid::Uuid;
+
+use crate::{
+    error::AppError,
+    services::{
+        linkage_groups::MEMBER_KEYS,
+        organizations::OrganizationOrder,
+        pagination::{Page, PageRequest, fetch_pages_by},
+        people::{self, PERSON_KEYS},
+    },
+};
+
+/// How long a loader waits for sibling fields to join its batch.
+const BATCH_DELAY: Duration = Duration::from_millis(1);
+
+type LoadError = async_graphql::Error;
+
+fn load_error(e: AppError) -> LoadError {
+    LoadError::from(e)
+}
+
+fn uuid_of(value: Value) -> Option<Uuid> {
+    match value {
+        Value::Uuid(Some(id)) => Some(id),
+        _ => None,
+    }
+}
+
+/// Rows of one table by primary key.
+pub struct ById<E: EntityTrait> {
+    db: DatabaseConnection,
+    id: E::Column,
+}
+
+impl<E> Loader<Uuid> for ById<E>
+where
+    E: EntityTrait + Send + Sync,
+    E::Model: Send + Sync + Clone,
+    E::Column: Send + Sync,
+{
+    type Value = E::Model;
+    type Error = LoadError;
+
+    async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, E::Model>, LoadError> {
+        use sea_orm::ModelTrait;
+        let rows = E::find()
+            .filter(self.id.is_in(keys.iter().copied()))
+            .all(&self.db)
+            .await
+            .map_err(|e| load_error(e.into()))?;
+        Ok(rows
+            .into_iter()
+            .filter_map(|row| uuid_of(row.get(self.id)).map(|id| (id, row)))
+            .collect())
+    }
+}
+
+/// One page of rows per parent id (children of an organization, people of an organization, ...).
+pub struct PagesBy<E: EntityTrait> {
+    db: DatabaseConnection,
+    group: E::Column,
+    keys: &'static [E::Column],
+    base: fn() -> Select<E>,
+    _entity: PhantomData<E>,
+}
+
+impl<E> Loader<(Uuid, PageRequest)> for PagesBy<E>
+where
+    E: EntityTrait + Send + Sync,
+    E::Model: Send + Sync + Clone,
+    E::Column: Send + Sync,
+{
+    type Value = Page<E::Model>;
+    type Error = LoadError;
+
+    async fn load(
+        &self,
+        keys: &[(Uuid, PageRequest)],
+    ) -> Result<HashMap<(Uuid, PageRequest), Page<E::Model>>, LoadError> {
+        let mut by_page: HashMap<&PageRequest, Vec<Uuid>> = HashMap::new();
+        for (id, page) in keys {
+            by_page.entry(page).or_default().push(*id);
+        }
+        let mut out = HashMap::with_capacity(keys.len());
+        for (page, ids) in by_page {
+            let pages = fetch_pages_by(&self.db, (self.base)(), self.group, &ids, self.keys, page)
+                .await
+                .map_err(load_error)?;
+            for (id, rows) in pages {
+                out.insert((id, page.clone()), rows);
+            }
+        }
+        Ok(out)
+    }
+}
+
+/// The positions of each person, oldest first.
+pub struct PositionsByPerson {
+    db: DatabaseConnection,
+}
+
+impl Loader<Uuid> for PositionsByPerson {
+    type Value = Vec<person_position::Model>;
+    type Error = LoadError;
+
+    async fn load(
+        &self,
+        keys: &[Uuid],
+    ) -> Result<HashMap<Uuid, Vec<person_position::Model>>, LoadError> {
+        let rows = people::positions_of(&self.db, keys)
+            .await
+            .map_err(load_error)?;
+        let mut out: HashMap<Uuid, Vec<person_position::Model>> =
+            keys.iter().map(|k| (*k, Vec::new())).collect();
+        for row in rows {
+            out.entry(row.person_id).or_default().push(row);
+        }
+        Ok(out)
+    }
+}
+
+fn loader<T, K>(inner: T) -> DataLoader<T>
+where
+    T: Loader<K>,
+    K: Send + Sync + Hash + Eq + Clone + 'static,
+{
+    DataLoader::new(inner, tokio::spawn).delay(BATCH_DELAY)
+}
+
+fn by_id<E>(db: &DatabaseConnection, id: E::Column) -> DataLoader<ById<E>>
+where
+    E: EntityTrait + Send + Sync,
+    E::Model: Send + Sync + Clone,
+    E::Column: Send + Sync,
+{
+    loader::<_, Uuid>(ById { db: db.clone(), id })
+}
+
+fn pages_by<E>(
+    db: &DatabaseConnection,
+    group: E::Column,
+    keys: &'static [E::Column],
+    base: fn() -> Select<E>,
+) -> DataLoader<PagesBy<E>>
+where
+    E: EntityTrait + Send + Sync,
+    E::Model: Send + Sync + Clone,
+    E::Column: Send + Sync,
+{
+    loader::<_, (Uuid, PageRequest)>(PagesBy {
+        db: db.clone(),
+        group,
+        keys,
+        base,
+        _entity: PhantomData,
+    })
+}
+
+/// Every loader of one request.
+pub struct Loaders {
+    pub areas: DataLoader<ById<area::Entity>>,
+    pub organizations: DataLoader<ById<organization::Entity>>,
+    pub linkage_groups: DataLoader<ById<linkage_group::Entity>>,
+    /// Children that are not archived, by name.
+    pub children: DataLoader<PagesBy<organization::Entity>>,
+    pub people_by_organization: DataLoader<PagesBy<person::Entity>>,
+    pub current_members: DataLoader<PagesBy<linkage_group_member::Entity>>,
+    pub all_members: DataLoader<PagesBy<linkage_group_member::Entity>>,
+    /// Current memberships of each organization.
+    pub memberships: DataLoader<PagesBy<linkage_group_member::Entity>>,
+    pub positions: DataLoader<PositionsByPerson>,
+}
+
+impl Loaders {
+    pub fn new(db: &DatabaseConnection) -> Self {
+        Self {
+            areas: by_id(db, area::Column::Id),
+            organizations: by_id(db, organization::Column::Id),
+            linkage_groups: by_id(db, linkage_group::Column::Id),
+            children: pages_by(
+                db,
+                organization::Column::ParentId,
+                OrganizationOrder::NameAsc.keys(),
+                || organization::Entity::find().filter(organization::Column::ArchivedAt.is_null()),
+            ),
+            people_by_organization: pages_by(
+                db,
+                person::Column::OrganizationId,
+                PERSON_KEYS,
+                person::Entity::find,
+            ),
+            current_members: pages_by(
+                db,
+                linkage_group_member::Column::LinkageGroupId,
+                MEMBER_KEYS,
+                || crate::services::linkage_groups::members_select(false),
+            ),
+            all_members: pages_by(
+                db,
+                linkage_group_member::Column::LinkageGroupId,
+                MEMBER_KEYS,
+                || crate::services::linkage_groups::members_select(true),
+            ),
+            memberships: pages_by(
+                db,
+                linkage_group_member::Column::OrganizationId,
+                MEMBER_KEYS,
+                || crate::services::linkage_groups::members_select(false),
+            ),
+            positions: loader::<_, Uuid>(PositionsByPerson { db: db.clone() }),
+        }
+    }
+}

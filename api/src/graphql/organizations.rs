@@ -1,0 +1,461 @@
+//! Organizations: the `Organization` type with its tree and relations, the `organizations` and
+//! `organization` queries and the organization mutations.
+
+use async_graphql::{Context, Enum, ID, InputObject, MaybeUndefined, Object, Result, SimpleObject};
+use entities::organization;
+
+use super::{
+    areas::Area,
+    context::ContextExt,
+    enums::{OrganizationLevel, UnitType},
+    ids::{self, NodeKind},
+    linkage_groups::LinkageGroup,
+    people::Person,
+    relay::{self, Conn},
+    scalars::DateTime,
+};
+use crate::{
+    error::AppError,
+    services::{
+        organizations::{
+            self, NewOrganization, OrganizationChanges, OrganizationFilter as ServiceFilter,
+            OrganizationOrder as ServiceOrder,
+        },
+        pagination::Page,
+    },
+};
+
+/// A party organization (党组织).
+#[derive(Debug, Clone)]
+pub struct Organization(pub organization::Model);
+
+#[Object]
+impl Organization {
+    pub async fn id(&self) -> ID {
+        ids::encode(NodeKind::Organization, self.0.id)
+    }
+
+    async fn name(&self) -> &str {
+        &self.0.name
+    }
+
+    async fn short_name(&self) -> Option<&str> {
+        self.0.short_name.as_deref()
+    }
+
+    async fn external_code(&self) -> Option<&str> {
+        self.0.external_code.as_deref()
+    }
+
+    async fn level(&self) -> OrganizationLevel {
+        self.0.level.into()
+    }
+
+    async fn unit_type(&self) -> UnitType {
+        self.0.unit_type.into()
+    }
+
+    async fn contact(&self) -> Option<&str> {
+        self.0.contact.as_deref()
+    }
+
+    /// A key village, for first-secretary placement.
+    async fn key_village(&self) -> bool {
+        self.0.key_village
+    }
+
+    /// A remote village, for first-secretary placement.
+    async fn remote(&self) -> bool {
+        self.0.remote
+    }
+
+    async fn archived(&self) -> bool {
+        self.0.archived_at.is_some()
+    }
+
+    async fn archived_at(&self, ctx: &Context<'_>) -> Option<DateTime> {
+        self.0
+            .archived_at
+            .map(|t| DateTime::in_zone(t, ctx.timezone()))
+    }
+
+    /// 0 for a root organization.
+    async fn depth(&self) -> i32 {
+        self.0.depth
+    }
+
+    async fn created_at(&self, ctx: &Context<'_>) -> DateTime {
+        DateTime::in_zone(self.0.created_at, ctx.timezone())
+    }
+
+    async fn updated_at(&self, ctx: &Context<'_>) -> DateTime {
+        DateTime::in_zone(self.0.updated_at, ctx.timezone())
+    }
+
+    async fn area(&self, ctx: &Context<'_>) -> Result<Area> {
+        ctx.loaders()?
+            .areas
+            .load_one(self.0.area_id)
+            .await?
+            .map(Area)
+            .ok_or_else(|| AppError::internal("organization without area").into())
+    }
+
+    async fn parent(&self, ctx: &Context<'_>) -> Result<Option<Organization>> {
+        let Some(parent) = self.0.parent_id else {
+            return Ok(None);
+        };
+        Ok(ctx
+            .loaders()?
+            .organizations
+            .load_one(parent)
+            .await?
+            .map(Organization))
+    }
+
+    /// The direct sub-organizations, by name.
+    #[graphql(complexity = "relay::complexity(first, last, child_complexity)")]
+    #[allow(clippy::too_many_arguments)]
+    async fn children(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(default_with = "Some(false)")] include_archived: Option<bool>,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+    ) -> Result<Conn<Organization>> {
+        let page = relay::page_request(ctx, first, after, last, before)?;
+        let rows = if include_archived.unwrap_or(false) {
+            let filter = ServiceFilter {
+                parent_id: Some(self.0.id),
+                include_archived: true,
+                ..ServiceFilter::default()
+            };
+            organizations::list(&ctx.state()?.db.read, &filter, ServiceOrder::NameAsc, &page)
+                .await?
+        } else {
+            load_page(&ctx.loaders()?.children, self.0.id, page).await?
+        };
+        Ok(relay::connection(rows, Organization))
+    }
+
+    /// Every organization above this one, the root first.
+    async fn ancestors(&self, ctx: &Context<'_>) -> Result<Vec<Organization>> {
+        let ids: Vec<_> = organization::path_ids(&self.0.path)
+            .into_iter()
+            .filter(|id| *id != self.0.id)
+            .collect();
+        let found = ctx
+            .loaders()?
+            .organizations
+            .load_many(ids.iter().copied())
+            .await?;
+        Ok(ids
+            .iter()
+            .filter_map(|id| found.get(id).cloned().map(Organization))
+            .collect())
+    }
+
+    /// Every organization below this one, at any depth, by name.
+    #[graphql(complexity = "relay::complexity(first, last, child_complexity)")]
+    #[allow(clippy::too_many_arguments)]
+    async fn descendants(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(default_with = "Some(false)")] include_archived: Option<bool>,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+    ) -> Result<Conn<Organization>> {
+        let page = relay::page_request(ctx, first, after, last, before)?;
+        let filter = ServiceFilter {
+            below_path: Some(self.0.path.clone()),
+            include_archived: include_archived.unwrap_or(false),
+            ..ServiceFilter::default()
+        };
+        let rows =
+            organizations::list(&ctx.state()?.db.read, &filter, ServiceOrder::NameAsc, &page)
+                .await?;
+        Ok(relay::connection(rows, Organization))
+    }
+
+    /// The linkage groups this organization currently belongs to, in joining order.
+    #[graphql(complexity = "relay::complexity(first, last, child_complexity)")]
+    async fn linkage_groups(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+    ) -> Result<Conn<LinkageGroup>> {
+        let page = relay::page_request(ctx, first, after, last, before)?;
+        let loaders = ctx.loaders()?;
+        let memberships = load_page(&loaders.memberships, self.0.id, page).await?;
+        let groups = loaders
+            .linkage_groups
+            .load_many(memberships.rows.iter().map(|(_, m)| m.linkage_group_id))
+            .await?;
+        let rows = Page {
+            rows: memberships
+                .rows
+                .into_iter()
+                .filter_map(|(cursor, m)| {
+                    groups
+                        .get(&m.linkage_group_id)
+                        .cloned()
+                        .map(|g| (cursor, g))
+                })
+                .collect(),
+            has_previous: memberships.has_previous,
+            has_next: memberships.has_next,
+            total: memberships.total,
+        };
+        Ok(relay::connection(rows, LinkageGroup))
+    }
+
+    /// The people whose primary organization this is, by name.
+    #[graphql(complexity = "relay::complexity(first, last, child_complexity)")]
+    async fn people(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+    ) -> Result<Conn<Person>> {
+        let page = relay::page_request(ctx, first, after, last, before)?;
+        let rows = load_page(&ctx.loaders()?.people_by_organization, self.0.id, page).await?;
+        Ok(relay::connection(rows, Person))
+    }
+}
+
+/// A page from a per-parent loader; a parent without rows gets an empty page.
+pub async fn load_page<E>(
+    loader: &async_graphql::dataloader::DataLoader<super::loaders::PagesBy<E>>,
+    parent: uuid::Uuid,
+    page: crate::services::pagination::PageRequest,
+) -> Result<Page<E::Model>>
+where
+    E: sea_orm::EntityTrait + Send + Sync,
+    E::Model: Send + Sync + Clone,
+    E::Column: Send + Sync,
+{
+    Ok(loader.load_one((parent, page)).await?.unwrap_or(Page {
+        rows: Vec::new(),
+        has_previous: false,
+        has_next: false,
+        total: Some(0),
+    }))
+}
+
+#[derive(InputObject, Debug, Default)]
+pub struct OrganizationFilter {
+    pub area_id: Option<ID>,
+    pub level: Option<OrganizationLevel>,
+    pub unit_type: Option<UnitType>,
+    pub parent_id: Option<ID>,
+    /// Name or short name contains this text.
+    pub search: Option<String>,
+    #[graphql(default_with = "Some(false)")]
+    pub include_archived: Option<bool>,
+}
+
+#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum OrganizationOrder {
+    #[default]
+    NameAsc,
+    CreatedAtAsc,
+}
+
+#[derive(Default)]
+pub struct OrganizationQuery;
+
+#[Object]
+impl OrganizationQuery {
+    /// Organizations matching the filter; archived ones only when asked for.
+    #[graphql(complexity = "relay::complexity(first, last, child_complexity)")]
+    #[allow(clippy::too_many_arguments)]
+    async fn organizations(
+        &self,
+        ctx: &Context<'_>,
+        filter: Option<OrganizationFilter>,
+        order_by: Option<OrganizationOrder>,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+    ) -> Result<Conn<Organization>> {
+        let page = relay::page_request(ctx, first, after, last, before)?;
+        let filter = filter.unwrap_or_default();
+        let service = ServiceFilter {
+            area_id: filter
+                .area_id
+                .as_ref()
+                .map(|id| ids::decode_as("filter.areaId", NodeKind::Area, id))
+                .transpose()?,
+            level: filter.level.map(Into::into),
+            unit_type: filter.unit_type.map(Into::into),
+            parent_id: filter
+                .parent_id
+                .as_ref()
+                .map(|id| ids::decode_as("filter.parentId", NodeKind::Organization, id))
+                .transpose()?,
+            below_path: None,
+            search: filter.search,
+            include_archived: filter.include_archived.unwrap_or(false),
+        };
+        let order = match order_by.unwrap_or_default() {
+            OrganizationOrder::NameAsc => ServiceOrder::NameAsc,
+            OrganizationOrder::CreatedAtAsc => ServiceOrder::CreatedAtAsc,
+        };
+        let rows = organizations::list(&ctx.state()?.db.read, &service, order, &page).await?;
+        Ok(relay::connection(rows, Organization))
+    }
+
+    /// One organization, archived or not.
+    async fn organization(&self, ctx: &Context<'_>, id: ID) -> Result<Organization> {
+        let id = ids::decode_as("id", NodeKind::Organization, &id)?;
+        ctx.loaders()?
+            .organizations
+            .load_one(id)
+            .await?
+            .map(Organization)
+            .ok_or_else(|| AppError::NotFound("organization").into())
+    }
+}
+
+#[derive(InputObject, Debug)]
+pub struct CreateOrganizationInput {
+    pub name: String,
+    pub short_name: Option<String>,
+    pub level: OrganizationLevel,
+    pub unit_type: UnitType,
+    pub area_id: ID,
+    pub parent_id: Option<ID>,
+    pub external_code: Option<String>,
+    pub contact: Option<String>,
+    pub key_village: Option<bool>,
+    pub remote: Option<bool>,
+}
+
+#[derive(InputObject, Debug)]
+pub struct UpdateOrganizationInput {
+    pub id: ID,
+    pub name: Option<String>,
+    pub short_name: MaybeUndefined<String>,
+    /// A new parent moves the whole subtree; null makes the organization a root.
+    pub parent_id: MaybeUndefined<ID>,
+    pub area_id: Option<ID>,
+    pub contact: MaybeUndefined<String>,
+    pub key_village: Option<bool>,
+    pub remote: Option<bool>,
+}
+
+#[derive(InputObject, Debug)]
+pub struct ArchiveOrganizationInput {
+    pub id: ID,
+}
+
+#[derive(SimpleObject, Debug)]
+pub struct CreateOrganizationPayload {
+    pub organization: Organization,
+}
+
+#[derive(SimpleObject, Debug)]
+pub struct UpdateOrganizationPayload {
+    pub organization: Organization,
+}
+
+#[derive(SimpleObject, Debug)]
+pub struct ArchiveOrganizationPayload {
+    pub organization: Organization,
+}
+
+fn maybe<T, U>(
+    value: MaybeUndefined<T>,
+    f: impl FnOnce(T) -> Result<U, AppError>,
+) -> Result<Option<Option<U>>, AppError> {
+    Ok(match value {
+        MaybeUndefined::Undefined => None,
+        MaybeUndefined::Null => Some(None),
+        MaybeUndefined::Value(v) => Some(Some(f(v)?)),
+    })
+}
+
+#[derive(Default)]
+pub struct OrganizationMutation;
+
+#[Object]
+impl OrganizationMutation {
+    async fn create_organization(
+        &self,
+        ctx: &Context<'_>,
+        input: CreateOrganizationInput,
+    ) -> Result<CreateOrganizationPayload> {
+        let new = NewOrganization {
+            name: input.name,
+            short_name: input.short_name,
+            level: input.level.into(),
+            unit_type: input.unit_type.into(),
+            area_id: ids::decode_as("areaId", NodeKind::Area, &input.area_id)?,
+            parent_id: input
+                .parent_id
+                .as_ref()
+                .map(|id| ids::decode_as("parentId", NodeKind::Organization, id))
+                .transpose()?,
+            external_code: input.external_code,
+            contact: input.contact,
+            key_village: input.key_village.unwrap_or(false),
+            remote: input.remote.unwrap_or(false),
+        };
+        let created = organizations::create(&ctx.state()?.db.write, &ctx.actor(), new).await?;
+        Ok(CreateOrganizationPayload {
+            organization: Organization(created),
+        })
+    }
+
+    async fn update_organization(
+        &self,
+        ctx: &Context<'_>,
+        input: UpdateOrganizationInput,
+    ) -> Result<UpdateOrganizationPayload> {
+        let id = ids::decode_as("id", NodeKind::Organization, &input.id)?;
+        let changes = OrganizationChanges {
+            name: input.name,
+            short_name: maybe(input.short_name, Ok)?,
+            parent_id: maybe(input.parent_id, |p| {
+                ids::decode_as("parentId", NodeKind::Organization, &p)
+            })?,
+            area_id: input
+                .area_id
+                .as_ref()
+                .map(|a| ids::decode_as("areaId", NodeKind::Area, a))
+                .transpose()?,
+            contact: maybe(input.contact, Ok)?,
+            key_village: input.key_village,
+            remote: input.remote,
+        };
+        let updated =
+            organizations::update(&ctx.state()?.db.write, &ctx.actor(), id, changes).await?;
+        Ok(UpdateOrganizationPayload {
+            organization: Organization(updated),
+        })
+    }
+
+    /// Archives an organization: it leaves lists by default, and everything that refers to it
+    /// still resolves.
+    async fn archive_organization(
+        &self,
+        ctx: &Context<'_>,
+        input: ArchiveOrganizationInput,
+    ) -> Result<ArchiveOrganizationPayload> {
+        let id = ids::decode_as("id", NodeKind::Organization, &input.id)?;
+        let archived = organizations::archive(&ctx.state()?.db.write, &ctx.actor(), id).await?;
+        Ok(ArchiveOrganizationPayload {
+            organization: Organization(archived),
+        })
+    }
+}

@@ -1,0 +1,262 @@
+//! People: the `Person` type with positions, the `people` query and the person mutations.
+
+use async_graphql::{Context, ID, InputObject, MaybeUndefined, Object, Result, SimpleObject};
+use entities::{person, person_position};
+
+use super::{
+    context::ContextExt,
+    enums::{Gender, PoliticalStatus, Position},
+    ids::{self, NodeKind},
+    organizations::Organization,
+    relay::{self, Conn},
+    scalars::{Date, DateTime},
+};
+use crate::{
+    error::AppError,
+    services::people::{
+        self, NewPerson, NewPosition, PersonChanges, PersonFilter as ServiceFilter,
+    },
+};
+
+#[derive(Debug, Clone)]
+pub struct Person(pub person::Model);
+
+#[derive(Debug, Clone)]
+pub struct PersonPosition(pub person_position::Model);
+
+#[Object]
+impl PersonPosition {
+    async fn position(&self) -> Position {
+        self.0.position.into()
+    }
+
+    async fn started_on(&self) -> Date {
+        Date(self.0.started_on)
+    }
+
+    async fn ended_on(&self) -> Option<Date> {
+        self.0.ended_on.map(Date)
+    }
+}
+
+#[Object]
+impl Person {
+    pub async fn id(&self) -> ID {
+        ids::encode(NodeKind::Person, self.0.id)
+    }
+
+    async fn name(&self) -> &str {
+        &self.0.name
+    }
+
+    async fn gender(&self) -> Option<Gender> {
+        self.0.gender.map(Into::into)
+    }
+
+    async fn phone(&self) -> Option<&str> {
+        self.0.phone.as_deref()
+    }
+
+    async fn id_number(&self) -> Option<&str> {
+        self.0.id_number.as_deref()
+    }
+
+    async fn political_status(&self) -> PoliticalStatus {
+        self.0.political_status.into()
+    }
+
+    async fn organization(&self, ctx: &Context<'_>) -> Result<Organization> {
+        ctx.loaders()?
+            .organizations
+            .load_one(self.0.organization_id)
+            .await?
+            .map(Organization)
+            .ok_or_else(|| AppError::internal("person without organization").into())
+    }
+
+    /// Positions held now and before, oldest first.
+    async fn positions(&self, ctx: &Context<'_>) -> Result<Vec<PersonPosition>> {
+        Ok(ctx
+            .loaders()?
+            .positions
+            .load_one(self.0.id)
+            .await?
+            .unwrap_or_default()
+            .into_iter()
+            .map(PersonPosition)
+            .collect())
+    }
+
+    async fn created_at(&self, ctx: &Context<'_>) -> DateTime {
+        DateTime::in_zone(self.0.created_at, ctx.timezone())
+    }
+}
+
+#[derive(InputObject, Debug, Default)]
+pub struct PersonFilter {
+    pub organization_id: Option<ID>,
+    #[graphql(default_with = "Some(false)")]
+    pub include_sub_organizations: Option<bool>,
+    /// People holding this position now.
+    pub position: Option<Position>,
+    pub political_status: Option<PoliticalStatus>,
+    /// Name contains this text.
+    pub search: Option<String>,
+}
+
+#[derive(Default)]
+pub struct PersonQuery;
+
+#[Object]
+impl PersonQuery {
+    /// People by name.
+    #[graphql(complexity = "relay::complexity(first, last, child_complexity)")]
+    async fn people(
+        &self,
+        ctx: &Context<'_>,
+        filter: Option<PersonFilter>,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+    ) -> Result<Conn<Person>> {
+        let page = relay::page_request(ctx, first, after, last, before)?;
+        let filter = filter.unwrap_or_default();
+        let service = ServiceFilter {
+            organization_id: filter
+                .organization_id
+                .as_ref()
+                .map(|id| ids::decode_as("filter.organizationId", NodeKind::Organization, id))
+                .transpose()?,
+            include_sub_organizations: filter.include_sub_organizations.unwrap_or(false),
+            position: filter.position.map(Into::into),
+            political_status: filter.political_status.map(Into::into),
+            search: filter.search,
+        };
+        let rows = people::list(&ctx.state()?.db.read, &service, &page).await?;
+        Ok(relay::connection(rows, Person))
+    }
+}
+
+#[derive(InputObject, Debug)]
+pub struct PositionInput {
+    pub position: Position,
+    pub started_on: Date,
+    pub ended_on: Option<Date>,
+}
+
+impl From<PositionInput> for NewPosition {
+    fn from(p: PositionInput) -> Self {
+        Self {
+            position: p.position.into(),
+            started_on: p.started_on.0,
+            ended_on: p.ended_on.map(|d| d.0),
+        }
+    }
+}
+
+#[derive(InputObject, Debug)]
+pub struct CreatePersonInput {
+    pub name: String,
+    pub gender: Option<Gender>,
+    /// A mainland mobile number.
+    pub phone: Option<String>,
+    /// An 18-character resident ID-card number (GB 11643).
+    pub id_number: Option<String>,
+    pub political_status: PoliticalStatus,
+    pub organization_id: ID,
+    pub positions: Option<Vec<PositionInput>>,
+}
+
+#[derive(InputObject, Debug)]
+pub struct UpdatePersonInput {
+    pub id: ID,
+    pub name: Option<String>,
+    pub gender: MaybeUndefined<Gender>,
+    pub phone: MaybeUndefined<String>,
+    pub id_number: MaybeUndefined<String>,
+    pub political_status: Option<PoliticalStatus>,
+    pub organization_id: Option<ID>,
+    /// Replaces every position when given.
+    pub positions: Option<Vec<PositionInput>>,
+}
+
+#[derive(SimpleObject, Debug)]
+pub struct CreatePersonPayload {
+    pub person: Person,
+}
+
+#[derive(SimpleObject, Debug)]
+pub struct UpdatePersonPayload {
+    pub person: Person,
+}
+
+fn maybe<T, U>(value: MaybeUndefined<T>, f: impl FnOnce(T) -> U) -> Option<Option<U>> {
+    match value {
+        MaybeUndefined::Undefined => None,
+        MaybeUndefined::Null => Some(None),
+        MaybeUndefined::Value(v) => Some(Some(f(v))),
+    }
+}
+
+#[derive(Default)]
+pub struct PersonMutation;
+
+#[Object]
+impl PersonMutation {
+    async fn create_person(
+        &self,
+        ctx: &Context<'_>,
+        input: CreatePersonInput,
+    ) -> Result<CreatePersonPayload> {
+        let new = NewPerson {
+            name: input.name,
+            gender: input.gender.map(Into::into),
+            phone: input.phone,
+            id_number: input.id_number,
+            political_status: input.political_status.into(),
+            organization_id: ids::decode_as(
+                "organizationId",
+                NodeKind::Organization,
+                &input.organization_id,
+            )?,
+            positions: input
+                .positions
+                .unwrap_or_default()
+                .into_iter()
+                .map(Into::into)
+                .collect(),
+        };
+        let created = people::create(&ctx.state()?.db.write, &ctx.actor(), new).await?;
+        Ok(CreatePersonPayload {
+            person: Person(created),
+        })
+    }
+
+    async fn update_person(
+        &self,
+        ctx: &Context<'_>,
+        input: UpdatePersonInput,
+    ) -> Result<UpdatePersonPayload> {
+        let id = ids::decode_as("id", NodeKind::Person, &input.id)?;
+        let changes = PersonChanges {
+            name: input.name,
+            gender: maybe(input.gender, Into::into),
+            phone: maybe(input.phone, |p| p),
+            id_number: maybe(input.id_number, |p| p),
+            political_status: input.political_status.map(Into::into),
+            organization_id: input
+                .organization_id
+                .as_ref()
+                .map(|o| ids::decode_as("organizationId", NodeKind::Organization, o))
+                .transpose()?,
+            positions: input
+                .positions
+                .map(|ps| ps.into_iter().map(Into::into).collect()),
+        };
+        let updated = people::update(&ctx.state()?.db.write, &ctx.actor(), id, changes).await?;
+        Ok(UpdatePersonPayload {
+            person: Person(updated),
+        })
+    }
+}

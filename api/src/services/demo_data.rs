@@ -1,0 +1,584 @@
+//! The hot-spring example: the joint party-building committee of Conghua's hot-spring scenic area
+//! (16 party organizations) and the villages around the Nanping·Jingxiu town (11 party
+//! organizations), as described in the article the product is modelled on. Only data and
+//! generators live here, with string keys instead of ids, so that the code that inserts them can
+//! resolve keys in list order (parents always come first).
+//!
+//! Organization names follow real places; every person is fictional. Phone numbers and ID numbers
+//! are generated from indexes so that they pass `Phone::parse` and `IdNumber::parse`, not taken
+//! from anyone.
+
+use chrono::NaiveDate;
+
+use super::values::id_number_check_digit;
+
+/// The name of the joint committee that links all member organizations.
+pub const LINKAGE_GROUP_NAME: &str = "温泉景区与周边村镇党建联建委员会";
+
+/// The key of the organization that leads the joint committee: the scenic area's party committee.
+pub const LEAD_ORGANIZATION: &str = "scenic_committee";
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DemoArea {
+    pub key: &'static str,
+    pub name: &'static str,
+    pub description: &'static str,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DemoOrg {
+    pub key: &'static str,
+    pub name: &'static str,
+    pub short_name: &'static str,
+    /// "COMMITTEE" | "GENERAL_BRANCH" | "BRANCH"
+    pub level: &'static str,
+    /// "VILLAGE" | "COMMUNITY" | "SCENIC_UNIT" | "ENTERPRISE" | "GOVERNMENT" | "SCHOOL" | "OTHER"
+    pub unit_type: &'static str,
+    /// A `DemoArea` key.
+    pub area: &'static str,
+    /// A `DemoOrg` key, always listed earlier.
+    pub parent: Option<&'static str>,
+    pub key_village: bool,
+    pub remote: bool,
+    /// Member of the joint committee (the linkage group).
+    pub member: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DemoPosition {
+    /// SECRETARY, DEPUTY_SECRETARY, COMMITTEE_MEMBER, CADRE, FIRST_SECRETARY, GRID_WORKER,
+    /// LEGAL_ADVISER or VOLUNTEER.
+    pub position: &'static str,
+    pub started_on: NaiveDate,
+    pub ended_on: Option<NaiveDate>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DemoPerson {
+    pub name: String,
+    /// "MALE" | "FEMALE"
+    pub gender: &'static str,
+    pub phone: String,
+    pub id_number: String,
+    /// FULL_MEMBER | PROBATIONARY_MEMBER | LEAGUE_MEMBER | MASSES
+    pub political_status: &'static str,
+    /// A `DemoOrg` key.
+    pub organization: &'static str,
+    pub positions: Vec<DemoPosition>,
+}
+
+pub fn areas() -> Vec<DemoArea> {
+    vec![
+        DemoArea {
+            key: "scenic",
+            name: "温泉风景区",
+            description: "从化流溪河畔的温泉风景区：宾馆、度假村、景区服务单位、学校和社区等16个党组织参加党建联建。",
+        },
+        DemoArea {
+            key: "town",
+            name: "温泉镇南平静修片区",
+            description: "温泉镇南平静修小镇及周边行政村，含重点村和边远村，11个党组织参加党建联建。",
+        },
+    ]
+}
+
+/// A compact row for the organization table: key, name, short name, level, unit type, area,
+/// parent, key village, remote, member.
+type OrgRow = (
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static str,
+    Option<&'static str>,
+    bool,
+    bool,
+    bool,
+);
+
+#[rustfmt::skip]
+const ORGS: &[OrgRow] = &[
+    // The scenic area: 16 members.
+    ("scenic_committee", "中共从化温泉风景区委员会", "风景区党委", "COMMITTEE", "GOVERNMENT", "scenic", None, false, false, true),
+    ("scenic_office", "温泉风景区管理办公室党支部", "管理办", "BRANCH", "GOVERNMENT", "scenic", Some("scenic_committee"), false, false, true),
+    ("wenquan_community", "温泉社区党总支部", "温泉社区", "GENERAL_BRANCH", "COMMUNITY", "scenic", Some("scenic_committee"), false, false, true),
+    ("biwan", "碧水湾温泉度假村党总支部", "碧水湾", "GENERAL_BRANCH", "ENTERPRISE", "scenic", Some("scenic_committee"), false, false, true),
+    ("conghua_hotel", "从化宾馆党支部", "从化宾馆", "BRANCH", "ENTERPRISE", "scenic", Some("scenic_committee"), false, false, true),
+    ("hotspring_hotel", "广东温泉宾馆党支部", "温泉宾馆", "BRANCH", "ENTERPRISE", "scenic", Some("scenic_committee"), false, false, true),
+    ("visitor_center", "温泉风景区游客服务中心党支部", "游客中心", "BRANCH", "SCENIC_UNIT", "scenic", Some("scenic_committee"), false, false, true),
+    ("greenway_station", "流溪河温泉段绿道管理站党支部", "绿道站", "BRANCH", "SCENIC_UNIT", "scenic", Some("scenic_committee"), false, false, true),
+    ("sanitation_station", "温泉风景区环境卫生管理站党支部", "环卫站", "BRANCH", "SCENIC_UNIT", "scenic", Some("scenic_committee"), false, false, true),
+    ("tourism_company", "从化温泉旅游开发有限公司党支部", "温泉旅游", "BRANCH", "ENTERPRISE", "scenic", Some("scenic_committee"), false, false, true),
+    ("middle_school", "从化区温泉中学党支部", "温泉中学", "BRANCH", "SCHOOL", "scenic", Some("scenic_committee"), false, false, true),
+    ("primary_school", "温泉镇中心小学党支部", "温泉小学", "BRANCH", "SCHOOL", "scenic", Some("scenic_committee"), false, false, true),
+    // Units led by their own line of command are members without a parent here.
+    ("police_station", "从化区公安分局温泉派出所党支部", "温泉派出所", "BRANCH", "GOVERNMENT", "scenic", None, false, false, true),
+    ("health_center", "温泉镇卫生院党支部", "卫生院", "BRANCH", "OTHER", "scenic", Some("scenic_committee"), false, false, true),
+    ("power_station", "温泉供电所党支部", "供电所", "BRANCH", "ENTERPRISE", "scenic", None, false, false, true),
+    ("private_firms", "温泉风景区非公企业联合党支部", "非公联合", "BRANCH", "OTHER", "scenic", Some("scenic_committee"), false, false, true),
+    // The town: 11 members.
+    ("town_committee", "中共从化南平静修小镇委员会", "静修小镇党委", "COMMITTEE", "GOVERNMENT", "town", None, false, false, true),
+    ("nanping", "温泉镇南平村党总支部", "南平村", "GENERAL_BRANCH", "VILLAGE", "town", Some("town_committee"), true, false, true),
+    ("shikeng", "温泉镇石坑村党支部", "石坑村", "BRANCH", "VILLAGE", "town", Some("town_committee"), false, true, true),
+    ("xinnan", "温泉镇新南村党支部", "新南村", "BRANCH", "VILLAGE", "town", Some("town_committee"), false, false, true),
+    ("longgang", "温泉镇龙岗村党支部", "龙岗村", "BRANCH", "VILLAGE", "town", Some("town_committee"), true, false, true),
+    ("yunxing", "温泉镇云星村党支部", "云星村", "BRANCH", "VILLAGE", "town", Some("town_committee"), false, true, true),
+    ("weidong", "温泉镇卫东村党支部", "卫东村", "BRANCH", "VILLAGE", "town", Some("town_committee"), false, false, true),
+    ("xuanxing", "温泉镇宣星村党支部", "宣星村", "BRANCH", "VILLAGE", "town", Some("town_committee"), true, true, true),
+    ("taolian", "温泉镇桃莲村党支部", "桃莲村", "BRANCH", "VILLAGE", "town", Some("town_committee"), true, false, true),
+    ("wushi", "温泉镇乌石村党支部", "乌石村", "BRANCH", "VILLAGE", "town", Some("town_committee"), false, false, true),
+    ("town_tourism", "南平静修小镇文旅发展有限公司党支部", "小镇文旅", "BRANCH", "ENTERPRISE", "town", Some("town_committee"), false, false, true),
+    // Sub-branches that are not members themselves; biwan_floating is four levels deep.
+    ("biwan_operations", "碧水湾温泉度假村运营部党支部", "碧水湾运营", "BRANCH", "ENTERPRISE", "scenic", Some("biwan"), false, false, false),
+    ("biwan_floating", "碧水湾温泉度假村流动党员党支部", "碧水湾流动", "BRANCH", "ENTERPRISE", "scenic", Some("biwan_operations"), false, false, false),
+    ("community_retired", "温泉社区离退休党员党支部", "社区离退休", "BRANCH", "COMMUNITY", "scenic", Some("wenquan_community"), false, false, false),
+    ("nanping_first", "温泉镇南平村第一党支部", "南平一支部", "BRANCH", "VILLAGE", "town", Some("nanping"), false, false, false),
+    ("nanping_second", "温泉镇南平村第二党支部", "南平二支部", "BRANCH", "VILLAGE", "town", Some("nanping"), false, false, false),
+];
+
+pub fn organizations() -> Vec<DemoOrg> {
+    ORGS.iter()
+        .map(
+            |&(
+                key,
+                name,
+                short_name,
+                level,
+                unit_type,
+                area,
+                parent,
+                key_village,
+                remote,
+                member,
+            )| DemoOrg {
+                key,
+                name,
+                short_name,
+                level,
+                unit_type,
+                area,
+                parent,
+                key_village,
+                remote,
+                member,
+            },
+        )
+        .collect()
+}
+
+/// A date of the tables below. Only used in constants, so a wrong date fails the build instead
+/// of panicking at run time.
+const fn date(year: i32, month: u32, day: u32) -> NaiveDate {
+    match NaiveDate::from_ymd_opt(year, month, day) {
+        Some(d) => d,
+        None => panic!("invalid demo date"),
+    }
+}
+
+/// One position held: position, started, ended.
+type Post = (&'static str, NaiveDate, Option<NaiveDate>);
+
+/// One person: organization key, political status, positions. Names, genders, phones and ID
+/// numbers are derived from the index.
+type Staff = (&'static str, &'static str, &'static [Post]);
+
+/// Guangdong's village committees were re-elected in spring 2021, so many village posts start then.
+const VILLAGE_TERM: NaiveDate = date(2021, 4, 1);
+
+#[rustfmt::skip]
+const STAFF: &[Staff] = &[
+    // Secretaries of the 27 members.
+    ("scenic_committee", "FULL_MEMBER", &[
+        ("DEPUTY_SECRETARY", date(2019, 3, 1), Some(date(2021, 9, 1))),
+        ("SECRETARY", date(2021, 9, 1), None),
+    ]),
+    ("scenic_office", "FULL_MEMBER", &[("SECRETARY", date(2020, 5, 11), None)]),
+    ("wenquan_community", "FULL_MEMBER", &[("SECRETARY", VILLAGE_TERM, None)]),
+    ("biwan", "FULL_MEMBER", &[("SECRETARY", date(2019, 7, 1), None)]),
+    ("conghua_hotel", "FULL_MEMBER", &[("SECRETARY", date(2022, 1, 10), None)]),
+    ("hotspring_hotel", "FULL_MEMBER", &[("SECRETARY", date(2020, 11, 2), None)]),
+    ("visitor_center", "FULL_MEMBER", &[("SECRETARY", date(2023, 4, 3), None)]),
+    ("greenway_station", "FULL_MEMBER", &[("SECRETARY", date(2021, 6, 15), None)]),
+    ("sanitation_station", "FULL_MEMBER", &[("SECRETARY", date(2022, 8, 1), None)]),
+    ("tourism_company", "FULL_MEMBER", &[("SECRETARY", date(2019, 12, 2), None)]),
+    ("middle_school", "FULL_MEMBER", &[("SECRETARY", date(2020, 9, 1), None)]),
+    ("primary_school", "FULL_MEMBER", &[("SECRETARY", date(2024, 2, 26), None)]),
+    ("police_station", "FULL_MEMBER", &[("SECRETARY", date(2021, 1, 18), None)]),
+    ("health_center", "FULL_MEMBER", &[("SECRETARY", date(2022, 5, 9), None)]),
+    ("power_station", "FULL_MEMBER", &[("SECRETARY", date(2023, 7, 3), None)]),
+    ("private_firms", "FULL_MEMBER", &[("SECRETARY", date(2024, 6, 28), None)]),
+    ("town_committee", "FULL_MEMBER", &[
+        ("COMMITTEE_MEMBER", date(2019, 6, 1), Some(date(2021, 10, 8))),
+        ("SECRETARY", date(2021, 10, 8), None),
+    ]),
+    ("nanping", "FULL_MEMBER", &[("SECRETARY", VILLAGE_TERM, None)]),
+    ("shikeng", "FULL_MEMBER", &[("SECRETARY", VILLAGE_TERM, None)]),
+    ("xinnan", "FULL_MEMBER", &[("SECRETARY", VILLAGE_TERM, None)]),
+    ("longgang", "FULL_MEMBER", &[("SECRETARY", VILLAGE_TERM, None)]),
+    ("yunxing", "FULL_MEMBER", &[("SECRETARY", VILLAGE_TERM, None)]),
+    ("weidong", "FULL_MEMBER", &[("SECRETARY", VILLAGE_TERM, None)]),
+    ("xuanxing", "FULL_MEMBER", &[("SECRETARY", VILLAGE_TERM, None)]),
+    ("taolian", "FULL_MEMBER", &[("SECRETARY", VILLAGE_TERM, None)]),
+    ("wushi", "FULL_MEMBER", &[("SECRETARY", VILLAGE_TERM, None)]),
+    ("town_tourism", "FULL_MEMBER", &[("SECRETARY", date(2023, 3, 20), None)]),
+    // The former secretary of Weidong, who stayed on the committee after the election.
+    ("weidong", "FULL_MEMBER", &[
+        ("SECRETARY", date(2019, 1, 7), Some(VILLAGE_TERM)),
+        ("COMMITTEE_MEMBER", VILLAGE_TERM, None),
+    ]),
+    // Secretaries of the sub-branches.
+    ("biwan_operations", "FULL_MEMBER", &[("SECRETARY", date(2020, 3, 2), None)]),
+    ("biwan_floating", "FULL_MEMBER", &[("SECRETARY", date(2022, 10, 17), None)]),
+    ("community_retired", "FULL_MEMBER", &[("SECRETARY", date(2019, 10, 8), None)]),
+    ("nanping_first", "FULL_MEMBER", &[("SECRETARY", VILLAGE_TERM, None)]),
+    ("nanping_second", "FULL_MEMBER", &[("SECRETARY", VILLAGE_TERM, None)]),
+    // Deputies and committee members of the two committees.
+    ("scenic_committee", "FULL_MEMBER", &[
+        ("COMMITTEE_MEMBER", date(2020, 4, 1), Some(date(2022, 3, 1))),
+        ("DEPUTY_SECRETARY", date(2022, 3, 1), None),
+    ]),
+    ("town_committee", "FULL_MEMBER", &[("DEPUTY_SECRETARY", date(2021, 10, 8), None)]),
+    ("town_committee", "FULL_MEMBER", &[("COMMITTEE_MEMBER", date(2024, 9, 2), None)]),
+    // First secretaries sent to key and remote villages; Shikeng's first one finished a term.
+    ("nanping", "FULL_MEMBER", &[("FIRST_SECRETARY", date(2021, 6, 1), None)]),
+    ("shikeng", "FULL_MEMBER", &[("FIRST_SECRETARY", date(2019, 5, 6), Some(date(2021, 5, 31)))]),
+    ("shikeng", "FULL_MEMBER", &[("FIRST_SECRETARY", date(2021, 6, 1), None)]),
+    ("longgang", "FULL_MEMBER", &[("FIRST_SECRETARY", date(2023, 6, 5), None)]),
+    ("yunxing", "FULL_MEMBER", &[("FIRST_SECRETARY", date(2022, 7, 4), None)]),
+    ("xuanxing", "FULL_MEMBER", &[("FIRST_SECRETARY", date(2021, 6, 1), None)]),
+    ("taolian", "FULL_MEMBER", &[("FIRST_SECRETARY", date(2024, 3, 11), None)]),
+    // Village cadres.
+    ("nanping", "FULL_MEMBER", &[
+        ("CADRE", VILLAGE_TERM, None),
+        ("COMMITTEE_MEMBER", VILLAGE_TERM, None),
+    ]),
+    ("nanping", "PROBATIONARY_MEMBER", &[("CADRE", date(2025, 9, 1), None)]),
+    ("shikeng", "FULL_MEMBER", &[("CADRE", VILLAGE_TERM, None)]),
+    ("xinnan", "FULL_MEMBER", &[
+        ("CADRE", VILLAGE_TERM, None),
+        ("COMMITTEE_MEMBER", VILLAGE_TERM, None),
+    ]),
+    ("longgang", "FULL_MEMBER", &[("CADRE", VILLAGE_TERM, None)]),
+    ("yunxing", "MASSES", &[("CADRE", date(2022, 2, 14), None)]),
+    ("weidong", "FULL_MEMBER", &[("CADRE", VILLAGE_TERM, None)]),
+    ("xuanxing", "FULL_MEMBER", &[("CADRE", VILLAGE_TERM, None)]),
+    ("taolian", "FULL_MEMBER", &[("CADRE", date(2019, 4, 1), None)]),
+    ("wushi", "LEAGUE_MEMBER", &[("CADRE", date(2026, 3, 2), None)]),
+    // Grid workers.
+    ("wenquan_community", "MASSES", &[("GRID_WORKER", date(2020, 8, 3), None)]),
+    ("nanping", "FULL_MEMBER", &[("GRID_WORKER", date(2021, 5, 10), None)]),
+    ("longgang", "MASSES", &[("GRID_WORKER", date(2020, 8, 3), Some(date(2023, 12, 31)))]),
+    ("wushi", "LEAGUE_MEMBER", &[("GRID_WORKER", date(2024, 1, 2), None)]),
+    // Village legal advisers.
+    ("nanping", "MASSES", &[("LEGAL_ADVISER", date(2021, 1, 4), None)]),
+    ("taolian", "FULL_MEMBER", &[("LEGAL_ADVISER", date(2023, 1, 3), None)]),
+    // Volunteers.
+    ("wenquan_community", "LEAGUE_MEMBER", &[("VOLUNTEER", date(2022, 7, 1), None)]),
+    ("biwan", "MASSES", &[("VOLUNTEER", date(2025, 4, 12), None)]),
+    ("xinnan", "LEAGUE_MEMBER", &[("VOLUNTEER", date(2026, 5, 4), None)]),
+];
+
+/// Common surnames of the area. With 20 surnames and 30 given names, the derivation in `people`
+/// gives unique names for the first 200 indexes.
+const SURNAMES: [&str; 20] = [
+    "黄", "李", "陈", "刘", "邓", "何", "钟", "谢", "欧", "张", "梁", "罗", "骆", "潘", "朱", "吴",
+    "曾", "徐", "林", "冯",
+];
+
+const GIVEN_NAMES: [(&str, &str); 30] = [
+    ("志强", "MALE"),
+    ("丽娟", "FEMALE"),
+    ("建华", "MALE"),
+    ("秀英", "FEMALE"),
+    ("国华", "MALE"),
+    ("美玲", "FEMALE"),
+    ("伟明", "MALE"),
+    ("慧敏", "FEMALE"),
+    ("家豪", "MALE"),
+    ("晓燕", "FEMALE"),
+    ("俊杰", "MALE"),
+    ("嘉欣", "FEMALE"),
+    ("锦荣", "MALE"),
+    ("静怡", "FEMALE"),
+    ("永康", "MALE"),
+    ("婉婷", "FEMALE"),
+    ("振东", "MALE"),
+    ("少芬", "FEMALE"),
+    ("文辉", "MALE"),
+    ("玉珍", "FEMALE"),
+    ("海波", "MALE"),
+    ("雪梅", "FEMALE"),
+    ("健斌", "MALE"),
+    ("碧霞", "FEMALE"),
+    ("卓成", "MALE"),
+    ("思琪", "FEMALE"),
+    ("耀光", "MALE"),
+    ("凤仪", "FEMALE"),
+    ("日新", "MALE"),
+    ("绮雯", "FEMALE"),
+];
+
+const PHONE_PREFIXES: [&str; 15] = [
+    "138", "139", "137", "135", "136", "150", "151", "158", "159", "186", "188", "189", "133",
+    "177", "199",
+];
+
+pub fn people() -> Vec<DemoPerson> {
+    STAFF
+        .iter()
+        .enumerate()
+        .map(|(i, &(organization, political_status, posts))| {
+            let (given, gender) = GIVEN_NAMES[(7 * i + i / SURNAMES.len()) % GIVEN_NAMES.len()];
+            DemoPerson {
+                name: format!("{}{given}", SURNAMES[i % SURNAMES.len()]),
+                gender,
+                phone: phone_of(i),
+                id_number: id_number_of(i, gender),
+                political_status,
+                organization,
+                positions: posts
+                    .iter()
+                    .map(|&(position, started_on, ended_on)| DemoPosition {
+                        position,
+                        started_on,
+                        ended_on,
+                    })
+                    .collect(),
+            }
+        })
+        .collect()
+}
+
+/// The multiplier is coprime to 10^8, so the last eight digits differ for every index.
+fn phone_of(i: usize) -> String {
+    let tail = (i as u64 * 7_654_321 + 12_345_678) % 100_000_000;
+    format!("{}{tail:08}", PHONE_PREFIXES[i % PHONE_PREFIXES.len()])
+}
+
+/// Conghua's address code (440184 before it became a district in 2014, 440117 since), a birth
+/// date in 1960-2000 that differs for every index below 41 * 12, a sequence number whose last
+/// digit is odd for men and even for women, and the check digit.
+fn id_number_of(i: usize, gender: &str) -> String {
+    let region = if i.is_multiple_of(3) {
+        "440117"
+    } else {
+        "440184"
+    };
+    let year = 1960 + (i * 7) % 41;
+    let month = 1 + (i * 5) % 12;
+    let day = 1 + (i * 11) % 28;
+    let parity = if gender == "MALE" { 1 } else { 0 };
+    let sequence = format!("{:02}{}", 10 + (i * 13) % 90, 2 * (i % 5) + parity);
+    let first17 = format!("{region}{year:04}{month:02}{day:02}{sequence}");
+    // Always 17 digits by construction; the fallback only keeps this free of panics.
+    let check = id_number_check_digit(&first17).unwrap_or('0');
+    format!("{first17}{check}")
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::{HashMap, HashSet};
+
+    use super::*;
+    use crate::services::values::{IdNumber, Phone};
+
+    fn members_in(area: &str) -> usize {
+        organizations()
+            .iter()
+            .filter(|o| o.member && o.area == area)
+            .count()
+    }
+
+    #[test]
+    fn two_areas_with_16_and_11_members() {
+        let areas = areas();
+        assert_eq!(areas.len(), 2);
+        assert_eq!(areas[0].key, "scenic");
+        assert_eq!(areas[1].key, "town");
+        assert_eq!(members_in("scenic"), 16);
+        assert_eq!(members_in("town"), 11);
+        let extra: Vec<_> = organizations().into_iter().filter(|o| !o.member).collect();
+        assert!((4..=6).contains(&extra.len()));
+        assert!(
+            extra
+                .iter()
+                .all(|o| o.level == "BRANCH" && o.parent.is_some())
+        );
+    }
+
+    #[test]
+    fn organizations_are_consistent() {
+        let area_keys: HashSet<_> = areas().iter().map(|a| a.key).collect();
+        let orgs = organizations();
+        let mut seen: HashMap<&str, &DemoOrg> = HashMap::new();
+        let mut names = HashSet::new();
+        for org in &orgs {
+            assert!(area_keys.contains(org.area), "{}", org.key);
+            assert!(names.insert(org.name), "duplicate name {}", org.name);
+            let short = org.short_name.chars().count();
+            assert!((2..=6).contains(&short), "{}", org.short_name);
+            assert!(["COMMITTEE", "GENERAL_BRANCH", "BRANCH"].contains(&org.level));
+            assert!(
+                [
+                    "VILLAGE",
+                    "COMMUNITY",
+                    "SCENIC_UNIT",
+                    "ENTERPRISE",
+                    "GOVERNMENT",
+                    "SCHOOL",
+                    "OTHER"
+                ]
+                .contains(&org.unit_type)
+            );
+            if org.key_village || org.remote {
+                assert_eq!(org.unit_type, "VILLAGE", "{}", org.key);
+            }
+            if let Some(parent) = org.parent {
+                let parent = seen
+                    .get(parent)
+                    .unwrap_or_else(|| panic!("parent of {} not listed before it", org.key));
+                assert_eq!(parent.area, org.area, "{}", org.key);
+            }
+            assert!(
+                seen.insert(org.key, org).is_none(),
+                "duplicate key {}",
+                org.key
+            );
+        }
+        let lead = seen.get(LEAD_ORGANIZATION).unwrap();
+        assert!(lead.member);
+        assert_eq!(lead.level, "COMMITTEE");
+        let villages = orgs.iter().filter(|o| o.member && o.unit_type == "VILLAGE");
+        assert!(villages.clone().count() >= 5);
+        assert!(villages.clone().filter(|o| o.key_village).count() >= 2);
+        assert!(villages.filter(|o| o.remote).count() >= 2);
+    }
+
+    #[test]
+    fn there_is_a_chain_at_least_three_levels_below_a_root() {
+        let orgs = organizations();
+        let parent_of: HashMap<_, _> = orgs.iter().map(|o| (o.key, o.parent)).collect();
+        let depth = |key: &str| {
+            let mut depth = 0;
+            let mut current = parent_of[key];
+            while let Some(parent) = current {
+                depth += 1;
+                current = parent_of[parent];
+            }
+            depth
+        };
+        assert!(orgs.iter().map(|o| depth(o.key)).max().unwrap() >= 3);
+    }
+
+    #[test]
+    fn about_sixty_unique_people_with_valid_contacts() {
+        let people = people();
+        assert!((55..=65).contains(&people.len()), "{}", people.len());
+        let mut names = HashSet::new();
+        let mut phones = HashSet::new();
+        let mut ids = HashSet::new();
+        for p in &people {
+            assert!(names.insert(p.name.clone()), "duplicate name {}", p.name);
+            let phone = Phone::parse("phone", &p.phone).unwrap();
+            assert_eq!(phone.as_str(), p.phone);
+            assert!(
+                phones.insert(p.phone.clone()),
+                "duplicate phone {}",
+                p.phone
+            );
+            let id = IdNumber::parse("idNumber", &p.id_number).unwrap();
+            assert_eq!(id.as_str(), p.id_number);
+            assert!(
+                ids.insert(p.id_number.clone()),
+                "duplicate id {}",
+                p.id_number
+            );
+            let region = &p.id_number[..6];
+            assert!(region == "440117" || region == "440184");
+            let year: i32 = p.id_number[6..10].parse().unwrap();
+            assert!((1960..=2000).contains(&year), "{}", p.id_number);
+            // The second-to-last digit is odd for men and even for women.
+            let sex_digit = p.id_number.as_bytes()[16] - b'0';
+            assert_eq!(sex_digit % 2 == 1, p.gender == "MALE", "{}", p.name);
+            assert!(["MALE", "FEMALE"].contains(&p.gender));
+            assert!(
+                [
+                    "FULL_MEMBER",
+                    "PROBATIONARY_MEMBER",
+                    "LEAGUE_MEMBER",
+                    "MASSES"
+                ]
+                .contains(&p.political_status)
+            );
+        }
+    }
+
+    #[test]
+    fn positions_are_plausible() {
+        let orgs: HashMap<_, _> = organizations().into_iter().map(|o| (o.key, o)).collect();
+        let earliest = NaiveDate::from_ymd_opt(2019, 1, 1).unwrap();
+        let latest = NaiveDate::from_ymd_opt(2026, 6, 30).unwrap();
+        let mut ended = 0;
+        let mut counts: HashMap<&str, usize> = HashMap::new();
+        for p in people() {
+            let org = orgs.get(p.organization).unwrap();
+            assert!(!p.positions.is_empty(), "{}", p.name);
+            for pos in &p.positions {
+                *counts.entry(pos.position).or_default() += 1;
+                assert!(
+                    (earliest..=latest).contains(&pos.started_on),
+                    "{} {}",
+                    p.name,
+                    pos.started_on
+                );
+                if let Some(end) = pos.ended_on {
+                    assert!(end > pos.started_on);
+                    ended += 1;
+                }
+                match pos.position {
+                    "FIRST_SECRETARY" => assert!(
+                        org.unit_type == "VILLAGE" && (org.key_village || org.remote),
+                        "{}",
+                        p.name
+                    ),
+                    "CADRE" => assert_eq!(org.unit_type, "VILLAGE"),
+                    "SECRETARY" | "DEPUTY_SECRETARY" | "COMMITTEE_MEMBER" | "GRID_WORKER"
+                    | "LEGAL_ADVISER" | "VOLUNTEER" => {}
+                    other => panic!("unknown position {other}"),
+                }
+                if matches!(
+                    pos.position,
+                    "SECRETARY" | "DEPUTY_SECRETARY" | "FIRST_SECRETARY"
+                ) {
+                    assert_eq!(p.political_status, "FULL_MEMBER", "{}", p.name);
+                }
+            }
+        }
+        assert!(ended >= 3);
+        assert!(counts["FIRST_SECRETARY"] >= 4);
+        assert!(counts["CADRE"] >= 5);
+        for position in [
+            "GRID_WORKER",
+            "VOLUNTEER",
+            "LEGAL_ADVISER",
+            "COMMITTEE_MEMBER",
+        ] {
+            assert!(counts[position] >= 1, "{position}");
+        }
+    }
+
+    #[test]
+    fn every_member_has_a_current_secretary() {
+        let people = people();
+        for org in organizations().iter().filter(|o| o.member) {
+            let secretaries = people
+                .iter()
+                .filter(|p| p.organization == org.key)
+                .flat_map(|p| &p.positions)
+                .filter(|pos| pos.position == "SECRETARY" && pos.ended_on.is_none())
+                .count();
+            assert_eq!(secretaries, 1, "{}", org.key);
+        }
+    }
+}

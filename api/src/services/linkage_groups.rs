@@ -1,0 +1,300 @@
+//! Linkage groups (joint committees) and their membership history.
+
+use chrono::NaiveDate;
+use entities::{enums::LinkageRole, linkage_group, linkage_group_member, organization};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set,
+    TransactionSession, TransactionTrait,
+};
+use serde_json::json;
+use uuid::Uuid;
+
+use super::{
+    Actor, audit,
+    pagination::{Page, PageRequest, fetch_page},
+    values::{Name, OptionalText},
+};
+use crate::error::{AppError, AppResult};
+
+pub const NAME_MAX_CHARS: usize = 100;
+pub const DESCRIPTION_MAX_CHARS: usize = 2000;
+pub const DEFAULT_CADENCE_DAYS: i32 = 14;
+
+/// Membership rows in the order a group lists them: by joining date, then id.
+pub const MEMBER_KEYS: &[linkage_group_member::Column] = &[
+    linkage_group_member::Column::JoinedOn,
+    linkage_group_member::Column::Id,
+];
+
+#[derive(Debug, Clone)]
+pub struct NewLinkageGroup {
+    pub name: String,
+    pub description: Option<String>,
+    pub lead_organization_id: Uuid,
+    pub member_organization_ids: Vec<Uuid>,
+    pub cadence_days: Option<i32>,
+    pub cadence_starts_on: Option<NaiveDate>,
+}
+
+pub async fn list(
+    db: &impl ConnectionTrait,
+    search: Option<&str>,
+    page: &PageRequest,
+) -> AppResult<Page<linkage_group::Model>> {
+    let mut select = linkage_group::Entity::find();
+    if let Some(search) = search.filter(|s| !s.trim().is_empty()) {
+        select = select.filter(super::text_contains(linkage_group::Column::Name, search));
+    }
+    fetch_page(
+        db,
+        select,
+        &[linkage_group::Column::Name, linkage_group::Column::Id],
+        page,
+    )
+    .await
+}
+
+pub async fn get_many(
+    db: &impl ConnectionTrait,
+    ids: &[Uuid],
+) -> AppResult<Vec<linkage_group::Model>> {
+    Ok(linkage_group::Entity::find()
+        .filter(linkage_group::Column::Id.is_in(ids.iter().copied()))
+        .all(db)
+        .await?)
+}
+
+/// Members of one group, current ones only unless `include_former`.
+pub fn members_select(include_former: bool) -> sea_orm::Select<linkage_group_member::Entity> {
+    let select = linkage_group_member::Entity::find();
+    if include_former {
+        select
+    } else {
+        select.filter(linkage_group_member::Column::LeftOn.is_null())
+    }
+}
+
+async fn require_organizations(
+    db: &impl ConnectionTrait,
+    field: &str,
+    ids: &[Uuid],
+) -> AppResult<()> {
+    let found = organization::Entity::find()
+        .filter(organization::Column::Id.is_in(ids.iter().copied()))
+        .filter(organization::Column::ArchivedAt.is_null())
+        .all(db)
+        .await?;
+    if found.len() != ids.len() {
+        return Err(AppError::bad_input(
+            field,
+            format!("{field} names an organization that does not exist or is archived"),
+        ));
+    }
+    Ok(())
+}
+
+pub async fn create<C>(
+    db: &C,
+    actor: &Actor,
+    input: NewLinkageGroup,
+    today: NaiveDate,
+) -> AppResult<linkage_group::Model>
+where
+    C: ConnectionTrait + TransactionTrait,
+{
+    let name = Name::parse("name", &input.name, NAME_MAX_CHARS)?.into_inner();
+    let description = OptionalText::parse(
+        "description",
+        input.description.as_deref(),
+        DESCRIPTION_MAX_CHARS,
+    )?
+    .into_inner();
+    let cadence_days = input.cadence_days.unwrap_or(DEFAULT_CADENCE_DAYS);
+    if !(1..=366).contains(&cadence_days) {
+        return Err(AppError::bad_input(
+            "cadenceDays",
+            "cadenceDays must be between 1 and 366",
+        ));
+    }
+    let mut members: Vec<Uuid> = Vec::new();
+    for id in &input.member_organization_ids {
+        if *id != input.lead_organization_id && !members.contains(id) {
+            members.push(*id);
+        }
+    }
+    let tx = db.begin().await?;
+    require_organizations(&tx, "leadOrganizationId", &[input.lead_organization_id]).await?;
+    require_organizations(&tx, "memberOrganizationIds", &members).await?;
+    let taken = linkage_group::Entity::find()
+        .filter(linkage_group::Column::Name.eq(name.as_str()))
+        .one(&tx)
+        .await?;
+    if taken.is_some() {
+        return Err(AppError::Conflict {
+            message: format!("a linkage group named {name} already exists"),
+            details: Some(json!({ "field": "name" })),
+        });
+    }
+    let now = super::now();
+    let group = linkage_group::ActiveModel {
+        id: Set(super::new_id()),
+        name: Set(name),
+        description: Set(description),
+        lead_organization_id: Set(input.lead_organization_id),
+        cadence_days: Set(cadence_days),
+        cadence_starts_on: Set(input.cadence_starts_on.unwrap_or(today)),
+        created_at: Set(now),
+        updated_at: Set(now),
+    }
+    .insert(&tx)
+    .await?;
+    let roles = std::iter::once((input.lead_organization_id, LinkageRole::Lead))
+        .chain(members.iter().map(|id| (*id, LinkageRole::Member)));
+    for (organization_id, role) in roles {
+        linkage_group_member::ActiveModel {
+            id: Set(super::new_id()),
+            linkage_group_id: Set(group.id),
+            organization_id: Set(organization_id),
+            role: Set(role),
+            joined_on: Set(today),
+            left_on: Set(None),
+            created_at: Set(now),
+        }
+        .insert(&tx)
+        .await?;
+    }
+    audit::record(
+        &tx,
+        actor,
+        audit::Change {
+            action: "createLinkageGroup",
+            target_type: "LinkageGroup",
+            target_id: Some(group.id),
+            before: None,
+            after: Some(json!({
+                "name": group.name,
+                "leadOrganizationId": group.lead_organization_id,
+                "memberOrganizationIds": members,
+                "cadenceDays": group.cadence_days,
+                "cadenceStartsOn": group.cadence_starts_on,
+            })),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(group)
+}
+
+async fn require_group(db: &impl ConnectionTrait, id: Uuid) -> AppResult<linkage_group::Model> {
+    linkage_group::Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .ok_or(AppError::NotFound("linkage group"))
+}
+
+pub async fn add_member<C>(
+    db: &C,
+    actor: &Actor,
+    group_id: Uuid,
+    organization_id: Uuid,
+    joined_on: NaiveDate,
+) -> AppResult<linkage_group::Model>
+where
+    C: ConnectionTrait + TransactionTrait,
+{
+    let tx = db.begin().await?;
+    let group = require_group(&tx, group_id).await?;
+    require_organizations(&tx, "organizationId", &[organization_id]).await?;
+    let current = linkage_group_member::Entity::find()
+        .filter(linkage_group_member::Column::LinkageGroupId.eq(group_id))
+        .filter(linkage_group_member::Column::OrganizationId.eq(organization_id))
+        .filter(linkage_group_member::Column::LeftOn.is_null())
+        .one(&tx)
+        .await?;
+    if current.is_some() {
+        return Err(AppError::Conflict {
+            message: "the organization is already a member of this group".into(),
+            details: Some(json!({ "field": "organizationId" })),
+        });
+    }
+    let member = linkage_group_member::ActiveModel {
+        id: Set(super::new_id()),
+        linkage_group_id: Set(group_id),
+        organization_id: Set(organization_id),
+        role: Set(LinkageRole::Member),
+        joined_on: Set(joined_on),
+        left_on: Set(None),
+        created_at: Set(super::now()),
+    }
+    .insert(&tx)
+    .await?;
+    audit::record(
+        &tx,
+        actor,
+        audit::Change {
+            action: "addLinkageGroupMember",
+            target_type: "LinkageGroup",
+            target_id: Some(group_id),
+            before: None,
+            after: Some(json!({ "organizationId": organization_id, "joinedOn": member.joined_on })),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(group)
+}
+
+pub async fn remove_member<C>(
+    db: &C,
+    actor: &Actor,
+    group_id: Uuid,
+    organization_id: Uuid,
+    left_on: NaiveDate,
+) -> AppResult<linkage_group::Model>
+where
+    C: ConnectionTrait + TransactionTrait,
+{
+    let tx = db.begin().await?;
+    let group = require_group(&tx, group_id).await?;
+    if group.lead_organization_id == organization_id {
+        return Err(AppError::bad_input(
+            "organizationId",
+            "the lead organization cannot leave its group",
+        ));
+    }
+    let current = linkage_group_member::Entity::find()
+        .filter(linkage_group_member::Column::LinkageGroupId.eq(group_id))
+        .filter(linkage_group_member::Column::OrganizationId.eq(organization_id))
+        .filter(linkage_group_member::Column::LeftOn.is_null())
+        .one(&tx)
+        .await?
+        .ok_or_else(|| {
+            AppError::bad_input(
+                "organizationId",
+                "the organization is not a member of this group",
+            )
+        })?;
+    if left_on < current.joined_on {
+        return Err(AppError::bad_input(
+            "leftOn",
+            "leftOn is before the joining date",
+        ));
+    }
+    let mut model: linkage_group_member::ActiveModel = current.clone().into();
+    model.left_on = Set(Some(left_on));
+    model.update(&tx).await?;
+    audit::record(
+        &tx,
+        actor,
+        audit::Change {
+            action: "removeLinkageGroupMember",
+            target_type: "LinkageGroup",
+            target_id: Some(group_id),
+            before: Some(json!({ "organizationId": organization_id, "leftOn": null })),
+            after: Some(json!({ "organizationId": organization_id, "leftOn": left_on })),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(group)
+}

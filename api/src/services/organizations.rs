@@ -1,0 +1,437 @@
+//! Organizations and their tree. The tree is a materialized path: moving an organization rewrites
+//! the paths of its whole subtree in one statement, inside the move's transaction.
+
+use entities::{
+    area,
+    enums::{OrganizationLevel, UnitType},
+    organization::{self, path_ids, path_segment},
+};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, Set,
+    TransactionSession, TransactionTrait,
+    sea_query::{BinOper, Expr, ExprTrait, Func},
+};
+use serde_json::{Value as Json, json};
+use uuid::Uuid;
+
+use super::{
+    Actor, audit,
+    pagination::{Page, PageRequest, fetch_page},
+    values::{Name, OptionalText},
+};
+use crate::error::{AppError, AppResult};
+
+pub const NAME_MAX_CHARS: usize = 100;
+pub const SHORT_NAME_MAX_CHARS: usize = 30;
+pub const EXTERNAL_CODE_MAX_CHARS: usize = 50;
+pub const CONTACT_MAX_CHARS: usize = 200;
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum OrganizationOrder {
+    #[default]
+    NameAsc,
+    CreatedAtAsc,
+}
+
+impl OrganizationOrder {
+    pub fn keys(self) -> &'static [organization::Column] {
+        match self {
+            Self::NameAsc => &[organization::Column::Name, organization::Column::Id],
+            Self::CreatedAtAsc => &[organization::Column::CreatedAt, organization::Column::Id],
+        }
+    }
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct OrganizationFilter {
+    pub area_id: Option<Uuid>,
+    pub level: Option<OrganizationLevel>,
+    pub unit_type: Option<UnitType>,
+    pub parent_id: Option<Uuid>,
+    /// Only organizations in the subtree below this path (the root of the subtree excluded).
+    pub below_path: Option<String>,
+    pub search: Option<String>,
+    pub include_archived: bool,
+}
+
+impl OrganizationFilter {
+    pub fn condition(&self) -> Condition {
+        let mut cond = Condition::all();
+        if let Some(area) = self.area_id {
+            cond = cond.add(organization::Column::AreaId.eq(area));
+        }
+        if let Some(level) = self.level {
+            cond = cond.add(organization::Column::Level.eq(level));
+        }
+        if let Some(unit_type) = self.unit_type {
+            cond = cond.add(organization::Column::UnitType.eq(unit_type));
+        }
+        if let Some(parent) = self.parent_id {
+            cond = cond.add(organization::Column::ParentId.eq(parent));
+        }
+        if let Some(path) = &self.below_path {
+            cond = cond
+                .add(subtree_condition(path))
+                .add(organization::Column::Path.ne(path.as_str()));
+        }
+        if let Some(search) = self.search.as_deref().filter(|s| !s.trim().is_empty()) {
+            cond = cond.add(
+                Condition::any()
+                    .add(super::text_contains(organization::Column::Name, search))
+                    .add(super::text_contains(
+                        organization::Column::ShortName,
+                        search,
+                    )),
+            );
+        }
+        if !self.include_archived {
+            cond = cond.add(organization::Column::ArchivedAt.is_null());
+        }
+        cond
+    }
+}
+
+/// Organizations whose path starts with `path` (which ends in `/`): a range on the path index.
+/// Path characters are hex digits and `/`, and `0` is the character right after `/`.
+pub fn subtree_condition(path: &str) -> Condition {
+    let upper = format!("{}0", path.trim_end_matches('/'));
+    Condition::all()
+        .add(organization::Column::Path.gte(path))
+        .add(organization::Column::Path.lt(upper))
+}
+
+#[derive(Debug, Clone)]
+pub struct NewOrganization {
+    pub name: String,
+    pub short_name: Option<String>,
+    pub level: OrganizationLevel,
+    pub unit_type: UnitType,
+    pub area_id: Uuid,
+    pub parent_id: Option<Uuid>,
+    pub external_code: Option<String>,
+    pub contact: Option<String>,
+    pub key_village: bool,
+    pub remote: bool,
+}
+
+/// Changes to an organization; `None` leaves a field as it is. `parent_id: Some(None)` makes the
+/// organization a root.
+#[derive(Debug, Clone, Default)]
+pub struct OrganizationChanges {
+    pub name: Option<String>,
+    pub short_name: Option<Option<String>>,
+    pub parent_id: Option<Option<Uuid>>,
+    pub area_id: Option<Uuid>,
+    pub contact: Option<Option<String>>,
+    pub key_village: Option<bool>,
+    pub remote: Option<bool>,
+}
+
+pub async fn list(
+    db: &impl ConnectionTrait,
+    filter: &OrganizationFilter,
+    order: OrganizationOrder,
+    page: &PageRequest,
+) -> AppResult<Page<organization::Model>> {
+    let select = organization::Entity::find().filter(filter.condition());
+    fetch_page(db, select, order.keys(), page).await
+}
+
+pub async fn get(db: &impl ConnectionTrait, id: Uuid) -> AppResult<Option<organization::Model>> {
+    Ok(organization::Entity::find_by_id(id).one(db).await?)
+}
+
+pub async fn get_many(
+    db: &impl ConnectionTrait,
+    ids: &[Uuid],
+) -> AppResult<Vec<organization::Model>> {
+    Ok(organization::Entity::find()
+        .filter(organization::Column::Id.is_in(ids.iter().copied()))
+        .all(db)
+        .await?)
+}
+
+/// The ancestors of `org`, root first, in one statement.
+pub async fn ancestors(
+    db: &impl ConnectionTrait,
+    org: &organization::Model,
+) -> AppResult<Vec<organization::Model>> {
+    let ids: Vec<Uuid> = path_ids(&org.path)
+        .into_iter()
+        .filter(|id| *id != org.id)
+        .collect();
+    let mut found = get_many(db, &ids).await?;
+    found.sort_by_key(|o| o.depth);
+    Ok(found)
+}
+
+fn snapshot(org: &organization::Model) -> Json {
+    json!({
+        "name": org.name,
+        "shortName": org.short_name,
+        "externalCode": org.external_code,
+        "level": org.level,
+        "unitType": org.unit_type,
+        "areaId": org.area_id,
+        "parentId": org.parent_id,
+        "path": org.path,
+        "keyVillage": org.key_village,
+        "remote": org.remote,
+        "archivedAt": org.archived_at,
+    })
+}
+
+async fn require_area(db: &impl ConnectionTrait, id: Uuid) -> AppResult<()> {
+    match area::Entity::find_by_id(id).one(db).await? {
+        Some(_) => Ok(()),
+        None => Err(AppError::bad_input("areaId", "areaId names no area")),
+    }
+}
+
+async fn require_parent(db: &impl ConnectionTrait, id: Uuid) -> AppResult<organization::Model> {
+    match get(db, id).await? {
+        Some(parent) if parent.archived_at.is_none() => Ok(parent),
+        Some(_) => Err(AppError::bad_input(
+            "parentId",
+            "the parent organization is archived",
+        )),
+        None => Err(AppError::bad_input(
+            "parentId",
+            "parentId names no organization",
+        )),
+    }
+}
+
+fn optional(field: &str, raw: Option<&str>, max: usize) -> AppResult<Option<String>> {
+    Ok(OptionalText::parse(field, raw, max)?.into_inner())
+}
+
+pub async fn create<C>(
+    db: &C,
+    actor: &Actor,
+    input: NewOrganization,
+) -> AppResult<organization::Model>
+where
+    C: ConnectionTrait + TransactionTrait,
+{
+    let name = Name::parse("name", &input.name, NAME_MAX_CHARS)?.into_inner();
+    let short_name = optional(
+        "shortName",
+        input.short_name.as_deref(),
+        SHORT_NAME_MAX_CHARS,
+    )?;
+    let external_code = optional(
+        "externalCode",
+        input.external_code.as_deref(),
+        EXTERNAL_CODE_MAX_CHARS,
+    )?;
+    let contact = optional("contact", input.contact.as_deref(), CONTACT_MAX_CHARS)?;
+    let tx = db.begin().await?;
+    require_area(&tx, input.area_id).await?;
+    let parent = match input.parent_id {
+        Some(id) => Some(require_parent(&tx, id).await?),
+        None => None,
+    };
+    if let Some(code) = &external_code {
+        let taken = organization::Entity::find()
+            .filter(organization::Column::ExternalCode.eq(code.as_str()))
+            .one(&tx)
+            .await?;
+        if taken.is_some() {
+            return Err(AppError::Conflict {
+                message: format!("an organization with external code {code} already exists"),
+                details: Some(json!({ "field": "externalCode" })),
+            });
+        }
+    }
+    let id = super::new_id();
+    let (path, depth) = match &parent {
+        Some(p) => (format!("{}{}/", p.path, path_segment(id)), p.depth + 1),
+        None => (format!("/{}/", path_segment(id)), 0),
+    };
+    let now = super::now();
+    let created = organization::ActiveModel {
+        id: Set(id),
+        name: Set(name),
+        short_name: Set(short_name),
+        external_code: Set(external_code),
+        level: Set(input.level),
+        unit_type: Set(input.unit_type),
+        area_id: Set(input.area_id),
+        parent_id: Set(input.parent_id),
+        path: Set(path),
+        depth: Set(depth),
+        contact: Set(contact),
+        key_village: Set(input.key_village),
+        remote: Set(input.remote),
+        archived_at: Set(None),
+        created_at: Set(now),
+        updated_at: Set(now),
+    }
+    .insert(&tx)
+    .await?;
+    audit::record(
+        &tx,
+        actor,
+        audit::Change {
+            action: "createOrganization",
+            target_type: "Organization",
+            target_id: Some(created.id),
+            before: None,
+            after: Some(snapshot(&created)),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(created)
+}
+
+pub async fn update<C>(
+    db: &C,
+    actor: &Actor,
+    id: Uuid,
+    changes: OrganizationChanges,
+) -> AppResult<organization::Model>
+where
+    C: ConnectionTrait + TransactionTrait,
+{
+    let name = changes
+        .name
+        .as_deref()
+        .map(|n| Name::parse("name", n, NAME_MAX_CHARS).map(Name::into_inner))
+        .transpose()?;
+    let short_name = changes
+        .short_name
+        .as_ref()
+        .map(|s| optional("shortName", s.as_deref(), SHORT_NAME_MAX_CHARS))
+        .transpose()?;
+    let contact = changes
+        .contact
+        .as_ref()
+        .map(|s| optional("contact", s.as_deref(), CONTACT_MAX_CHARS))
+        .transpose()?;
+    let tx = db.begin().await?;
+    let before = get(&tx, id)
+        .await?
+        .ok_or(AppError::NotFound("organization"))?;
+    let mut model: organization::ActiveModel = before.clone().into();
+    if let Some(name) = name {
+        model.name = Set(name);
+    }
+    if let Some(short_name) = short_name {
+        model.short_name = Set(short_name);
+    }
+    if let Some(contact) = contact {
+        model.contact = Set(contact);
+    }
+    if let Some(area) = changes.area_id {
+        require_area(&tx, area).await?;
+        model.area_id = Set(area);
+    }
+    if let Some(key_village) = changes.key_village {
+        model.key_village = Set(key_village);
+    }
+    if let Some(remote) = changes.remote {
+        model.remote = Set(remote);
+    }
+    if let Some(new_parent) = changes.parent_id.filter(|p| *p != before.parent_id) {
+        let (path, depth) = match new_parent {
+            Some(parent_id) => {
+                let parent = require_parent(&tx, parent_id).await?;
+                if parent.path.starts_with(&before.path) {
+                    return Err(AppError::bad_input(
+                        "parentId",
+                        "an organization cannot move under itself or its own descendant",
+                    ));
+                }
+                (
+                    format!("{}{}/", parent.path, path_segment(id)),
+                    parent.depth + 1,
+                )
+            }
+            None => (format!("/{}/", path_segment(id)), 0),
+        };
+        move_subtree(&tx, &before.path, &path, depth - before.depth).await?;
+        model.parent_id = Set(new_parent);
+        model.path = Set(path);
+        model.depth = Set(depth);
+    }
+    model.updated_at = Set(super::now());
+    let updated = model.update(&tx).await?;
+    audit::record(
+        &tx,
+        actor,
+        audit::Change {
+            action: "updateOrganization",
+            target_type: "Organization",
+            target_id: Some(id),
+            before: Some(snapshot(&before)),
+            after: Some(snapshot(&updated)),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(updated)
+}
+
+/// Rewrites the path prefix and depth of every descendant of the organization at `old_path`.
+async fn move_subtree(
+    db: &impl ConnectionTrait,
+    old_path: &str,
+    new_path: &str,
+    depth_delta: i32,
+) -> AppResult<()> {
+    let old_len = i32::try_from(old_path.chars().count()).map_err(AppError::internal)?;
+    let suffix = Func::cust("substr")
+        .arg(Expr::col(organization::Column::Path))
+        .arg(Expr::val(old_len + 1));
+    organization::Entity::update_many()
+        .col_expr(
+            organization::Column::Path,
+            Expr::val(new_path.to_owned()).binary(BinOper::Custom("||"), suffix),
+        )
+        .col_expr(
+            organization::Column::Depth,
+            Expr::col(organization::Column::Depth).add(depth_delta),
+        )
+        .filter(subtree_condition(old_path))
+        .filter(organization::Column::Path.ne(old_path))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+pub async fn archive<C>(db: &C, actor: &Actor, id: Uuid) -> AppResult<organization::Model>
+where
+    C: ConnectionTrait + TransactionTrait,
+{
+    let tx = db.begin().await?;
+    let before = get(&tx, id)
+        .await?
+        .ok_or(AppError::NotFound("organization"))?;
+    if before.archived_at.is_some() {
+        return Err(AppError::InvalidTransition {
+            from: "ARCHIVED".into(),
+            to: "ARCHIVED".into(),
+        });
+    }
+    let mut model: organization::ActiveModel = before.clone().into();
+    let now = super::now();
+    model.archived_at = Set(Some(now));
+    model.updated_at = Set(now);
+    let archived = model.update(&tx).await?;
+    audit::record(
+        &tx,
+        actor,
+        audit::Change {
+            action: "archiveOrganization",
+            target_type: "Organization",
+            target_id: Some(id),
+            before: Some(snapshot(&before)),
+            after: Some(snapshot(&archived)),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(archived)
+}

@@ -1,0 +1,357 @@
+//! People and the positions they hold. Phone and ID-card numbers are validated here and never
+//! written to the audit trail in clear: the audit keeps only whether they changed.
+
+use chrono::NaiveDate;
+use entities::{
+    enums::{Gender, PoliticalStatus, Position},
+    organization, person, person_position,
+};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter,
+    QuerySelect, QueryTrait, Set, TransactionSession, TransactionTrait,
+};
+use serde_json::{Value as Json, json};
+use uuid::Uuid;
+
+use super::{
+    Actor, audit,
+    organizations::subtree_condition,
+    pagination::{Page, PageRequest, fetch_page},
+    values::{IdNumber, Name, Phone},
+};
+use crate::error::{AppError, AppResult};
+
+pub const NAME_MAX_CHARS: usize = 50;
+
+/// People in the order lists show them: by name, then id.
+pub const PERSON_KEYS: &[person::Column] = &[person::Column::Name, person::Column::Id];
+
+#[derive(Debug, Clone, Default)]
+pub struct PersonFilter {
+    pub organization_id: Option<Uuid>,
+    pub include_sub_organizations: bool,
+    pub position: Option<Position>,
+    pub political_status: Option<PoliticalStatus>,
+    pub search: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct NewPosition {
+    pub position: Position,
+    pub started_on: NaiveDate,
+    pub ended_on: Option<NaiveDate>,
+}
+
+#[derive(Debug, Clone)]
+pub struct NewPerson {
+    pub name: String,
+    pub gender: Option<Gender>,
+    pub phone: Option<String>,
+    pub id_number: Option<String>,
+    pub political_status: PoliticalStatus,
+    pub organization_id: Uuid,
+    pub positions: Vec<NewPosition>,
+}
+
+/// Changes to a person; `None` leaves a field as it is, `Some(None)` clears it. `positions`, when
+/// given, replaces the whole list.
+#[derive(Debug, Clone, Default)]
+pub struct PersonChanges {
+    pub name: Option<String>,
+    pub gender: Option<Option<Gender>>,
+    pub phone: Option<Option<String>>,
+    pub id_number: Option<Option<String>>,
+    pub political_status: Option<PoliticalStatus>,
+    pub organization_id: Option<Uuid>,
+    pub positions: Option<Vec<NewPosition>>,
+}
+
+pub async fn list(
+    db: &impl ConnectionTrait,
+    filter: &PersonFilter,
+    page: &PageRequest,
+) -> AppResult<Page<person::Model>> {
+    let mut cond = Condition::all();
+    if let Some(org_id) = filter.organization_id {
+        if filter.include_sub_organizations {
+            let root = organization::Entity::find_by_id(org_id)
+                .one(db)
+                .await?
+                .ok_or_else(|| {
+                    AppError::bad_input("organizationId", "organizationId names no organization")
+                })?;
+            let subtree = organization::Entity::find()
+                .select_only()
+                .column(organization::Column::Id)
+                .filter(subtree_condition(&root.path))
+                .into_query();
+            cond = cond.add(person::Column::OrganizationId.in_subquery(subtree));
+        } else {
+            cond = cond.add(person::Column::OrganizationId.eq(org_id));
+        }
+    }
+    if let Some(position) = filter.position {
+        let holders = person_position::Entity::find()
+            .select_only()
+            .column(person_position::Column::PersonId)
+            .filter(person_position::Column::Position.eq(position))
+            .filter(person_position::Column::EndedOn.is_null())
+            .into_query();
+        cond = cond.add(person::Column::Id.in_subquery(holders));
+    }
+    if let Some(status) = filter.political_status {
+        cond = cond.add(person::Column::PoliticalStatus.eq(status));
+    }
+    if let Some(search) = filter.search.as_deref().filter(|s| !s.trim().is_empty()) {
+        cond = cond.add(super::text_contains(person::Column::Name, search));
+    }
+    fetch_page(db, person::Entity::find().filter(cond), PERSON_KEYS, page).await
+}
+
+pub async fn get_many(db: &impl ConnectionTrait, ids: &[Uuid]) -> AppResult<Vec<person::Model>> {
+    Ok(person::Entity::find()
+        .filter(person::Column::Id.is_in(ids.iter().copied()))
+        .all(db)
+        .await?)
+}
+
+/// The positions of many people in one statement, oldest first.
+pub async fn positions_of(
+    db: &impl ConnectionTrait,
+    person_ids: &[Uuid],
+) -> AppResult<Vec<person_position::Model>> {
+    use sea_orm::QueryOrder;
+    Ok(person_position::Entity::find()
+        .filter(person_position::Column::PersonId.is_in(person_ids.iter().copied()))
+        .order_by_asc(person_position::Column::StartedOn)
+        .order_by_asc(person_position::Column::Id)
+        .all(db)
+        .await?)
+}
+
+fn check_positions(positions: &[NewPosition]) -> AppResult<()> {
+    for (i, p) in positions.iter().enumerate() {
+        if p.ended_on.is_some_and(|end| end < p.started_on) {
+            return Err(AppError::bad_input(
+                format!("positions.{i}.endedOn"),
+                "endedOn must not be before startedOn",
+            ));
+        }
+    }
+    Ok(())
+}
+
+async fn require_organization(db: &impl ConnectionTrait, id: Uuid) -> AppResult<()> {
+    let found = organization::Entity::find_by_id(id).one(db).await?;
+    match found {
+        Some(org) if org.archived_at.is_none() => Ok(()),
+        Some(_) => Err(AppError::bad_input(
+            "organizationId",
+            "the organization is archived",
+        )),
+        None => Err(AppError::bad_input(
+            "organizationId",
+            "organizationId names no organization",
+        )),
+    }
+}
+
+async fn require_unique_id_number(
+    db: &impl ConnectionTrait,
+    id_number: &str,
+    except: Option<Uuid>,
+) -> AppResult<()> {
+    let mut select = person::Entity::find().filter(person::Column::IdNumber.eq(id_number));
+    if let Some(id) = except {
+        select = select.filter(person::Column::Id.ne(id));
+    }
+    if select.one(db).await?.is_some() {
+        return Err(AppError::Conflict {
+            message: "another person has this ID-card number".into(),
+            details: Some(json!({ "field": "idNumber" })),
+        });
+    }
+    Ok(())
+}
+
+async fn replace_positions(
+    db: &impl ConnectionTrait,
+    person_id: Uuid,
+    positions: &[NewPosition],
+) -> AppResult<()> {
+    person_position::Entity::delete_many()
+        .filter(person_position::Column::PersonId.eq(person_id))
+        .exec(db)
+        .await?;
+    for p in positions {
+        person_position::ActiveModel {
+            id: Set(super::new_id()),
+            person_id: Set(person_id),
+            position: Set(p.position),
+            started_on: Set(p.started_on),
+            ended_on: Set(p.ended_on),
+        }
+        .insert(db)
+        .await?;
+    }
+    Ok(())
+}
+
+/// What the audit keeps of a person: no phone or ID-card number, only whether one is on file.
+fn snapshot(p: &person::Model, positions: Option<&[NewPosition]>) -> Json {
+    let mut value = json!({
+        "name": p.name,
+        "gender": p.gender,
+        "politicalStatus": p.political_status,
+        "organizationId": p.organization_id,
+        "hasPhone": p.phone.is_some(),
+        "hasIdNumber": p.id_number.is_some(),
+    });
+    if let Some(positions) = positions {
+        value["positions"] = positions
+            .iter()
+            .map(|p| json!({ "position": p.position, "startedOn": p.started_on, "endedOn": p.ended_on }))
+            .collect();
+    }
+    value
+}
+
+pub async fn create<C>(db: &C, actor: &Actor, input: NewPerson) -> AppResult<person::Model>
+where
+    C: ConnectionTrait + TransactionTrait,
+{
+    let name = Name::parse("name", &input.name, NAME_MAX_CHARS)?.into_inner();
+    let phone = input
+        .phone
+        .as_deref()
+        .filter(|s| !s.trim().is_empty())
+        .map(|s| Phone::parse("phone", s).map(Phone::into_inner))
+        .transpose()?;
+    let id_number = input
+        .id_number
+        .as_deref()
+        .filter(|s| !s.trim().is_empty())
+        .map(|s| IdNumber::parse("idNumber", s).map(IdNumber::into_inner))
+        .transpose()?;
+    check_positions(&input.positions)?;
+    let tx = db.begin().await?;
+    require_organization(&tx, input.organization_id).await?;
+    if let Some(id_number) = &id_number {
+        require_unique_id_number(&tx, id_number, None).await?;
+    }
+    let now = super::now();
+    let created = person::ActiveModel {
+        id: Set(super::new_id()),
+        name: Set(name),
+        gender: Set(input.gender),
+        phone: Set(phone),
+        id_number: Set(id_number),
+        political_status: Set(input.political_status),
+        organization_id: Set(input.organization_id),
+        created_at: Set(now),
+        updated_at: Set(now),
+    }
+    .insert(&tx)
+    .await?;
+    replace_positions(&tx, created.id, &input.positions).await?;
+    audit::record(
+        &tx,
+        actor,
+        audit::Change {
+            action: "createPerson",
+            target_type: "Person",
+            target_id: Some(created.id),
+            before: None,
+            after: Some(snapshot(&created, Some(&input.positions))),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(created)
+}
+
+pub async fn update<C>(
+    db: &C,
+    actor: &Actor,
+    id: Uuid,
+    changes: PersonChanges,
+) -> AppResult<person::Model>
+where
+    C: ConnectionTrait + TransactionTrait,
+{
+    let name = changes
+        .name
+        .as_deref()
+        .map(|n| Name::parse("name", n, NAME_MAX_CHARS).map(Name::into_inner))
+        .transpose()?;
+    let phone = changes
+        .phone
+        .as_ref()
+        .map(|p| {
+            p.as_deref()
+                .filter(|s| !s.trim().is_empty())
+                .map(|s| Phone::parse("phone", s).map(Phone::into_inner))
+                .transpose()
+        })
+        .transpose()?;
+    let id_number = changes
+        .id_number
+        .as_ref()
+        .map(|p| {
+            p.as_deref()
+                .filter(|s| !s.trim().is_empty())
+                .map(|s| IdNumber::parse("idNumber", s).map(IdNumber::into_inner))
+                .transpose()
+        })
+        .transpose()?;
+    if let Some(positions) = &changes.positions {
+        check_positions(positions)?;
+    }
+    let tx = db.begin().await?;
+    let before = person::Entity::find_by_id(id)
+        .one(&tx)
+        .await?
+        .ok_or(AppError::NotFound("person"))?;
+    let mut model: person::ActiveModel = before.clone().into();
+    if let Some(name) = name {
+        model.name = Set(name);
+    }
+    if let Some(gender) = changes.gender {
+        model.gender = Set(gender);
+    }
+    if let Some(phone) = phone {
+        model.phone = Set(phone);
+    }
+    if let Some(id_number) = id_number {
+        if let Some(number) = &id_number {
+            require_unique_id_number(&tx, number, Some(id)).await?;
+        }
+        model.id_number = Set(id_number);
+    }
+    if let Some(status) = changes.political_status {
+        model.political_status = Set(status);
+    }
+    if let Some(org) = changes.organization_id {
+        require_organization(&tx, org).await?;
+        model.organization_id = Set(org);
+    }
+    model.updated_at = Set(super::now());
+    let updated = model.update(&tx).await?;
+    if let Some(positions) = &changes.positions {
+        replace_positions(&tx, id, positions).await?;
+    }
+    audit::record(
+        &tx,
+        actor,
+        audit::Change {
+            action: "updatePerson",
+            target_type: "Person",
+            target_id: Some(id),
+            before: Some(snapshot(&before, None)),
+            after: Some(snapshot(&updated, changes.positions.as_deref())),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(updated)
+}

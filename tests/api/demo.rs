@@ -1,0 +1,85 @@
+use serde_json::json;
+
+use crate::helpers::TestApp;
+
+const MEMBERS_BY_AREA: &str = "{ linkageGroups { totalCount edges { node { name
+    leadOrganization { name }
+    members(first: 100) { totalCount edges { node { role organization { area { name } } } } } } } } }";
+
+#[tokio::test]
+async fn demo_data_loads_once_and_answers_members_by_area() {
+    let app = TestApp::spawn().await;
+    let today = chrono_today();
+    let outcome = lianjian_api::services::demo::load(&app.state.db.write, today)
+        .await
+        .unwrap();
+    assert!(matches!(
+        outcome,
+        lianjian_api::services::demo::DemoOutcome::Loaded { .. }
+    ));
+    let counts = (
+        app.count_rows("area").await,
+        app.count_rows("organization").await,
+        app.count_rows("person").await,
+        app.count_rows("audit_entry").await,
+    );
+
+    let response = app.graphql(MEMBERS_BY_AREA, json!({})).await;
+    let groups = &response.ok()["linkageGroups"];
+    assert_eq!(groups["totalCount"], 1);
+    let members = &groups["edges"][0]["node"]["members"];
+    assert_eq!(members["totalCount"], 27);
+    let mut by_area = std::collections::BTreeMap::<String, usize>::new();
+    for edge in members["edges"].as_array().unwrap() {
+        *by_area
+            .entry(
+                edge["node"]["organization"]["area"]["name"]
+                    .as_str()
+                    .unwrap()
+                    .to_owned(),
+            )
+            .or_default() += 1;
+    }
+    let mut sizes: Vec<usize> = by_area.values().copied().collect();
+    sizes.sort();
+    assert_eq!(sizes, [11, 16], "{by_area:?}");
+    let response = app
+        .graphql("{ people(first: 1) { totalCount } }", json!({}))
+        .await;
+    let people = response.ok()["people"]["totalCount"].as_u64().unwrap();
+    assert!((55..=65).contains(&people), "{people}");
+
+    // Twice: nothing changes.
+    let outcome = lianjian_api::services::demo::load(&app.state.db.write, today)
+        .await
+        .unwrap();
+    assert_eq!(
+        outcome,
+        lianjian_api::services::demo::DemoOutcome::AlreadyLoaded
+    );
+    assert_eq!(
+        counts,
+        (
+            app.count_rows("area").await,
+            app.count_rows("organization").await,
+            app.count_rows("person").await,
+            app.count_rows("audit_entry").await,
+        )
+    );
+}
+
+#[tokio::test]
+async fn demo_data_refuses_a_database_holding_other_data() {
+    let app = TestApp::spawn().await;
+    app.create_area("别的片区").await;
+    let error = lianjian_api::services::demo::load(&app.state.db.write, chrono_today())
+        .await
+        .unwrap_err();
+    assert!(error.to_string().contains("already holds data"), "{error}");
+    assert_eq!(app.count_rows("area").await, 1);
+    assert_eq!(app.count_rows("organization").await, 0);
+}
+
+fn chrono_today() -> chrono::NaiveDate {
+    chrono::Utc::now().date_naive()
+}
