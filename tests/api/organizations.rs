@@ -418,7 +418,6 @@ const NESTED: &str = "query($first: Int) { organizations(first: $first) { edges 
 /// The statement count of a nested page does not grow with the page: DataLoaders batch each
 /// relation into one statement.
 #[tokio::test]
-#[ignore = "open: a page of 50 organizations still splits each loader batch (7 statements for 5, 14 for 50)"]
 async fn nested_relations_cost_the_same_statements_for_5_or_50_organizations() {
     let app = TestApp::spawn().await;
     let area = app.create_area("温泉镇").await;
