@@ -58,7 +58,17 @@ impl MigrationTrait for Migration {
                 &[Organization::ParentId, Organization::Name, Organization::Id][..],
                 false,
             ),
-            ("ix_organization_area", &[Organization::AreaId][..], false),
+            (
+                "ix_organization_area",
+                &[Organization::AreaId, Organization::Name, Organization::Id][..],
+                false,
+            ),
+            ("ix_organization_level", &[Organization::Level][..], false),
+            (
+                "ix_organization_unit_type",
+                &[Organization::UnitType][..],
+                false,
+            ),
             (
                 "ix_organization_created_at",
                 &[Organization::CreatedAt, Organization::Id][..],

@@ -86,6 +86,8 @@ impl MigrationTrait for Migration {
                     .name("ix_linkage_group_member_organization")
                     .table(LinkageGroupMember::Table)
                     .col(LinkageGroupMember::OrganizationId)
+                    .col(LinkageGroupMember::JoinedOn)
+                    .col(LinkageGroupMember::Id)
                     .to_owned(),
             )
             .await?;

@@ -487,3 +487,188 @@ async fn children_and_people_connections_paginate() {
     }
     assert_eq!(seen, (0..7).map(|i| format!("支部{i}")).collect::<Vec<_>>());
 }
+
+/// Walks a connection with pages of 2 and checks it returns every node once, in order, with a
+/// steady totalCount.
+async fn walk(app: &TestApp, query: &str, vars: Value, path: &[&str]) -> Vec<String> {
+    let mut seen = Vec::new();
+    let mut after = Value::Null;
+    loop {
+        let mut vars = vars.clone();
+        vars["after"] = after.clone();
+        let response = app.graphql(query, vars).await;
+        let mut connection = response.ok().clone();
+        for key in path {
+            connection = connection[*key].clone();
+        }
+        let total = connection["totalCount"].as_u64().unwrap();
+        let page = names(&connection);
+        assert!(page.len() <= 2);
+        seen.extend(page);
+        if !connection["pageInfo"]["hasNextPage"].as_bool().unwrap() {
+            assert_eq!(seen.len() as u64, total, "{seen:?}");
+            break;
+        }
+        after = connection["pageInfo"]["endCursor"].clone();
+    }
+    let unique: std::collections::HashSet<&String> = seen.iter().collect();
+    assert_eq!(unique.len(), seen.len(), "duplicates in {seen:?}");
+    seen
+}
+
+#[tokio::test]
+async fn every_connection_paginates() {
+    let app = TestApp::spawn().await;
+    let area = app.create_area("温泉镇").await;
+    let root = org(&app, "党委", &area, None).await;
+    let mut branches = Vec::new();
+    for i in 0..5 {
+        branches.push(org(&app, &format!("支部{i}"), &area, Some(&root)).await);
+    }
+    org(&app, "小组", &area, Some(&branches[0])).await;
+    for i in 0..5 {
+        app.graphql(
+            CREATE_PERSON,
+            json!({ "input": { "name": format!("党员{i}"), "politicalStatus": "FULL_MEMBER", "organizationId": root } }),
+        )
+        .await
+        .ok();
+    }
+    let response = app
+        .graphql(
+            "mutation($input: CreateLinkageGroupInput!) { createLinkageGroup(input: $input) { linkageGroup { id } } }",
+            json!({ "input": { "name": "联建组", "leadOrganizationId": root, "memberOrganizationIds": branches } }),
+        )
+        .await;
+    let group = response.ok()["createLinkageGroup"]["linkageGroup"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+
+    let page = "totalCount edges { node { name } } pageInfo { hasNextPage endCursor }";
+    let orgs = walk(
+        &app,
+        &format!("query($after: String) {{ organizations(first: 2, after: $after) {{ {page} }} }}"),
+        json!({}),
+        &["organizations"],
+    )
+    .await;
+    assert_eq!(orgs.len(), 7);
+    let people = walk(
+        &app,
+        &format!("query($after: String) {{ people(first: 2, after: $after) {{ {page} }} }}"),
+        json!({}),
+        &["people"],
+    )
+    .await;
+    assert_eq!(people, ["党员0", "党员1", "党员2", "党员3", "党员4"]);
+    let own = walk(
+        &app,
+        &format!("query($id: ID!, $after: String) {{ organization(id: $id) {{ people(first: 2, after: $after) {{ {page} }} }} }}"),
+        json!({ "id": root }),
+        &["organization", "people"],
+    )
+    .await;
+    assert_eq!(own, people);
+    let descendants = walk(
+        &app,
+        &format!("query($id: ID!, $after: String) {{ organization(id: $id) {{ descendants(first: 2, after: $after) {{ {page} }} }} }}"),
+        json!({ "id": root }),
+        &["organization", "descendants"],
+    )
+    .await;
+    assert_eq!(descendants.len(), 6);
+    let members_query = format!(
+        "query($id: ID!, $after: String) {{ linkageGroup(id: $id) {{ members(first: 2, after: $after) {{
+            totalCount edges {{ node {{ organization {{ name }} }} }} pageInfo {{ hasNextPage endCursor }} }} }} }}"
+    );
+    let mut seen = 0;
+    let mut after = Value::Null;
+    loop {
+        let response = app
+            .graphql(&members_query, json!({ "id": group, "after": after }))
+            .await;
+        let members = response.ok()["linkageGroup"]["members"].clone();
+        assert_eq!(members["totalCount"], 6);
+        seen += members["edges"].as_array().unwrap().len();
+        if !members["pageInfo"]["hasNextPage"].as_bool().unwrap() {
+            break;
+        }
+        after = members["pageInfo"]["endCursor"].clone();
+    }
+    assert_eq!(seen, 6);
+    let groups = walk(
+        &app,
+        &format!("query($after: String) {{ linkageGroups(first: 2, after: $after) {{ {page} }} }}"),
+        json!({}),
+        &["linkageGroups"],
+    )
+    .await;
+    assert_eq!(groups, ["联建组"]);
+}
+
+#[tokio::test]
+async fn update_person_replaces_positions_and_clears_fields() {
+    let app = TestApp::spawn().await;
+    let area = app.create_area("温泉镇").await;
+    let village = org(&app, "南平村党支部", &area, None).await;
+    let other = org(&app, "静修村党支部", &area, None).await;
+    let response = app
+        .graphql(
+            CREATE_PERSON,
+            json!({ "input": { "name": "黄强", "phone": "13912345678", "politicalStatus": "PROBATIONARY_MEMBER",
+                "organizationId": village, "positions": [{ "position": "CADRE", "startedOn": "2023-01-01" }] } }),
+        )
+        .await;
+    let id = response.ok()["createPerson"]["person"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let update = "mutation($input: UpdatePersonInput!) { updatePerson(input: $input) { person {
+        name phone politicalStatus organization { name } positions { position startedOn endedOn } } } }";
+    let response = app
+        .graphql(
+            update,
+            json!({ "input": { "id": id, "phone": null, "politicalStatus": "FULL_MEMBER", "organizationId": other,
+                "positions": [
+                    { "position": "CADRE", "startedOn": "2023-01-01", "endedOn": "2025-12-31" },
+                    { "position": "DEPUTY_SECRETARY", "startedOn": "2026-01-01" }
+                ] } }),
+        )
+        .await;
+    let person = &response.ok()["updatePerson"]["person"];
+    assert_eq!(person["name"], "黄强");
+    assert!(person["phone"].is_null());
+    assert_eq!(person["politicalStatus"], "FULL_MEMBER");
+    assert_eq!(person["organization"]["name"], "静修村党支部");
+    assert_eq!(person["positions"].as_array().unwrap().len(), 2);
+    assert_eq!(person["positions"][1]["position"], "DEPUTY_SECRETARY");
+    assert_eq!(app.count_rows("person_position").await, 2);
+    // A refused update changes nothing.
+    let response = app
+        .graphql(
+            update,
+            json!({ "input": { "id": id, "name": "", "positions": [] } }),
+        )
+        .await;
+    assert_eq!(
+        response.error("BAD_USER_INPUT")["extensions"]["field"],
+        "name"
+    );
+    assert_eq!(app.count_rows("person_position").await, 2);
+    // The audit trail keeps no phone number.
+    use sea_orm::{EntityTrait, QueryOrder};
+    let entries = entities::audit_entry::Entity::find()
+        .order_by_asc(entities::audit_entry::Column::CreatedAt)
+        .all(&app.state.db.read)
+        .await
+        .unwrap();
+    let text = serde_json::to_string(
+        &entries
+            .iter()
+            .map(|e| (&e.before, &e.after))
+            .collect::<Vec<_>>(),
+    )
+    .unwrap();
+    assert!(!text.contains("13912345678"), "{text}");
+}

@@ -189,3 +189,27 @@ async fn migrate_up_status_and_down() {
         "{status}"
     );
 }
+
+/// `lianjian demo-data` loads once and changes nothing when run again.
+#[tokio::test]
+async fn demo_data_command_is_idempotent() {
+    let database = TestDatabase::create().await;
+    let run = || {
+        let output = Command::new(BINARY)
+            .arg("demo-data")
+            .args(database_args(&database))
+            .env("LIANJIAN_LOG", "off")
+            .output()
+            .unwrap();
+        assert!(
+            output.status.success(),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        String::from_utf8(output.stdout).unwrap()
+    };
+    let first = run();
+    assert!(first.contains("demo data loaded: 2 areas"), "{first}");
+    let second = run();
+    assert!(second.contains("already loaded"), "{second}");
+}
