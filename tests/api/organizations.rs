@@ -578,15 +578,13 @@ async fn every_connection_paginates() {
     )
     .await;
     assert_eq!(descendants.len(), 6);
-    let members_query = format!(
-        "query($id: ID!, $after: String) {{ linkageGroup(id: $id) {{ members(first: 2, after: $after) {{
-            totalCount edges {{ node {{ organization {{ name }} }} }} pageInfo {{ hasNextPage endCursor }} }} }} }}"
-    );
+    let members_query = "query($id: ID!, $after: String) { linkageGroup(id: $id) { members(first: 2, after: $after) {
+            totalCount edges { node { organization { name } } } pageInfo { hasNextPage endCursor } } } }";
     let mut seen = 0;
     let mut after = Value::Null;
     loop {
         let response = app
-            .graphql(&members_query, json!({ "id": group, "after": after }))
+            .graphql(members_query, json!({ "id": group, "after": after }))
             .await;
         let members = response.ok()["linkageGroup"]["members"].clone();
         assert_eq!(members["totalCount"], 6);
