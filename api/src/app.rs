@@ -2,7 +2,6 @@
 
 use std::sync::Arc;
 
-use async_graphql_axum::GraphQLSubscription;
 use axum::{
     Router,
     http::{HeaderName, Request, StatusCode},
@@ -19,12 +18,16 @@ use tower_http::{
 };
 
 use crate::{
+    auth::TokenKeys,
+    authz::Authz,
     config::Config,
     db::Db,
+    error::AppResult,
     events::EventBus,
     graphql::{AppSchema, build_schema},
     http::{self, json_error},
     metrics::Metrics,
+    services::accounts,
 };
 
 /// What every request can reach. Cheap to clone: each part is a handle.
@@ -34,16 +37,31 @@ pub struct AppState {
     pub config: Arc<Config>,
     pub metrics: Metrics,
     pub events: EventBus,
+    pub authz: Arc<Authz>,
+    pub tokens: TokenKeys,
 }
 
 impl AppState {
-    pub fn new(config: Config, db: Db, metrics: Metrics) -> Self {
-        Self {
+    /// Seeds the role permissions if needed, builds the enforcer and reads the token key.
+    pub async fn build(config: Config, db: Db, metrics: Metrics) -> AppResult<Self> {
+        let authz = Authz::load(&db.write).await?;
+        let secret = accounts::token_secret(
+            &db.write,
+            config.server.jwt_secret.as_ref().map(|s| s.0.as_str()),
+        )
+        .await?;
+        let tokens = TokenKeys::new(
+            &secret,
+            chrono::Duration::hours(config.server.token_ttl_hours.max(1)),
+        );
+        Ok(Self {
             db,
             config: Arc::new(config),
             metrics,
             events: EventBus::new(),
-        }
+            authz: Arc::new(authz),
+            tokens,
+        })
     }
 }
 
@@ -59,16 +77,13 @@ const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 pub fn build_router(state: AppState) -> Router {
     let schema = build_schema(Some(state.clone()));
     let timeout = state.config.server.request_timeout();
-    let http_state = HttpState {
-        state,
-        schema: schema.clone(),
-    };
+    let http_state = HttpState { state, schema };
     Router::new()
         .route(
             "/graphql",
             get(http::graphql::get).post(http::graphql::post),
         )
-        .route_service("/graphql/ws", GraphQLSubscription::new(schema))
+        .route("/graphql/ws", get(http::graphql::websocket))
         .route("/schema.graphql", get(sdl))
         .route("/graphiql/{file}", get(http::graphiql::asset))
         .route("/healthz", get(http::health::healthz))

@@ -64,6 +64,24 @@ enum Command {
     },
     /// Print the GraphQL schema (SDL) to standard output.
     ExportSchema,
+    /// Create an account with a role, e.g. the first administrator. The password is read from
+    /// standard input (first line), so it stays out of the shell history and process list.
+    CreateUser {
+        #[command(flatten)]
+        database: DatabaseConfig,
+        /// Login name: 3 to 64 letters, digits, '_', '.' or '-'.
+        #[arg(long)]
+        username: String,
+        /// admin, committee_staff, supervisor, org_secretary, first_secretary or member.
+        #[arg(long)]
+        role: String,
+        /// Global id of the Organization or LinkageGroup the role applies to (none for admin).
+        #[arg(long)]
+        scope: Option<String>,
+        /// Read the password from standard input.
+        #[arg(long, required = true)]
+        password_stdin: bool,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -148,6 +166,13 @@ async fn dispatch(command: Command) -> Result<(), Failure> {
             load_demo(&db, timezone).await
         }
         Command::Migrate { action } => migrate(action).await,
+        Command::CreateUser {
+            database,
+            username,
+            role,
+            scope,
+            password_stdin: _,
+        } => create_user(&database, &username, &role, scope.as_deref()).await,
         Command::ExportSchema => {
             print!("{}", build_schema(None).sdl());
             Ok(())
@@ -174,10 +199,18 @@ async fn load_demo(db: &Db, timezone: chrono_tz::Tz) -> Result<(), Failure> {
             areas,
             organizations,
             people,
+            accounts,
         }) => {
             println!(
                 "demo data loaded: {areas} areas, {organizations} organizations, 1 linkage group, {people} people"
             );
+            println!("demo accounts (the passwords are shown only now):");
+            for account in accounts {
+                println!(
+                    "  {:16} {:18} {}",
+                    account.username, account.password, account.grant
+                );
+            }
             Ok(())
         }
         Ok(DemoOutcome::AlreadyLoaded) => {
@@ -199,7 +232,12 @@ async fn serve(config: Config, demo: bool) -> Result<(), Failure> {
     let listener = tokio::net::TcpListener::bind(bind)
         .await
         .map_err(|e| Failure::config(format!("cannot listen on {bind}: {e}")))?;
-    let state = AppState::new(config, db.clone(), metrics);
+    let state = AppState::build(config, db.clone(), metrics)
+        .await
+        .map_err(|e| match e {
+            crate::error::AppError::BadUserInput { message, .. } => Failure::config(message),
+            other => Failure::other(other),
+        })?;
     let router = build_router(state);
     tracing::info!(%bind, "lianjian is listening");
     axum::serve(
@@ -246,6 +284,71 @@ async fn migrate(action: MigrateAction) -> Result<(), Failure> {
             }
         }
     }
+    Ok(())
+}
+
+async fn create_user(
+    database: &DatabaseConfig,
+    username: &str,
+    role: &str,
+    scope: Option<&str>,
+) -> Result<(), Failure> {
+    use crate::{
+        authz::Role,
+        graphql::ids::{self, NodeKind},
+        services::{
+            Actor,
+            accounts::{self, GrantScope, NewUser},
+        },
+    };
+    let role = Role::parse(&role.to_lowercase())
+        .ok_or_else(|| Failure::config(format!("unknown role {role}")))?;
+    let scope = match scope {
+        None => GrantScope::System,
+        Some(id) => {
+            let global =
+                ids::decode("scope", &async_graphql::ID(id.to_owned())).map_err(Failure::config)?;
+            match global.kind {
+                Some(NodeKind::Organization) => GrantScope::Organization(global.id),
+                Some(NodeKind::LinkageGroup) => GrantScope::LinkageGroup(global.id),
+                _ => {
+                    return Err(Failure::config(
+                        "--scope must be an Organization or LinkageGroup id",
+                    ));
+                }
+            }
+        }
+    };
+    let mut password = String::new();
+    std::io::stdin()
+        .read_line(&mut password)
+        .map_err(|e| Failure::other(format!("cannot read the password: {e}")))?;
+    let password = password.trim_end_matches(['\r', '\n']).to_owned();
+    let metrics = Metrics::new();
+    let db = connect(database, &metrics).await?;
+    migrate_up(&db).await?;
+    crate::authz::seed_policies(&db.write)
+        .await
+        .map_err(Failure::other)?;
+    let actor = Actor {
+        user_id: None,
+        request_id: Some("create-user".to_owned()),
+    };
+    let user = accounts::create_user(
+        &db.write,
+        &actor,
+        NewUser {
+            username: username.to_owned(),
+            password,
+            person_id: None,
+        },
+    )
+    .await
+    .map_err(|e| Failure::other(format!("cannot create the user: {e}")))?;
+    accounts::grant_role(&db.write, &actor, user.id, role, scope)
+        .await
+        .map_err(|e| Failure::other(format!("cannot grant the role: {e}")))?;
+    println!("created {} with role {}", user.username, role.as_str());
     Ok(())
 }
 

@@ -104,6 +104,41 @@ pub struct ServerConfig {
     /// Most operations in one batched request.
     #[arg(long = "max-batch", env = "LIANJIAN_MAX_BATCH", default_value_t = 10)]
     pub max_batch: usize,
+
+    /// Key that signs sign-in tokens (32+ characters); required on PostgreSQL, generated and kept
+    /// in the database on SQLite.
+    #[arg(
+        long = "jwt-secret",
+        env = "LIANJIAN_JWT_SECRET",
+        hide_env_values = true
+    )]
+    pub jwt_secret: Option<Secret>,
+
+    /// Hours a sign-in token stays valid.
+    #[arg(
+        long = "token-ttl-hours",
+        env = "LIANJIAN_TOKEN_TTL_HOURS",
+        default_value_t = 12
+    )]
+    pub token_ttl_hours: i64,
+}
+
+/// A secret from the configuration; never printed.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(pub String);
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Secret(***)")
+    }
+}
+
+impl std::str::FromStr for Secret {
+    type Err = std::convert::Infallible;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Ok(Self(s.to_owned()))
+    }
 }
 
 impl Default for ServerConfig {
@@ -116,6 +151,8 @@ impl Default for ServerConfig {
             max_query_depth: 16,
             max_query_complexity: 20_000,
             max_batch: 10,
+            jwt_secret: None,
+            token_ttl_hours: 12,
         }
     }
 }

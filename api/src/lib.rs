@@ -2,6 +2,10 @@
 
 /// The application state and the HTTP router.
 pub mod app;
+/// Passwords and signed tokens.
+pub mod auth;
+/// Casbin: roles, grants, the viewer's scope as SQL.
+pub mod authz;
 /// The `lianjian` command line: serve, migrate, export-schema.
 pub mod cli;
 /// One typed configuration, read once from flags and environment.

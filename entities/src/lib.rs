@@ -1,11 +1,16 @@
 //! SeaORM entities of lianjian, one module per table. These are storage shapes only: the GraphQL
 //! types live in the `api` crate, so nothing here depends on async-graphql.
 
+pub mod app_setting;
 pub mod area;
 pub mod audit_entry;
+pub mod casbin_rule;
 pub mod enums;
 pub mod linkage_group;
 pub mod linkage_group_member;
+pub mod login_failure;
 pub mod organization;
 pub mod person;
 pub mod person_position;
+pub mod role_grant;
+pub mod user_account;

@@ -9,6 +9,7 @@ mod m20261201_000002_create_audit_entries;
 mod m20261201_000003_create_organizations;
 mod m20261201_000004_create_linkage_groups;
 mod m20261201_000005_create_people;
+mod m20261201_000006_create_accounts;
 
 pub struct Migrator;
 
@@ -21,6 +22,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000003_create_organizations::Migration),
             Box::new(m20261201_000004_create_linkage_groups::Migration),
             Box::new(m20261201_000005_create_people::Migration),
+            Box::new(m20261201_000006_create_accounts::Migration),
         ]
     }
 }

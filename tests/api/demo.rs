@@ -13,16 +13,22 @@ async fn demo_data_loads_once_and_answers_members_by_area() {
     let outcome = lianjian_api::services::demo::load(&app.state.db.write, today)
         .await
         .unwrap();
-    assert!(matches!(
-        outcome,
-        lianjian_api::services::demo::DemoOutcome::Loaded { .. }
-    ));
-    let counts = (
-        app.count_rows("area").await,
-        app.count_rows("organization").await,
-        app.count_rows("person").await,
-        app.count_rows("audit_entry").await,
+    let lianjian_api::services::demo::DemoOutcome::Loaded { accounts, .. } = outcome else {
+        panic!("expected a load, got {outcome:?}");
+    };
+    let usernames: Vec<&str> = accounts.iter().map(|a| a.username.as_str()).collect();
+    assert_eq!(
+        usernames,
+        [
+            "admin",
+            "staff",
+            "supervisor",
+            "secretary",
+            "first-secretary",
+            "member"
+        ]
     );
+    app.state.authz.reload(&app.state.db.write).await.unwrap();
 
     let response = app.graphql(MEMBERS_BY_AREA, json!({})).await;
     let groups = &response.ok()["linkageGroups"];
@@ -49,6 +55,59 @@ async fn demo_data_loads_once_and_answers_members_by_area() {
     let people = response.ok()["people"]["totalCount"].as_u64().unwrap();
     assert!((55..=65).contains(&people), "{people}");
 
+    // What the demo accounts see, as the README says.
+    let password = |name: &str| {
+        accounts
+            .iter()
+            .find(|a| a.username == name)
+            .unwrap()
+            .password
+            .clone()
+    };
+    let people_query =
+        "{ people(first: 100) { totalCount edges { node { phone organization { name } } } } }";
+    let mut seen = std::collections::BTreeMap::new();
+    for name in [
+        "admin",
+        "staff",
+        "supervisor",
+        "secretary",
+        "first-secretary",
+        "member",
+    ] {
+        let login = app.login_from("10.9.0.1", name, &password(name)).await;
+        let token = login.ok()["login"]["token"].as_str().unwrap().to_owned();
+        let response = app.graphql_as(Some(&token), people_query, json!({})).await;
+        let list = response.ok()["people"].clone();
+        let masked = list["edges"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["node"]["phone"].as_str().is_some_and(|p| p.contains('*')));
+        seen.insert(name, (list["totalCount"].as_u64().unwrap(), masked));
+    }
+    assert_eq!(seen["admin"].0, people);
+    assert!(!seen["admin"].1 && !seen["secretary"].1, "{seen:?}");
+    assert!(
+        seen["staff"].1 && seen["member"].1 && seen["first-secretary"].1,
+        "{seen:?}"
+    );
+    assert_eq!(seen["supervisor"].0, 0);
+    assert!(
+        seen["secretary"].0 > seen["member"].0 && seen["member"].0 > 0,
+        "{seen:?}"
+    );
+    assert!(
+        seen["staff"].0 > seen["secretary"].0 && seen["admin"].0 > seen["staff"].0,
+        "{seen:?}"
+    );
+
+    let counts = (
+        app.count_rows("area").await,
+        app.count_rows("organization").await,
+        app.count_rows("person").await,
+        app.audits().await,
+    );
     // Twice: nothing changes.
     let outcome = lianjian_api::services::demo::load(&app.state.db.write, today)
         .await
@@ -63,7 +122,7 @@ async fn demo_data_loads_once_and_answers_members_by_area() {
             app.count_rows("area").await,
             app.count_rows("organization").await,
             app.count_rows("person").await,
-            app.count_rows("audit_entry").await,
+            app.audits().await,
         )
     );
 }

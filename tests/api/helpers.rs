@@ -9,15 +9,24 @@ use axum::{
 };
 use http_body_util::BodyExt;
 use lianjian_api::{
-    AppState, Config, build_router,
-    config::{DatabaseConfig, ServerConfig},
+    AppState, Config,
+    authz::Role,
+    build_router,
+    config::{DatabaseConfig, Secret, ServerConfig},
     db::Db,
     metrics::Metrics,
+    services::{
+        Actor,
+        accounts::{self, GrantScope},
+    },
 };
 use migration::{Migrator, MigratorTrait};
 use sea_orm::{ConnectionTrait, Database};
 use serde_json::{Value, json};
 use tower::ServiceExt;
+
+/// The token key of PostgreSQL test apps and servers.
+pub const TEST_JWT_SECRET: &str = "test-secret-test-secret-test-secret-0123";
 
 /// A fresh, empty database for one test; dropped with it.
 pub struct TestDatabase {
@@ -144,6 +153,10 @@ impl Gql {
 pub struct TestApp {
     pub router: Router,
     pub state: AppState,
+    /// A token of the administrator every test app starts with; `graphql` sends it.
+    pub admin_token: String,
+    /// Audit entries written while setting the app up (the administrator's account and grant).
+    audit_baseline: i64,
     /// Kept for the lifetime of the app; dropping it removes the database.
     _database: TestDatabase,
 }
@@ -153,26 +166,61 @@ impl TestApp {
         Self::spawn_with(ServerConfig::default()).await
     }
 
-    pub async fn spawn_with(server: ServerConfig) -> Self {
+    pub async fn spawn_with(mut server: ServerConfig) -> Self {
         let database = TestDatabase::create().await;
+        if database.config.schema.is_some() && server.jwt_secret.is_none() {
+            // PostgreSQL deployments must configure the key; SQLite generates one.
+            server.jwt_secret = Some(Secret(TEST_JWT_SECRET.to_owned()));
+        }
         let metrics = Metrics::new();
         let db = Db::connect(&database.config, &metrics)
             .await
             .expect("connect to the test database");
         Migrator::up(&db.write, None).await.expect("migrations");
-        let state = AppState::new(
+        let state = AppState::build(
             Config {
                 database: database.config.clone(),
                 server,
             },
             db,
             metrics,
-        );
-        Self {
+        )
+        .await
+        .expect("application state");
+        let admin = accounts::create_user(
+            &state.db.write,
+            &Actor::default(),
+            accounts::NewUser {
+                username: "root".into(),
+                password: "root-password".into(),
+                person_id: None,
+            },
+        )
+        .await
+        .expect("admin account");
+        accounts::grant_role(
+            &state.db.write,
+            &Actor::default(),
+            admin.id,
+            Role::Admin,
+            GrantScope::System,
+        )
+        .await
+        .expect("admin grant");
+        state.authz.reload(&state.db.write).await.expect("reload");
+        let (admin_token, _) = state
+            .tokens
+            .issue(admin.id, admin.token_version)
+            .expect("token");
+        let mut app = Self {
             router: build_router(state.clone()),
             state,
+            admin_token,
+            audit_baseline: 0,
             _database: database,
-        }
+        };
+        app.audit_baseline = app.audits().await;
+        app
     }
 
     /// Sends any HTTP request to the router.
@@ -195,15 +243,93 @@ impl TestApp {
         (status, headers, body)
     }
 
+    /// GETs a path as the administrator.
     pub async fn get(&self, uri: &str) -> (StatusCode, HeaderMap, Vec<u8>) {
-        self.request(Request::get(uri).body(Body::empty()).expect("request"))
+        self.request(
+            Request::get(uri)
+                .header(
+                    header::AUTHORIZATION,
+                    format!("Bearer {}", self.admin_token),
+                )
+                .body(Body::empty())
+                .expect("request"),
+        )
+        .await
+    }
+
+    /// Signs in from a client address.
+    pub async fn login_from(&self, address: &str, username: &str, password: &str) -> Gql {
+        let body = json!({
+            "query": "mutation($input: LoginInput!) { login(input: $input) { token expiresAt viewer { user { username } } } }",
+            "variables": { "input": { "username": username, "password": password } },
+        });
+        let mut request = Request::post("/graphql")
+            .header(header::CONTENT_TYPE, "application/json")
+            .body(Body::from(body.to_string()))
+            .expect("request");
+        let addr: std::net::SocketAddr = format!("{address}:40000").parse().expect("address");
+        request
+            .extensions_mut()
+            .insert(axum::extract::ConnectInfo(addr));
+        let (status, _, body) = self.request(request).await;
+        Gql {
+            status,
+            body: serde_json::from_slice(&body).expect("JSON"),
+        }
+    }
+
+    /// Creates an account holding `role` in `scope` and returns its token.
+    pub async fn user_with(&self, username: &str, grants: &[(Role, GrantScope)]) -> String {
+        let user = accounts::create_user(
+            &self.state.db.write,
+            &Actor::default(),
+            accounts::NewUser {
+                username: username.into(),
+                password: "password-123".into(),
+                person_id: None,
+            },
+        )
+        .await
+        .expect("account");
+        for (role, scope) in grants {
+            accounts::grant_role(
+                &self.state.db.write,
+                &Actor::default(),
+                user.id,
+                *role,
+                *scope,
+            )
+            .await
+            .expect("grant");
+        }
+        self.state
+            .authz
+            .reload(&self.state.db.write)
+            .await
+            .expect("reload");
+        self.state
+            .tokens
+            .issue(user.id, user.token_version)
+            .expect("token")
+            .0
+    }
+
+    /// POSTs a GraphQL operation as JSON, as the administrator.
+    pub async fn graphql(&self, query: &str, variables: Value) -> Gql {
+        self.graphql_as(Some(&self.admin_token), query, variables)
             .await
     }
 
-    /// POSTs a GraphQL operation as JSON.
-    pub async fn graphql(&self, query: &str, variables: Value) -> Gql {
-        self.post_json(&json!({ "query": query, "variables": variables }))
-            .await
+    /// POSTs a GraphQL operation with the given token (none: anonymous).
+    pub async fn graphql_as(&self, token: Option<&str>, query: &str, variables: Value) -> Gql {
+        self.send(
+            token,
+            "application/json",
+            json!({ "query": query, "variables": variables })
+                .to_string()
+                .into_bytes(),
+        )
+        .await
     }
 
     pub async fn post_json(&self, body: &Value) -> Gql {
@@ -212,10 +338,15 @@ impl TestApp {
     }
 
     pub async fn post_raw(&self, content_type: &str, body: Vec<u8>) -> Gql {
-        let request = Request::post("/graphql")
-            .header(header::CONTENT_TYPE, content_type)
-            .body(Body::from(body))
-            .expect("request");
+        self.send(Some(&self.admin_token), content_type, body).await
+    }
+
+    async fn send(&self, token: Option<&str>, content_type: &str, body: Vec<u8>) -> Gql {
+        let mut request = Request::post("/graphql").header(header::CONTENT_TYPE, content_type);
+        if let Some(token) = token {
+            request = request.header(header::AUTHORIZATION, format!("Bearer {token}"));
+        }
+        let request = request.body(Body::from(body)).expect("request");
         let (status, _, body) = self.request(request).await;
         let body = serde_json::from_slice(&body)
             .unwrap_or_else(|_| panic!("response is not JSON: {}", String::from_utf8_lossy(&body)));
@@ -258,6 +389,11 @@ impl TestApp {
             .as_str()
             .expect("area id")
             .to_owned()
+    }
+
+    /// Audit entries written since the app was set up.
+    pub async fn audits(&self) -> i64 {
+        self.count_rows("audit_entry").await - self.audit_baseline
     }
 
     /// Counts rows of a table, straight from the database.

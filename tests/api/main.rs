@@ -2,7 +2,9 @@
 //! `TEST_DATABASE_URL` is set.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod accounts;
 mod areas;
+mod authz;
 mod demo;
 mod health;
 mod helpers;

@@ -89,14 +89,14 @@ async fn moving_an_organization_moves_its_subtree_and_cycles_are_refused() {
             "parentId"
         );
     }
-    let audits = app.count_rows("audit_entry").await;
+    let audits = app.audits().await;
 
     let response = app
         .graphql(update, json!({ "input": { "id": b, "parentId": x } }))
         .await;
     let moved = &response.ok()["updateOrganization"]["organization"];
     assert_eq!(moved["parent"]["name"], "X");
-    assert_eq!(app.count_rows("audit_entry").await, audits + 1);
+    assert_eq!(app.audits().await, audits + 1);
     let response = app.graphql(TREE, json!({ "id": d })).await;
     let leaf = &response.ok()["organization"];
     assert_eq!(leaf["depth"], 3);
@@ -222,7 +222,7 @@ async fn organization_validation_names_the_field_and_writes_nothing() {
         );
     }
     assert_eq!(app.count_rows("organization").await, 0);
-    assert_eq!(app.count_rows("audit_entry").await, 1);
+    assert_eq!(app.audits().await, 1);
 }
 
 const CREATE_PERSON: &str = "mutation($input: CreatePersonInput!) {
@@ -458,7 +458,8 @@ async fn nested_relations_cost_the_same_statements_for_5_or_50_organizations() {
         costs.push(app.sql_statements().await - before);
     }
     assert_eq!(costs[0], costs[1], "statements for 5 and 50: {costs:?}");
-    assert!(costs[1] <= 8, "statements: {costs:?}");
+    // 7 for the page and its relations, 2 to authenticate (the account and its grants).
+    assert!(costs[1] <= 9, "statements: {costs:?}");
 }
 
 #[tokio::test]

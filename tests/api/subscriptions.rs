@@ -25,8 +25,12 @@ async fn area_created_reaches_a_websocket_subscriber() {
     );
 
     let send = |value: Value| Message::Text(value.to_string().into());
+    let authorization = format!("Bearer {}", app.admin_token);
     socket
-        .send(send(json!({ "type": "connection_init" })))
+        .send(send(json!({
+            "type": "connection_init",
+            "payload": { "authorization": authorization }
+        })))
         .await
         .unwrap();
     assert_eq!(next_json(&mut socket).await["type"], "connection_ack");
@@ -46,8 +50,8 @@ async fn area_created_reaches_a_websocket_subscriber() {
     assert_eq!(message["type"], "next", "{message}");
     assert_eq!(message["id"], "1");
     assert_eq!(
-        message["payload"]["data"]["areaCreated"]["name"],
-        "温泉景区"
+        message["payload"]["data"]["areaCreated"]["name"], "温泉景区",
+        "{message}"
     );
     assert_eq!(message["payload"]["data"]["areaCreated"]["id"], id.as_str());
 
@@ -71,5 +75,54 @@ where
         if let Message::Text(text) = message {
             return serde_json::from_str(&text).unwrap();
         }
+    }
+}
+
+/// Without a token in `connection_init`, subscribing is refused; a bad token closes the socket.
+#[tokio::test]
+async fn subscriptions_need_a_signed_in_user() {
+    let app = TestApp::spawn().await;
+    let addr = app.serve().await;
+    for payload in [json!({}), json!({ "authorization": "Bearer not-a-token" })] {
+        let mut request = format!("ws://{addr}/graphql/ws")
+            .into_client_request()
+            .unwrap();
+        request.headers_mut().insert(
+            "sec-websocket-protocol",
+            HeaderValue::from_static("graphql-transport-ws"),
+        );
+        let (mut socket, _) = tokio_tungstenite::connect_async(request).await.unwrap();
+        let send = |value: Value| Message::Text(value.to_string().into());
+        let bad_token = payload.get("authorization").is_some();
+        socket
+            .send(send(
+                json!({ "type": "connection_init", "payload": payload }),
+            ))
+            .await
+            .unwrap();
+        if bad_token {
+            // The server ends the connection instead of acknowledging it.
+            let next = tokio::time::timeout(Duration::from_secs(10), socket.next())
+                .await
+                .unwrap();
+            let acknowledged = matches!(
+                &next,
+                Some(Ok(Message::Text(text))) if text.contains("connection_ack")
+            );
+            assert!(!acknowledged, "{next:?}");
+            continue;
+        }
+        assert_eq!(next_json(&mut socket).await["type"], "connection_ack");
+        socket
+            .send(send(json!({
+                "id": "1",
+                "type": "subscribe",
+                "payload": { "query": "subscription { areaCreated { id } }" }
+            })))
+            .await
+            .unwrap();
+        let message = next_json(&mut socket).await;
+        let text = message.to_string();
+        assert!(text.contains("UNAUTHENTICATED"), "{text}");
     }
 }

@@ -83,6 +83,7 @@ impl AreaQuery {
         last: Option<i32>,
         before: Option<String>,
     ) -> Result<Conn<Area>> {
+        ctx.viewer()?;
         let page = relay::page_request(ctx, first, after, last, before)?;
         let filter = ServiceFilter {
             search: filter.and_then(|f| f.search),
@@ -128,6 +129,7 @@ impl AreaMutation {
                 name: input.name,
                 description: input.description,
             },
+            &ctx.scope("area", "manage")?,
         )
         .await?;
         state
@@ -146,6 +148,7 @@ pub struct AreaSubscription;
 impl AreaSubscription {
     /// Each area as it is created.
     async fn area_created(&self, ctx: &Context<'_>) -> Result<impl Stream<Item = Area> + use<>> {
+        ctx.viewer()?;
         let receiver = ctx.state()?.events.subscribe();
         Ok(
             BroadcastStream::new(receiver).filter_map(|event| async move {

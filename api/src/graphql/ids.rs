@@ -13,6 +13,7 @@ pub enum NodeKind {
     Organization,
     LinkageGroup,
     Person,
+    User,
 }
 
 impl NodeKind {
@@ -22,6 +23,7 @@ impl NodeKind {
             Self::Organization => "Organization",
             Self::LinkageGroup => "LinkageGroup",
             Self::Person => "Person",
+            Self::User => "User",
         }
     }
 
@@ -31,6 +33,7 @@ impl NodeKind {
             "Organization" => Some(Self::Organization),
             "LinkageGroup" => Some(Self::LinkageGroup),
             "Person" => Some(Self::Person),
+            "User" => Some(Self::User),
             _ => None,
         }
     }

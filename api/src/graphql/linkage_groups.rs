@@ -130,7 +130,13 @@ impl LinkageGroupQuery {
         before: Option<String>,
     ) -> Result<Conn<LinkageGroup>> {
         let page = relay::page_request(ctx, first, after, last, before)?;
-        let rows = linkage_groups::list(&ctx.state()?.db.read, search.as_deref(), &page).await?;
+        let rows = linkage_groups::list(
+            &ctx.state()?.db.read,
+            search.as_deref(),
+            &ctx.scope("linkage_group", "read")?,
+            &page,
+        )
+        .await?;
         Ok(relay::connection(rows, LinkageGroup))
     }
 
@@ -214,8 +220,14 @@ impl LinkageGroupMutation {
             cadence_days: Some(input.cadence_days),
             cadence_starts_on: input.cadence_starts_on.map(|d| d.0),
         };
-        let group =
-            linkage_groups::create(&ctx.state()?.db.write, &ctx.actor(), new, ctx.today()).await?;
+        let group = linkage_groups::create(
+            &ctx.state()?.db.write,
+            &ctx.actor(),
+            new,
+            ctx.today(),
+            &ctx.scope("linkage_group", "manage")?,
+        )
+        .await?;
         Ok(CreateLinkageGroupPayload {
             linkage_group: LinkageGroup(group),
         })
@@ -237,9 +249,18 @@ impl LinkageGroupMutation {
             &input.organization_id,
         )?;
         let joined_on = input.joined_on.map_or_else(|| ctx.today(), |d| d.0);
-        let group =
-            linkage_groups::add_member(&ctx.state()?.db.write, &ctx.actor(), group, org, joined_on)
-                .await?;
+        let group = linkage_groups::add_member(
+            &ctx.state()?.db.write,
+            &ctx.actor(),
+            group,
+            org,
+            joined_on,
+            (
+                &ctx.scope("linkage_group", "read")?,
+                &ctx.scope("linkage_group", "manage")?,
+            ),
+        )
+        .await?;
         Ok(AddLinkageGroupMemberPayload {
             linkage_group: LinkageGroup(group),
         })
@@ -268,6 +289,10 @@ impl LinkageGroupMutation {
             group,
             org,
             left_on,
+            (
+                &ctx.scope("linkage_group", "read")?,
+                &ctx.scope("linkage_group", "manage")?,
+            ),
         )
         .await?;
         Ok(RemoveLinkageGroupMemberPayload {

@@ -6,10 +6,14 @@ use std::{collections::HashMap, hash::Hash, marker::PhantomData, time::Duration}
 
 use async_graphql::dataloader::{DataLoader, Loader};
 use entities::{area, linkage_group, linkage_group_member, organization, person, person_position};
-use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, Select, Value};
+use sea_orm::{
+    ColumnTrait, Condition, DatabaseConnection, EntityTrait, QueryFilter, QuerySelect, QueryTrait,
+    Select, Value,
+};
 use uuid::Uuid;
 
 use crate::{
+    authz::{Scope, Viewer},
     error::AppError,
     services::{
         linkage_groups::MEMBER_KEYS,
@@ -35,10 +39,11 @@ fn uuid_of(value: Value) -> Option<Uuid> {
     }
 }
 
-/// Rows of one table by primary key.
+/// Rows of one table by primary key, within the viewer's scope for that table.
 pub struct ById<E: EntityTrait> {
     db: DatabaseConnection,
     id: E::Column,
+    scope: Condition,
 }
 
 impl<E> Loader<Uuid> for ById<E>
@@ -54,6 +59,7 @@ where
         use sea_orm::ModelTrait;
         let rows = E::find()
             .filter(self.id.is_in(keys.iter().copied()))
+            .filter(self.scope.clone())
             .all(&self.db)
             .await
             .map_err(|e| load_error(e.into()))?;
@@ -69,7 +75,7 @@ pub struct PagesBy<E: EntityTrait> {
     db: DatabaseConnection,
     group: E::Column,
     keys: &'static [E::Column],
-    base: fn() -> Select<E>,
+    base: Box<dyn Fn() -> Select<E> + Send + Sync>,
     _entity: PhantomData<E>,
 }
 
@@ -150,20 +156,24 @@ where
     DataLoader::new(inner, spawn_after_ready_tasks).delay(BATCH_DELAY)
 }
 
-fn by_id<E>(db: &DatabaseConnection, id: E::Column) -> DataLoader<ById<E>>
+fn by_id<E>(db: &DatabaseConnection, id: E::Column, scope: Condition) -> DataLoader<ById<E>>
 where
     E: EntityTrait + Send + Sync,
     E::Model: Send + Sync + Clone,
     E::Column: Send + Sync,
 {
-    loader::<_, Uuid>(ById { db: db.clone(), id })
+    loader::<_, Uuid>(ById {
+        db: db.clone(),
+        id,
+        scope,
+    })
 }
 
 fn pages_by<E>(
     db: &DatabaseConnection,
     group: E::Column,
     keys: &'static [E::Column],
-    base: fn() -> Select<E>,
+    base: impl Fn() -> Select<E> + Send + Sync + 'static,
 ) -> DataLoader<PagesBy<E>>
 where
     E: EntityTrait + Send + Sync,
@@ -174,7 +184,7 @@ where
         db: db.clone(),
         group,
         keys,
-        base,
+        base: Box::new(base),
         _entity: PhantomData,
     })
 }
@@ -192,14 +202,82 @@ pub struct Loaders {
     /// Current memberships of each organization.
     pub memberships: DataLoader<PagesBy<linkage_group_member::Entity>>,
     pub positions: DataLoader<PositionsByPerson>,
+    /// The groups each organization currently belongs to (all of them: for scope checks).
+    pub groups_of_organization: DataLoader<GroupsOfOrganization>,
+}
+
+/// Ids of the groups each organization is currently a member of.
+pub struct GroupsOfOrganization {
+    db: DatabaseConnection,
+}
+
+impl Loader<Uuid> for GroupsOfOrganization {
+    type Value = Vec<Uuid>;
+    type Error = LoadError;
+
+    async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Vec<Uuid>>, LoadError> {
+        let rows = linkage_group_member::Entity::find()
+            .filter(linkage_group_member::Column::OrganizationId.is_in(keys.iter().copied()))
+            .filter(linkage_group_member::Column::LeftOn.is_null())
+            .all(&self.db)
+            .await
+            .map_err(|e| load_error(e.into()))?;
+        let mut out: HashMap<Uuid, Vec<Uuid>> = keys.iter().map(|k| (*k, Vec::new())).collect();
+        for row in rows {
+            out.entry(row.organization_id)
+                .or_default()
+                .push(row.linkage_group_id);
+        }
+        Ok(out)
+    }
+}
+
+/// What the viewer of one request may read, as SQL conditions for the loaders.
+#[derive(Clone)]
+pub struct LoaderScopes {
+    /// On `person.organization_id`.
+    pub people: Condition,
+    /// On `linkage_group.id`.
+    pub linkage_groups: Condition,
+}
+
+impl LoaderScopes {
+    pub fn of(viewer: Option<&Viewer>) -> Self {
+        match viewer {
+            Some(v) => Self {
+                people: v
+                    .scope("person", "read")
+                    .organization_condition(person::Column::OrganizationId),
+                linkage_groups: v.scope("linkage_group", "read").linkage_group_condition(),
+            },
+            None => {
+                let none = Scope::default();
+                Self {
+                    people: none.organization_condition(person::Column::OrganizationId),
+                    linkage_groups: none.linkage_group_condition(),
+                }
+            }
+        }
+    }
 }
 
 impl Loaders {
-    pub fn new(db: &DatabaseConnection) -> Self {
+    pub fn new(db: &DatabaseConnection, viewer: Option<&Viewer>) -> Self {
+        let scopes = LoaderScopes::of(viewer);
+        let people_scope = scopes.people.clone();
+        let groups_scope = scopes.linkage_groups.clone();
+        let visible_groups = move || {
+            linkage_group::Entity::find()
+                .select_only()
+                .column(linkage_group::Column::Id)
+                .filter(groups_scope.clone())
+                .into_query()
+        };
         Self {
-            areas: by_id(db, area::Column::Id),
-            organizations: by_id(db, organization::Column::Id),
-            linkage_groups: by_id(db, linkage_group::Column::Id),
+            areas: by_id(db, area::Column::Id, Condition::all()),
+            // Every signed-in user reads the public card of any organization.
+            organizations: by_id(db, organization::Column::Id, Condition::all()),
+            linkage_groups: by_id(db, linkage_group::Column::Id, scopes.linkage_groups.clone()),
             children: pages_by(
                 db,
                 organization::Column::ParentId,
@@ -210,7 +288,7 @@ impl Loaders {
                 db,
                 person::Column::OrganizationId,
                 PERSON_KEYS,
-                person::Entity::find,
+                move || person::Entity::find().filter(people_scope.clone()),
             ),
             current_members: pages_by(
                 db,
@@ -228,9 +306,14 @@ impl Loaders {
                 db,
                 linkage_group_member::Column::OrganizationId,
                 MEMBER_KEYS,
-                || crate::services::linkage_groups::members_select(false),
+                move || {
+                    crate::services::linkage_groups::members_select(false).filter(
+                        linkage_group_member::Column::LinkageGroupId.in_subquery(visible_groups()),
+                    )
+                },
             ),
             positions: loader::<_, Uuid>(PositionsByPerson { db: db.clone() }),
+            groups_of_organization: loader::<_, Uuid>(GroupsOfOrganization { db: db.clone() }),
         }
     }
 }

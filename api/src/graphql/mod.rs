@@ -1,7 +1,9 @@
 //! The GraphQL API: one module per domain, each contributing Query, Mutation and Subscription parts
 //! that `schema.rs` merges into one schema.
 
+pub mod accounts;
 pub mod areas;
+pub mod audit;
 pub mod context;
 pub mod enums;
 pub mod errors;

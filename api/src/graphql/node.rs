@@ -6,6 +6,7 @@ use async_graphql::{Context, ID, Interface, Object, Result};
 use uuid::Uuid;
 
 use super::{
+    accounts::User,
     areas::Area,
     context::ContextExt,
     ids::{self, NodeKind},
@@ -15,7 +16,7 @@ use super::{
 };
 use crate::{
     error::AppError,
-    services::{areas, linkage_groups, organizations, people},
+    services::{accounts, areas, linkage_groups, organizations, people},
 };
 
 /// Most ids `nodes` takes at once.
@@ -29,6 +30,7 @@ pub enum Node {
     Organization(Organization),
     LinkageGroup(LinkageGroup),
     Person(Person),
+    User(User),
 }
 
 #[derive(Default)]
@@ -89,15 +91,30 @@ async fn load(ctx: &Context<'_>, kind: NodeKind, keys: &[Uuid]) -> Result<HashMa
             .into_iter()
             .map(|o| (o.id, Node::Organization(Organization(o))))
             .collect(),
-        NodeKind::LinkageGroup => linkage_groups::get_many(db, keys)
-            .await?
-            .into_iter()
-            .map(|g| (g.id, Node::LinkageGroup(LinkageGroup(g))))
-            .collect(),
-        NodeKind::Person => people::get_many(db, keys)
+        NodeKind::LinkageGroup => {
+            linkage_groups::get_many(db, keys, &ctx.scope("linkage_group", "read")?)
+                .await?
+                .into_iter()
+                .map(|g| (g.id, Node::LinkageGroup(LinkageGroup(g))))
+                .collect()
+        }
+        NodeKind::Person => people::get_many(db, keys, &ctx.scope("person", "read")?)
             .await?
             .into_iter()
             .map(|p| (p.id, Node::Person(Person(p))))
             .collect(),
+        NodeKind::User => {
+            // Accounts are visible to administrators and to their owner.
+            let viewer = ctx.viewer()?;
+            let mut found = HashMap::new();
+            for id in keys {
+                if (viewer.is_admin() || viewer.id() == *id)
+                    && let Some(user) = accounts::get(db, *id).await?
+                {
+                    found.insert(*id, Node::User(User(user)));
+                }
+            }
+            found
+        }
     })
 }

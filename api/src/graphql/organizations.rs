@@ -29,6 +29,32 @@ use crate::{
 #[derive(Debug, Clone)]
 pub struct Organization(pub organization::Model);
 
+impl Organization {
+    /// Whether the viewer may see more than the public card (name, level, unit type, area,
+    /// parent): a grant covering the organization or a group it belongs to.
+    pub async fn readable(&self, ctx: &Context<'_>) -> Result<bool> {
+        let scope = ctx.scope("organization", "read")?;
+        if scope.all
+            || scope
+                .subtree_paths
+                .iter()
+                .any(|p| self.0.path.starts_with(p.as_str()))
+        {
+            return Ok(true);
+        }
+        if scope.group_ids.is_empty() {
+            return Ok(false);
+        }
+        let groups = ctx
+            .loaders()?
+            .groups_of_organization
+            .load_one(self.0.id)
+            .await?
+            .unwrap_or_default();
+        Ok(scope.covers_organization(&self.0.path, &groups))
+    }
+}
+
 #[Object]
 impl Organization {
     pub async fn id(&self) -> ID {
@@ -43,8 +69,13 @@ impl Organization {
         self.0.short_name.as_deref()
     }
 
-    async fn external_code(&self) -> Option<&str> {
-        self.0.external_code.as_deref()
+    /// Internal: null unless the viewer may read this organization.
+    async fn external_code(&self, ctx: &Context<'_>) -> Result<Option<&str>> {
+        Ok(if self.readable(ctx).await? {
+            self.0.external_code.as_deref()
+        } else {
+            None
+        })
     }
 
     async fn level(&self) -> OrganizationLevel {
@@ -55,8 +86,13 @@ impl Organization {
         self.0.unit_type.into()
     }
 
-    async fn contact(&self) -> Option<&str> {
-        self.0.contact.as_deref()
+    /// Internal: null unless the viewer may read this organization.
+    async fn contact(&self, ctx: &Context<'_>) -> Result<Option<&str>> {
+        Ok(if self.readable(ctx).await? {
+            self.0.contact.as_deref()
+        } else {
+            None
+        })
     }
 
     /// A key village, for first-secretary placement.
@@ -411,7 +447,13 @@ impl OrganizationMutation {
             key_village: input.key_village.unwrap_or(false),
             remote: input.remote.unwrap_or(false),
         };
-        let created = organizations::create(&ctx.state()?.db.write, &ctx.actor(), new).await?;
+        let created = organizations::create(
+            &ctx.state()?.db.write,
+            &ctx.actor(),
+            new,
+            &ctx.scope("organization", "manage")?,
+        )
+        .await?;
         Ok(CreateOrganizationPayload {
             organization: Organization(created),
         })
@@ -423,6 +465,7 @@ impl OrganizationMutation {
         input: UpdateOrganizationInput,
     ) -> Result<UpdateOrganizationPayload> {
         let id = ids::decode_as("id", NodeKind::Organization, &input.id)?;
+        let moved = !matches!(input.parent_id, MaybeUndefined::Undefined);
         let changes = OrganizationChanges {
             name: input.name,
             short_name: maybe(input.short_name, Ok)?,
@@ -438,8 +481,19 @@ impl OrganizationMutation {
             key_village: input.key_village,
             remote: input.remote,
         };
-        let updated =
-            organizations::update(&ctx.state()?.db.write, &ctx.actor(), id, changes).await?;
+        let updated = organizations::update(
+            &ctx.state()?.db.write,
+            &ctx.actor(),
+            id,
+            changes,
+            &ctx.scope("organization", "manage")?,
+        )
+        .await?;
+        if moved {
+            // Grants on the moved subtree follow it: their Casbin domains are paths.
+            let state = ctx.state()?;
+            state.authz.reload(&state.db.write).await?;
+        }
         Ok(UpdateOrganizationPayload {
             organization: Organization(updated),
         })
@@ -453,7 +507,13 @@ impl OrganizationMutation {
         input: ArchiveOrganizationInput,
     ) -> Result<ArchiveOrganizationPayload> {
         let id = ids::decode_as("id", NodeKind::Organization, &input.id)?;
-        let archived = organizations::archive(&ctx.state()?.db.write, &ctx.actor(), id).await?;
+        let archived = organizations::archive(
+            &ctx.state()?.db.write,
+            &ctx.actor(),
+            id,
+            &ctx.scope("organization", "manage")?,
+        )
+        .await?;
         Ok(ArchiveOrganizationPayload {
             organization: Organization(archived),
         })

@@ -16,10 +16,37 @@ use crate::{
     services::people::{
         self, NewPerson, NewPosition, PersonChanges, PersonFilter as ServiceFilter,
     },
+    services::values::{mask_id_number, mask_phone},
 };
 
 #[derive(Debug, Clone)]
 pub struct Person(pub person::Model);
+
+impl Person {
+    async fn personal_data_visible(&self, ctx: &Context<'_>) -> Result<bool> {
+        let scope = ctx.scope("person", "read_personal")?;
+        if scope.all {
+            return Ok(true);
+        }
+        if scope.is_empty() {
+            return Ok(false);
+        }
+        let loaders = ctx.loaders()?;
+        let Some(org) = loaders
+            .organizations
+            .load_one(self.0.organization_id)
+            .await?
+        else {
+            return Ok(false);
+        };
+        let groups = loaders
+            .groups_of_organization
+            .load_one(org.id)
+            .await?
+            .unwrap_or_default();
+        Ok(scope.covers_organization(&org.path, &groups))
+    }
+}
 
 #[derive(Debug, Clone)]
 pub struct PersonPosition(pub person_position::Model);
@@ -53,12 +80,30 @@ impl Person {
         self.0.gender.map(Into::into)
     }
 
-    async fn phone(&self) -> Option<&str> {
-        self.0.phone.as_deref()
+    /// Masked (`138****5678`) unless the viewer is an administrator or a secretary of the
+    /// person's organization.
+    async fn phone(&self, ctx: &Context<'_>) -> Result<Option<String>> {
+        let Some(phone) = &self.0.phone else {
+            return Ok(None);
+        };
+        Ok(Some(if self.personal_data_visible(ctx).await? {
+            phone.clone()
+        } else {
+            mask_phone(phone)
+        }))
     }
 
-    async fn id_number(&self) -> Option<&str> {
-        self.0.id_number.as_deref()
+    /// Masked (`4401**********1234`) unless the viewer is an administrator or a secretary of the
+    /// person's organization.
+    async fn id_number(&self, ctx: &Context<'_>) -> Result<Option<String>> {
+        let Some(number) = &self.0.id_number else {
+            return Ok(None);
+        };
+        Ok(Some(if self.personal_data_visible(ctx).await? {
+            number.clone()
+        } else {
+            mask_id_number(number)
+        }))
     }
 
     async fn political_status(&self) -> PoliticalStatus {
@@ -133,7 +178,13 @@ impl PersonQuery {
             political_status: filter.political_status.map(Into::into),
             search: filter.search,
         };
-        let rows = people::list(&ctx.state()?.db.read, &service, &page).await?;
+        let rows = people::list(
+            &ctx.state()?.db.read,
+            &service,
+            &ctx.scope("person", "read")?,
+            &page,
+        )
+        .await?;
         Ok(relay::connection(rows, Person))
     }
 }
@@ -227,7 +278,13 @@ impl PersonMutation {
                 .map(Into::into)
                 .collect(),
         };
-        let created = people::create(&ctx.state()?.db.write, &ctx.actor(), new).await?;
+        let created = people::create(
+            &ctx.state()?.db.write,
+            &ctx.actor(),
+            new,
+            &ctx.scope("person", "manage")?,
+        )
+        .await?;
         Ok(CreatePersonPayload {
             person: Person(created),
         })
@@ -254,7 +311,15 @@ impl PersonMutation {
                 .positions
                 .map(|ps| ps.into_iter().map(Into::into).collect()),
         };
-        let updated = people::update(&ctx.state()?.db.write, &ctx.actor(), id, changes).await?;
+        let updated = people::update(
+            &ctx.state()?.db.write,
+            &ctx.actor(),
+            id,
+            changes,
+            &ctx.scope("person", "read")?,
+            &ctx.scope("person", "manage")?,
+        )
+        .await?;
         Ok(UpdatePersonPayload {
             person: Person(updated),
         })

@@ -3,7 +3,9 @@
 use async_graphql::{MergedObject, MergedSubscription, Schema};
 
 use super::{
+    accounts::{AccountMutation, AccountQuery},
     areas::{AreaMutation, AreaQuery, AreaSubscription},
+    audit::AuditQuery,
     errors::ErrorCodes,
     linkage_groups::{LinkageGroupMutation, LinkageGroupQuery},
     node::NodeQuery,
@@ -17,6 +19,8 @@ use crate::app::AppState;
 #[graphql(name = "Query")]
 pub struct QueryRoot(
     NodeQuery,
+    AccountQuery,
+    AuditQuery,
     AreaQuery,
     OrganizationQuery,
     LinkageGroupQuery,
@@ -26,6 +30,7 @@ pub struct QueryRoot(
 #[derive(MergedObject, Default)]
 #[graphql(name = "Mutation")]
 pub struct MutationRoot(
+    AccountMutation,
     AreaMutation,
     OrganizationMutation,
     LinkageGroupMutation,

@@ -13,7 +13,10 @@ use super::{
     pagination::{Page, PageRequest, fetch_page},
     values::{Name, OptionalText},
 };
-use crate::error::{AppError, AppResult};
+use crate::{
+    authz::Scope,
+    error::{AppError, AppResult},
+};
 
 pub const NAME_MAX_CHARS: usize = 100;
 pub const DESCRIPTION_MAX_CHARS: usize = 2000;
@@ -64,10 +67,18 @@ pub async fn get_many(db: &impl ConnectionTrait, ids: &[Uuid]) -> AppResult<Vec<
         .await?)
 }
 
-pub async fn create<C>(db: &C, actor: &Actor, input: NewArea) -> AppResult<area::Model>
+pub async fn create<C>(
+    db: &C,
+    actor: &Actor,
+    input: NewArea,
+    manage: &Scope,
+) -> AppResult<area::Model>
 where
     C: ConnectionTrait + TransactionTrait,
 {
+    if !manage.all {
+        return Err(AppError::Forbidden);
+    }
     let name = Name::parse("name", &input.name, NAME_MAX_CHARS)?.into_inner();
     let description = OptionalText::parse(
         "description",

@@ -34,3 +34,46 @@ pub async fn record(db: &impl ConnectionTrait, actor: &Actor, change: Change<'_>
     .await?;
     Ok(())
 }
+
+/// Which audit entries to list.
+#[derive(Debug, Clone, Default)]
+pub struct AuditFilter {
+    pub actor_id: Option<Uuid>,
+    pub target_type: Option<String>,
+    pub target_id: Option<Uuid>,
+    pub from: Option<chrono::DateTime<chrono::Utc>>,
+    pub to: Option<chrono::DateTime<chrono::Utc>>,
+}
+
+/// Audit entries, newest first.
+pub async fn list(
+    db: &impl ConnectionTrait,
+    filter: &AuditFilter,
+    page: &super::pagination::PageRequest,
+) -> AppResult<super::pagination::Page<audit_entry::Model>> {
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+    let mut select = audit_entry::Entity::find();
+    if let Some(actor) = filter.actor_id {
+        select = select.filter(audit_entry::Column::ActorId.eq(actor));
+    }
+    if let Some(target_type) = &filter.target_type {
+        select = select.filter(audit_entry::Column::TargetType.eq(target_type.as_str()));
+    }
+    if let Some(target) = filter.target_id {
+        select = select.filter(audit_entry::Column::TargetId.eq(target));
+    }
+    if let Some(from) = filter.from {
+        select = select.filter(audit_entry::Column::CreatedAt.gte(from));
+    }
+    if let Some(to) = filter.to {
+        select = select.filter(audit_entry::Column::CreatedAt.lt(to));
+    }
+    super::pagination::fetch_page_ordered(
+        db,
+        select,
+        &[audit_entry::Column::CreatedAt, audit_entry::Column::Id],
+        true,
+        page,
+    )
+    .await
+}

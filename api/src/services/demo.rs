@@ -12,10 +12,15 @@ use sea_orm::{
 use uuid::Uuid;
 
 use super::{
-    Actor, areas, demo_data, linkage_groups, organizations, people,
+    Actor, accounts,
+    accounts::GrantScope,
+    areas, demo_data, linkage_groups, organizations, people,
     people::{NewPerson, NewPosition},
 };
-use crate::error::{AppError, AppResult};
+use crate::{
+    authz::{Role, Scope},
+    error::{AppError, AppResult},
+};
 
 /// What `load` did.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -24,9 +29,54 @@ pub enum DemoOutcome {
         areas: usize,
         organizations: usize,
         people: usize,
+        /// The demo accounts and their passwords, shown once.
+        accounts: Vec<DemoAccount>,
     },
     /// The example was loaded before; nothing was written.
     AlreadyLoaded,
+}
+
+/// A demo account: its name, what it may see, and its generated password.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DemoAccount {
+    pub username: String,
+    pub grant: String,
+    pub password: String,
+}
+
+/// The demo accounts: username, role, organization key of the scope (`None` with the linkage
+/// group for group roles, or the whole system for the administrator), person's organization.
+const ACCOUNTS: &[(&str, Role, Scoped)] = &[
+    ("admin", Role::Admin, Scoped::System),
+    ("staff", Role::CommitteeStaff, Scoped::Group),
+    ("supervisor", Role::Supervisor, Scoped::Group),
+    (
+        "secretary",
+        Role::OrgSecretary,
+        Scoped::Org("town_committee"),
+    ),
+    (
+        "first-secretary",
+        Role::FirstSecretary,
+        Scoped::Org("shikeng"),
+    ),
+    ("member", Role::Member, Scoped::Org("nanping")),
+];
+
+#[derive(Clone, Copy)]
+enum Scoped {
+    System,
+    Group,
+    Org(&'static str),
+}
+
+fn random_password() -> String {
+    use rand::Rng;
+    rand::rng()
+        .sample_iter(rand::distr::Alphanumeric)
+        .take(16)
+        .map(char::from)
+        .collect()
 }
 
 fn parse_enum<T: ActiveEnum<Value = String>>(what: &str, value: &str) -> AppResult<T> {
@@ -56,6 +106,7 @@ where
         user_id: None,
         request_id: Some("demo-data".to_owned()),
     };
+    let all = Scope::everything();
 
     let mut area_ids: HashMap<&str, Uuid> = HashMap::new();
     let demo_areas = demo_data::areas();
@@ -67,6 +118,7 @@ where
                 name: a.name.to_owned(),
                 description: Some(a.description.to_owned()),
             },
+            &all,
         )
         .await?;
         area_ids.insert(a.key, created.id);
@@ -96,6 +148,7 @@ where
                 key_village: o.key_village,
                 remote: o.remote,
             },
+            &all,
         )
         .await?;
         org_ids.insert(o.key, created.id);
@@ -107,7 +160,7 @@ where
         .get(demo_data::LEAD_ORGANIZATION)
         .copied()
         .ok_or_else(|| AppError::internal("demo data has no lead organization"))?;
-    linkage_groups::create(
+    let group = linkage_groups::create(
         &tx,
         &actor,
         linkage_groups::NewLinkageGroup {
@@ -122,10 +175,12 @@ where
             cadence_starts_on: None,
         },
         today,
+        &all,
     )
     .await?;
 
     let demo_people = demo_data::people();
+    let mut first_person_of: HashMap<&str, Uuid> = HashMap::new();
     for p in &demo_people {
         let positions = p
             .positions
@@ -138,7 +193,7 @@ where
                 })
             })
             .collect::<AppResult<Vec<_>>>()?;
-        people::create(
+        let created = people::create(
             &tx,
             &actor,
             NewPerson {
@@ -152,13 +207,60 @@ where
                 })?,
                 positions,
             },
+            &all,
         )
         .await?;
+        first_person_of.entry(p.organization).or_insert(created.id);
+    }
+
+    let mut accounts_made = Vec::new();
+    for (username, role, scoped) in ACCOUNTS {
+        let password = random_password();
+        let (scope, person, grant) = match scoped {
+            Scoped::System => (GrantScope::System, None, "everything".to_owned()),
+            Scoped::Group => (
+                GrantScope::LinkageGroup(group.id),
+                None,
+                format!("{} in {}", role.as_str(), group.name),
+            ),
+            Scoped::Org(key) => {
+                let org = org_ids.get(key).copied().ok_or_else(|| {
+                    AppError::internal(format!("demo account scoped to unknown {key}"))
+                })?;
+                let name = demo_orgs
+                    .iter()
+                    .find(|o| o.key == *key)
+                    .map(|o| o.name)
+                    .unwrap_or_default();
+                (
+                    GrantScope::Organization(org),
+                    first_person_of.get(key).copied(),
+                    format!("{} of {name} and the organizations below it", role.as_str()),
+                )
+            }
+        };
+        let user = accounts::create_user(
+            &tx,
+            &actor,
+            accounts::NewUser {
+                username: (*username).to_owned(),
+                password: password.clone(),
+                person_id: person,
+            },
+        )
+        .await?;
+        accounts::grant_role(&tx, &actor, user.id, *role, scope).await?;
+        accounts_made.push(DemoAccount {
+            username: (*username).to_owned(),
+            grant,
+            password,
+        });
     }
     tx.commit().await?;
     Ok(DemoOutcome::Loaded {
         areas: demo_areas.len(),
         organizations: demo_orgs.len(),
         people: demo_people.len(),
+        accounts: accounts_made,
     })
 }

@@ -14,7 +14,10 @@ use super::{
     pagination::{Page, PageRequest, fetch_page},
     values::{Name, OptionalText},
 };
-use crate::error::{AppError, AppResult};
+use crate::{
+    authz::Scope,
+    error::{AppError, AppResult},
+};
 
 pub const NAME_MAX_CHARS: usize = 100;
 pub const DESCRIPTION_MAX_CHARS: usize = 2000;
@@ -39,9 +42,10 @@ pub struct NewLinkageGroup {
 pub async fn list(
     db: &impl ConnectionTrait,
     search: Option<&str>,
+    scope: &Scope,
     page: &PageRequest,
 ) -> AppResult<Page<linkage_group::Model>> {
-    let mut select = linkage_group::Entity::find();
+    let mut select = linkage_group::Entity::find().filter(scope.linkage_group_condition());
     if let Some(search) = search.filter(|s| !s.trim().is_empty()) {
         select = select.filter(super::text_contains(linkage_group::Column::Name, search));
     }
@@ -57,9 +61,11 @@ pub async fn list(
 pub async fn get_many(
     db: &impl ConnectionTrait,
     ids: &[Uuid],
+    scope: &Scope,
 ) -> AppResult<Vec<linkage_group::Model>> {
     Ok(linkage_group::Entity::find()
         .filter(linkage_group::Column::Id.is_in(ids.iter().copied()))
+        .filter(scope.linkage_group_condition())
         .all(db)
         .await?)
 }
@@ -98,10 +104,14 @@ pub async fn create<C>(
     actor: &Actor,
     input: NewLinkageGroup,
     today: NaiveDate,
+    manage: &Scope,
 ) -> AppResult<linkage_group::Model>
 where
     C: ConnectionTrait + TransactionTrait,
 {
+    if !manage.all {
+        return Err(AppError::Forbidden);
+    }
     let name = Name::parse("name", &input.name, NAME_MAX_CHARS)?.into_inner();
     let description = OptionalText::parse(
         "description",
@@ -185,11 +195,26 @@ where
     Ok(group)
 }
 
-async fn require_group(db: &impl ConnectionTrait, id: Uuid) -> AppResult<linkage_group::Model> {
-    linkage_group::Entity::find_by_id(id)
+/// A group the actor may manage: NOT_FOUND when it cannot even see it, FORBIDDEN when it can.
+async fn require_group(
+    db: &impl ConnectionTrait,
+    id: Uuid,
+    read: &Scope,
+    manage: &Scope,
+) -> AppResult<linkage_group::Model> {
+    let visible = linkage_group::Entity::find_by_id(id)
+        .filter(read.linkage_group_condition())
         .one(db)
         .await?
-        .ok_or(AppError::NotFound("linkage group"))
+        .ok_or(AppError::NotFound("linkage group"))?;
+    let manageable = linkage_group::Entity::find_by_id(id)
+        .filter(manage.linkage_group_condition())
+        .one(db)
+        .await?;
+    if manageable.is_none() {
+        return Err(AppError::Forbidden);
+    }
+    Ok(visible)
 }
 
 pub async fn add_member<C>(
@@ -198,12 +223,13 @@ pub async fn add_member<C>(
     group_id: Uuid,
     organization_id: Uuid,
     joined_on: NaiveDate,
+    (read, manage): (&Scope, &Scope),
 ) -> AppResult<linkage_group::Model>
 where
     C: ConnectionTrait + TransactionTrait,
 {
     let tx = db.begin().await?;
-    let group = require_group(&tx, group_id).await?;
+    let group = require_group(&tx, group_id, read, manage).await?;
     require_organizations(&tx, "organizationId", &[organization_id]).await?;
     let current = linkage_group_member::Entity::find()
         .filter(linkage_group_member::Column::LinkageGroupId.eq(group_id))
@@ -250,12 +276,13 @@ pub async fn remove_member<C>(
     group_id: Uuid,
     organization_id: Uuid,
     left_on: NaiveDate,
+    (read, manage): (&Scope, &Scope),
 ) -> AppResult<linkage_group::Model>
 where
     C: ConnectionTrait + TransactionTrait,
 {
     let tx = db.begin().await?;
-    let group = require_group(&tx, group_id).await?;
+    let group = require_group(&tx, group_id, read, manage).await?;
     if group.lead_organization_id == organization_id {
         return Err(AppError::bad_input(
             "organizationId",

@@ -1,6 +1,7 @@
 //! Domain logic, one module per domain. Functions take `&impl ConnectionTrait` so that the same
 //! code runs on a pool or inside a transaction; nothing here knows about GraphQL.
 
+pub mod accounts;
 pub mod areas;
 pub mod audit;
 pub mod demo;

@@ -19,7 +19,10 @@ use super::{
     pagination::{Page, PageRequest, fetch_page},
     values::{Name, OptionalText},
 };
-use crate::error::{AppError, AppResult};
+use crate::{
+    authz::Scope,
+    error::{AppError, AppResult},
+};
 
 pub const NAME_MAX_CHARS: usize = 100;
 pub const SHORT_NAME_MAX_CHARS: usize = 30;
@@ -188,18 +191,40 @@ async fn require_area(db: &impl ConnectionTrait, id: Uuid) -> AppResult<()> {
     }
 }
 
-async fn require_parent(db: &impl ConnectionTrait, id: Uuid) -> AppResult<organization::Model> {
-    match get(db, id).await? {
-        Some(parent) if parent.archived_at.is_none() => Ok(parent),
-        Some(_) => Err(AppError::bad_input(
-            "parentId",
-            "the parent organization is archived",
-        )),
-        None => Err(AppError::bad_input(
-            "parentId",
-            "parentId names no organization",
-        )),
+async fn require_parent(
+    db: &impl ConnectionTrait,
+    id: Uuid,
+    manage: &Scope,
+) -> AppResult<organization::Model> {
+    let parent = match get(db, id).await? {
+        Some(parent) if parent.archived_at.is_none() => parent,
+        Some(_) => {
+            return Err(AppError::bad_input(
+                "parentId",
+                "the parent organization is archived",
+            ));
+        }
+        None => {
+            return Err(AppError::bad_input(
+                "parentId",
+                "parentId names no organization",
+            ));
+        }
+    };
+    require_manageable(db, id, manage).await?;
+    Ok(parent)
+}
+
+/// Organizations are publicly known, so one outside the actor's scope is FORBIDDEN.
+async fn require_manageable(db: &impl ConnectionTrait, id: Uuid, manage: &Scope) -> AppResult<()> {
+    let allowed = organization::Entity::find_by_id(id)
+        .filter(manage.organization_condition(organization::Column::Id))
+        .one(db)
+        .await?;
+    if allowed.is_none() {
+        return Err(AppError::Forbidden);
     }
+    Ok(())
 }
 
 fn optional(field: &str, raw: Option<&str>, max: usize) -> AppResult<Option<String>> {
@@ -210,6 +235,7 @@ pub async fn create<C>(
     db: &C,
     actor: &Actor,
     input: NewOrganization,
+    manage: &Scope,
 ) -> AppResult<organization::Model>
 where
     C: ConnectionTrait + TransactionTrait,
@@ -229,8 +255,9 @@ where
     let tx = db.begin().await?;
     require_area(&tx, input.area_id).await?;
     let parent = match input.parent_id {
-        Some(id) => Some(require_parent(&tx, id).await?),
-        None => None,
+        Some(id) => Some(require_parent(&tx, id, manage).await?),
+        None if manage.all => None,
+        None => return Err(AppError::Forbidden),
     };
     if let Some(code) = &external_code {
         let taken = organization::Entity::find()
@@ -291,6 +318,7 @@ pub async fn update<C>(
     actor: &Actor,
     id: Uuid,
     changes: OrganizationChanges,
+    manage: &Scope,
 ) -> AppResult<organization::Model>
 where
     C: ConnectionTrait + TransactionTrait,
@@ -314,6 +342,7 @@ where
     let before = get(&tx, id)
         .await?
         .ok_or(AppError::NotFound("organization"))?;
+    require_manageable(&tx, id, manage).await?;
     let mut model: organization::ActiveModel = before.clone().into();
     if let Some(name) = name {
         model.name = Set(name);
@@ -337,7 +366,7 @@ where
     if let Some(new_parent) = changes.parent_id.filter(|p| *p != before.parent_id) {
         let (path, depth) = match new_parent {
             Some(parent_id) => {
-                let parent = require_parent(&tx, parent_id).await?;
+                let parent = require_parent(&tx, parent_id, manage).await?;
                 if parent.path.starts_with(&before.path) {
                     return Err(AppError::bad_input(
                         "parentId",
@@ -349,7 +378,8 @@ where
                     parent.depth + 1,
                 )
             }
-            None => (format!("/{}/", path_segment(id)), 0),
+            None if manage.all => (format!("/{}/", path_segment(id)), 0),
+            None => return Err(AppError::Forbidden),
         };
         move_subtree(&tx, &before.path, &path, depth - before.depth).await?;
         model.parent_id = Set(new_parent);
@@ -401,7 +431,12 @@ async fn move_subtree(
     Ok(())
 }
 
-pub async fn archive<C>(db: &C, actor: &Actor, id: Uuid) -> AppResult<organization::Model>
+pub async fn archive<C>(
+    db: &C,
+    actor: &Actor,
+    id: Uuid,
+    manage: &Scope,
+) -> AppResult<organization::Model>
 where
     C: ConnectionTrait + TransactionTrait,
 {
@@ -409,6 +444,7 @@ where
     let before = get(&tx, id)
         .await?
         .ok_or(AppError::NotFound("organization"))?;
+    require_manageable(&tx, id, manage).await?;
     if before.archived_at.is_some() {
         return Err(AppError::InvalidTransition {
             from: "ARCHIVED".into(),

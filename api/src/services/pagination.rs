@@ -95,6 +95,22 @@ where
     E::Model: Sync,
     C: ConnectionTrait,
 {
+    fetch_page_ordered(db, select, keys, false, page).await
+}
+
+/// Like `fetch_page`, highest key first when `descending` (e.g. newest first).
+pub async fn fetch_page_ordered<E, C>(
+    db: &C,
+    select: Select<E>,
+    keys: &[E::Column],
+    descending: bool,
+    page: &PageRequest,
+) -> AppResult<Page<E::Model>>
+where
+    E: EntityTrait,
+    E::Model: Sync,
+    C: ConnectionTrait,
+{
     let total = if page.with_total {
         Some(select.clone().count(db).await?)
     } else {
@@ -103,13 +119,13 @@ where
     let mut query = select;
     if let Some(after) = &page.after {
         let values = decode_cursor::<E>(keys, after, "after")?;
-        query = query.filter(keyset_condition::<E>(keys, values, true));
+        query = query.filter(keyset_condition::<E>(keys, values, !descending));
     }
     if let Some(before) = &page.before {
         let values = decode_cursor::<E>(keys, before, "before")?;
-        query = query.filter(keyset_condition::<E>(keys, values, false));
+        query = query.filter(keyset_condition::<E>(keys, values, descending));
     }
-    let order = if page.backward {
+    let order = if page.backward != descending {
         Order::Desc
     } else {
         Order::Asc

@@ -19,7 +19,10 @@ use super::{
     pagination::{Page, PageRequest, fetch_page},
     values::{IdNumber, Name, Phone},
 };
-use crate::error::{AppError, AppResult};
+use crate::{
+    authz::Scope,
+    error::{AppError, AppResult},
+};
 
 pub const NAME_MAX_CHARS: usize = 50;
 
@@ -69,9 +72,11 @@ pub struct PersonChanges {
 pub async fn list(
     db: &impl ConnectionTrait,
     filter: &PersonFilter,
+    scope: &Scope,
     page: &PageRequest,
 ) -> AppResult<Page<person::Model>> {
-    let mut cond = Condition::all();
+    let mut cond =
+        Condition::all().add(scope.organization_condition(person::Column::OrganizationId));
     if let Some(org_id) = filter.organization_id {
         if filter.include_sub_organizations {
             let root = organization::Entity::find_by_id(org_id)
@@ -108,9 +113,14 @@ pub async fn list(
     fetch_page(db, person::Entity::find().filter(cond), PERSON_KEYS, page).await
 }
 
-pub async fn get_many(db: &impl ConnectionTrait, ids: &[Uuid]) -> AppResult<Vec<person::Model>> {
+pub async fn get_many(
+    db: &impl ConnectionTrait,
+    ids: &[Uuid],
+    scope: &Scope,
+) -> AppResult<Vec<person::Model>> {
     Ok(person::Entity::find()
         .filter(person::Column::Id.is_in(ids.iter().copied()))
+        .filter(scope.organization_condition(person::Column::OrganizationId))
         .all(db)
         .await?)
 }
@@ -141,19 +151,35 @@ fn check_positions(positions: &[NewPosition]) -> AppResult<()> {
     Ok(())
 }
 
-async fn require_organization(db: &impl ConnectionTrait, id: Uuid) -> AppResult<()> {
-    let found = organization::Entity::find_by_id(id).one(db).await?;
-    match found {
-        Some(org) if org.archived_at.is_none() => Ok(()),
-        Some(_) => Err(AppError::bad_input(
-            "organizationId",
-            "the organization is archived",
-        )),
-        None => Err(AppError::bad_input(
-            "organizationId",
-            "organizationId names no organization",
-        )),
+/// The organization must exist, not be archived, and be one the actor may manage people of.
+async fn require_organization(
+    db: &impl ConnectionTrait,
+    id: Uuid,
+    manage: &Scope,
+) -> AppResult<()> {
+    match organization::Entity::find_by_id(id).one(db).await? {
+        Some(org) if org.archived_at.is_none() => {}
+        Some(_) => {
+            return Err(AppError::bad_input(
+                "organizationId",
+                "the organization is archived",
+            ));
+        }
+        None => {
+            return Err(AppError::bad_input(
+                "organizationId",
+                "organizationId names no organization",
+            ));
+        }
     }
+    let allowed = organization::Entity::find_by_id(id)
+        .filter(manage.organization_condition(organization::Column::Id))
+        .one(db)
+        .await?;
+    if allowed.is_none() {
+        return Err(AppError::Forbidden);
+    }
+    Ok(())
 }
 
 async fn require_unique_id_number(
@@ -216,7 +242,12 @@ fn snapshot(p: &person::Model, positions: Option<&[NewPosition]>) -> Json {
     value
 }
 
-pub async fn create<C>(db: &C, actor: &Actor, input: NewPerson) -> AppResult<person::Model>
+pub async fn create<C>(
+    db: &C,
+    actor: &Actor,
+    input: NewPerson,
+    manage: &Scope,
+) -> AppResult<person::Model>
 where
     C: ConnectionTrait + TransactionTrait,
 {
@@ -235,7 +266,7 @@ where
         .transpose()?;
     check_positions(&input.positions)?;
     let tx = db.begin().await?;
-    require_organization(&tx, input.organization_id).await?;
+    require_organization(&tx, input.organization_id, manage).await?;
     if let Some(id_number) = &id_number {
         require_unique_id_number(&tx, id_number, None).await?;
     }
@@ -275,6 +306,8 @@ pub async fn update<C>(
     actor: &Actor,
     id: Uuid,
     changes: PersonChanges,
+    read: &Scope,
+    manage: &Scope,
 ) -> AppResult<person::Model>
 where
     C: ConnectionTrait + TransactionTrait,
@@ -309,9 +342,17 @@ where
     }
     let tx = db.begin().await?;
     let before = person::Entity::find_by_id(id)
+        .filter(read.organization_condition(person::Column::OrganizationId))
         .one(&tx)
         .await?
         .ok_or(AppError::NotFound("person"))?;
+    let manageable = person::Entity::find_by_id(id)
+        .filter(manage.organization_condition(person::Column::OrganizationId))
+        .one(&tx)
+        .await?;
+    if manageable.is_none() {
+        return Err(AppError::Forbidden);
+    }
     let mut model: person::ActiveModel = before.clone().into();
     if let Some(name) = name {
         model.name = Set(name);
@@ -332,7 +373,7 @@ where
         model.political_status = Set(status);
     }
     if let Some(org) = changes.organization_id {
-        require_organization(&tx, org).await?;
+        require_organization(&tx, org, manage).await?;
         model.organization_id = Set(org);
     }
     model.updated_at = Set(super::now());

@@ -1,0 +1,201 @@
+//! The signed-in viewer and what it may reach. A `Scope` is the set of grant domains under which
+//! Casbin allows one (object type, action) for the viewer; it turns into a SQL condition that
+//! every list, count, DataLoader and single read of that type adds to its WHERE clause.
+
+use std::{
+    collections::HashMap,
+    sync::{Arc, Mutex},
+};
+
+use casbin::{CoreApi, Enforcer};
+use entities::{linkage_group, linkage_group_member, organization, user_account};
+use sea_orm::{
+    ColumnTrait, Condition, EntityTrait, QueryFilter, QuerySelect, QueryTrait,
+    sea_query::{Expr, ExprTrait},
+};
+use uuid::Uuid;
+
+use super::Role;
+use crate::services::organizations::subtree_condition;
+
+/// A grant of the viewer, with the domain pattern Casbin sees.
+#[derive(Debug, Clone)]
+pub struct GrantInfo {
+    pub role: Role,
+    /// The organization and its current path, for organization grants.
+    pub organization: Option<(Uuid, String)>,
+    pub linkage_group: Option<Uuid>,
+    pub pattern: String,
+}
+
+/// The domains under which one action on one object type is allowed.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Scope {
+    pub all: bool,
+    /// Organization subtrees, as materialized paths.
+    pub subtree_paths: Vec<String>,
+    pub group_ids: Vec<Uuid>,
+}
+
+fn never() -> Condition {
+    Condition::all().add(Expr::val(1).eq(0))
+}
+
+impl Scope {
+    pub fn everything() -> Self {
+        Self {
+            all: true,
+            ..Self::default()
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        !self.all && self.subtree_paths.is_empty() && self.group_ids.is_empty()
+    }
+
+    /// Whether an organization with this path, currently in these groups, is in scope.
+    pub fn covers_organization(&self, path: &str, groups: &[Uuid]) -> bool {
+        self.all
+            || self
+                .subtree_paths
+                .iter()
+                .any(|p| path.starts_with(p.as_str()))
+            || groups.iter().any(|g| self.group_ids.contains(g))
+    }
+
+    /// `column IN (organizations in scope)`, for tables that belong to an organization.
+    pub fn organization_condition<C: ColumnTrait>(&self, column: C) -> Condition {
+        if self.all {
+            return Condition::all();
+        }
+        if self.is_empty() {
+            return never();
+        }
+        let mut any = Condition::any();
+        for path in &self.subtree_paths {
+            let subtree = organization::Entity::find()
+                .select_only()
+                .column(organization::Column::Id)
+                .filter(subtree_condition(path))
+                .into_query();
+            any = any.add(column.in_subquery(subtree));
+        }
+        if !self.group_ids.is_empty() {
+            let members = linkage_group_member::Entity::find()
+                .select_only()
+                .column(linkage_group_member::Column::OrganizationId)
+                .filter(linkage_group_member::Column::LinkageGroupId.is_in(self.group_ids.clone()))
+                .filter(linkage_group_member::Column::LeftOn.is_null())
+                .into_query();
+            any = any.add(column.in_subquery(members));
+        }
+        any
+    }
+
+    /// Linkage groups in scope: granted ones, and those a covered organization belongs to.
+    pub fn linkage_group_condition(&self) -> Condition {
+        if self.all {
+            return Condition::all();
+        }
+        if self.is_empty() {
+            return never();
+        }
+        let mut any = Condition::any();
+        if !self.group_ids.is_empty() {
+            any = any.add(linkage_group::Column::Id.is_in(self.group_ids.clone()));
+        }
+        if !self.subtree_paths.is_empty() {
+            let by_member = Self {
+                all: false,
+                subtree_paths: self.subtree_paths.clone(),
+                group_ids: Vec::new(),
+            };
+            let groups = linkage_group_member::Entity::find()
+                .select_only()
+                .column(linkage_group_member::Column::LinkageGroupId)
+                .filter(linkage_group_member::Column::LeftOn.is_null())
+                .filter(
+                    by_member.organization_condition(linkage_group_member::Column::OrganizationId),
+                )
+                .into_query();
+            any = any.add(linkage_group::Column::Id.in_subquery(groups));
+        }
+        any
+    }
+}
+
+/// The signed-in user of a request, with its grants and the enforcer of the moment.
+pub struct Viewer {
+    pub user: user_account::Model,
+    pub grants: Vec<GrantInfo>,
+    enforcer: Arc<Enforcer>,
+    scopes: Mutex<HashMap<(&'static str, &'static str), Scope>>,
+}
+
+impl std::fmt::Debug for Viewer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Viewer")
+            .field("user", &self.user.id)
+            .field("grants", &self.grants)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Viewer {
+    pub fn new(user: user_account::Model, grants: Vec<GrantInfo>, enforcer: Arc<Enforcer>) -> Self {
+        Self {
+            user,
+            grants,
+            enforcer,
+            scopes: Mutex::new(HashMap::new()),
+        }
+    }
+
+    pub fn id(&self) -> Uuid {
+        self.user.id
+    }
+
+    fn subject(&self) -> String {
+        self.user.id.simple().to_string()
+    }
+
+    pub fn is_admin(&self) -> bool {
+        self.grants.iter().any(|g| g.role == Role::Admin)
+    }
+
+    /// Casbin's answer for one object that lives in `domains` (an organization's domain and the
+    /// domains of the groups it belongs to).
+    pub fn allows(&self, object: &str, action: &str, domains: &[String]) -> bool {
+        let subject = self.subject();
+        domains.iter().any(|domain| {
+            self.enforcer
+                .enforce((subject.as_str(), domain.as_str(), object, action, ""))
+                .unwrap_or(false)
+        })
+    }
+
+    /// Where the viewer may do `action` on objects of type `object`, computed once per request.
+    pub fn scope(&self, object: &'static str, action: &'static str) -> Scope {
+        if let Ok(cache) = self.scopes.lock()
+            && let Some(scope) = cache.get(&(object, action))
+        {
+            return scope.clone();
+        }
+        let mut scope = Scope::default();
+        for grant in &self.grants {
+            let concrete = grant.pattern.trim_end_matches('*').to_owned();
+            if !self.allows(object, action, &[concrete]) {
+                continue;
+            }
+            match (&grant.organization, grant.linkage_group) {
+                (Some((_, path)), _) => scope.subtree_paths.push(path.clone()),
+                (None, Some(group)) => scope.group_ids.push(group),
+                (None, None) => scope.all = true,
+            }
+        }
+        if let Ok(mut cache) = self.scopes.lock() {
+            cache.insert((object, action), scope.clone());
+        }
+        scope
+    }
+}

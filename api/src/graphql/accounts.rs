@@ -1,0 +1,430 @@
+//! Accounts: `login`, `viewer`, users, passwords and role grants.
+
+use async_graphql::{Context, Enum, ID, InputObject, Object, Result, SimpleObject, Union};
+use entities::user_account;
+use uuid::Uuid;
+
+use super::{
+    context::ContextExt,
+    ids::{self, NodeKind},
+    linkage_groups::LinkageGroup,
+    organizations::Organization,
+    people::Person,
+    scalars::DateTime,
+};
+use crate::{
+    authz,
+    error::AppError,
+    services::{
+        accounts::{self, GrantScope, NewUser},
+        linkage_groups, organizations, people,
+    },
+};
+
+#[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
+pub enum Role {
+    Admin,
+    CommitteeStaff,
+    Supervisor,
+    OrgSecretary,
+    FirstSecretary,
+    Member,
+}
+
+impl From<Role> for authz::Role {
+    fn from(r: Role) -> Self {
+        match r {
+            Role::Admin => Self::Admin,
+            Role::CommitteeStaff => Self::CommitteeStaff,
+            Role::Supervisor => Self::Supervisor,
+            Role::OrgSecretary => Self::OrgSecretary,
+            Role::FirstSecretary => Self::FirstSecretary,
+            Role::Member => Self::Member,
+        }
+    }
+}
+
+impl From<authz::Role> for Role {
+    fn from(r: authz::Role) -> Self {
+        match r {
+            authz::Role::Admin => Self::Admin,
+            authz::Role::CommitteeStaff => Self::CommitteeStaff,
+            authz::Role::Supervisor => Self::Supervisor,
+            authz::Role::OrgSecretary => Self::OrgSecretary,
+            authz::Role::FirstSecretary => Self::FirstSecretary,
+            authz::Role::Member => Self::Member,
+        }
+    }
+}
+
+/// A sign-in account.
+#[derive(Debug, Clone)]
+pub struct User(pub user_account::Model);
+
+/// Where a grant applies.
+#[derive(Union, Clone)]
+pub enum GrantScopeNode {
+    Organization(Organization),
+    LinkageGroup(LinkageGroup),
+}
+
+/// A role in a scope; `scope` null means the whole system.
+#[derive(SimpleObject, Clone)]
+pub struct Grant {
+    pub role: Role,
+    pub scope: Option<GrantScopeNode>,
+}
+
+async fn grants_of(ctx: &Context<'_>, user_id: Uuid) -> Result<Vec<Grant>> {
+    let state = ctx.state()?;
+    let grants = accounts::grants_of(&state.db.read, user_id).await?;
+    let group_ids: Vec<Uuid> = grants
+        .iter()
+        .filter_map(|(g, _)| g.linkage_group_id)
+        .collect();
+    let groups =
+        linkage_groups::get_many(&state.db.read, &group_ids, &authz::Scope::everything()).await?;
+    let org_ids: Vec<Uuid> = grants
+        .iter()
+        .filter_map(|(g, _)| g.organization_id)
+        .collect();
+    let orgs = organizations::get_many(&state.db.read, &org_ids).await?;
+    Ok(grants
+        .into_iter()
+        .map(|(g, info)| Grant {
+            role: info.role.into(),
+            scope: match (g.organization_id, g.linkage_group_id) {
+                (Some(id), _) => orgs
+                    .iter()
+                    .find(|o| o.id == id)
+                    .cloned()
+                    .map(|o| GrantScopeNode::Organization(Organization(o))),
+                (None, Some(id)) => groups
+                    .iter()
+                    .find(|x| x.id == id)
+                    .cloned()
+                    .map(|x| GrantScopeNode::LinkageGroup(LinkageGroup(x))),
+                (None, None) => None,
+            },
+        })
+        .collect())
+}
+
+/// The person of an account: the viewer always sees their own; others need read access.
+async fn person_of(ctx: &Context<'_>, user: &user_account::Model) -> Result<Option<Person>> {
+    let Some(person_id) = user.person_id else {
+        return Ok(None);
+    };
+    let viewer = ctx.viewer()?;
+    let scope = if viewer.id() == user.id {
+        authz::Scope::everything()
+    } else {
+        viewer.scope("person", "read")
+    };
+    Ok(
+        people::get_many(&ctx.state()?.db.read, &[person_id], &scope)
+            .await?
+            .into_iter()
+            .next()
+            .map(Person),
+    )
+}
+
+#[Object]
+impl User {
+    pub async fn id(&self) -> ID {
+        ids::encode(NodeKind::User, self.0.id)
+    }
+
+    async fn username(&self) -> &str {
+        &self.0.username
+    }
+
+    async fn disabled(&self) -> bool {
+        self.0.disabled
+    }
+
+    async fn person(&self, ctx: &Context<'_>) -> Result<Option<Person>> {
+        person_of(ctx, &self.0).await
+    }
+
+    async fn grants(&self, ctx: &Context<'_>) -> Result<Vec<Grant>> {
+        grants_of(ctx, self.0.id).await
+    }
+
+    async fn created_at(&self, ctx: &Context<'_>) -> DateTime {
+        DateTime::in_zone(self.0.created_at, ctx.timezone())
+    }
+}
+
+/// The signed-in user, the person behind the account and the roles it holds.
+pub struct Viewer(pub user_account::Model);
+
+#[Object]
+impl Viewer {
+    async fn user(&self) -> User {
+        User(self.0.clone())
+    }
+
+    async fn person(&self, ctx: &Context<'_>) -> Result<Option<Person>> {
+        person_of(ctx, &self.0).await
+    }
+
+    async fn grants(&self, ctx: &Context<'_>) -> Result<Vec<Grant>> {
+        grants_of(ctx, self.0.id).await
+    }
+}
+
+#[derive(Default)]
+pub struct AccountQuery;
+
+#[Object]
+impl AccountQuery {
+    /// Who is signed in.
+    async fn viewer(&self, ctx: &Context<'_>) -> Result<Viewer> {
+        Ok(Viewer(ctx.viewer()?.user.clone()))
+    }
+}
+
+#[derive(InputObject)]
+pub struct LoginInput {
+    pub username: String,
+    pub password: String,
+}
+
+#[derive(SimpleObject)]
+pub struct LoginPayload {
+    /// Send as `Authorization: Bearer <token>`.
+    pub token: String,
+    pub expires_at: DateTime,
+    pub viewer: Viewer,
+}
+
+#[derive(InputObject)]
+pub struct ChangePasswordInput {
+    pub current_password: String,
+    pub new_password: String,
+}
+
+#[derive(SimpleObject)]
+pub struct ChangePasswordPayload {
+    pub user: User,
+    /// A new token: every token issued before the change no longer works.
+    pub token: String,
+    pub expires_at: DateTime,
+}
+
+#[derive(InputObject)]
+pub struct ResetPasswordInput {
+    pub user_id: ID,
+    pub new_password: String,
+}
+
+#[derive(SimpleObject)]
+pub struct ResetPasswordPayload {
+    pub user: User,
+}
+
+#[derive(InputObject)]
+pub struct CreateUserInput {
+    pub username: String,
+    pub password: String,
+    pub person_id: Option<ID>,
+}
+
+#[derive(SimpleObject)]
+pub struct CreateUserPayload {
+    pub user: User,
+}
+
+#[derive(InputObject)]
+pub struct GrantRoleInput {
+    pub user_id: ID,
+    pub role: Role,
+    /// An Organization or LinkageGroup id; absent for the whole system.
+    pub scope_id: Option<ID>,
+}
+
+#[derive(InputObject)]
+pub struct RevokeRoleInput {
+    pub user_id: ID,
+    pub role: Role,
+    pub scope_id: Option<ID>,
+}
+
+#[derive(SimpleObject)]
+pub struct GrantRolePayload {
+    pub user: User,
+}
+
+#[derive(SimpleObject)]
+pub struct RevokeRolePayload {
+    pub user: User,
+}
+
+fn grant_scope(scope_id: Option<&ID>) -> Result<GrantScope, AppError> {
+    let Some(id) = scope_id else {
+        return Ok(GrantScope::System);
+    };
+    let global = ids::decode("scopeId", id)?;
+    match global.kind {
+        Some(NodeKind::Organization) => Ok(GrantScope::Organization(global.id)),
+        Some(NodeKind::LinkageGroup) => Ok(GrantScope::LinkageGroup(global.id)),
+        _ => Err(AppError::bad_input(
+            "scopeId",
+            "scopeId must be the id of an Organization or a LinkageGroup",
+        )),
+    }
+}
+
+fn require_admin(ctx: &Context<'_>) -> Result<(), AppError> {
+    if ctx.viewer()?.is_admin() {
+        Ok(())
+    } else {
+        Err(AppError::Forbidden)
+    }
+}
+
+#[derive(Default)]
+pub struct AccountMutation;
+
+#[Object]
+impl AccountMutation {
+    /// Signs in. Five failures for one account within 15 minutes (or twenty from one address)
+    /// give RATE_LIMITED with `retryAfter` in seconds.
+    async fn login(&self, ctx: &Context<'_>, input: LoginInput) -> Result<LoginPayload> {
+        let state = ctx.state()?;
+        let request = ctx
+            .data_opt::<super::context::RequestContext>()
+            .cloned()
+            .unwrap_or_default();
+        let signed_in = accounts::login(
+            &state.db.write,
+            &state.tokens,
+            &request.actor,
+            &input.username,
+            &input.password,
+            &request.address,
+        )
+        .await
+        .map_err(|e| match e {
+            AppError::Unauthenticated => {
+                AppError::bad_input("password", "wrong username or password")
+            }
+            other => other,
+        })?;
+        Ok(LoginPayload {
+            token: signed_in.token,
+            expires_at: DateTime::in_zone(signed_in.expires_at, ctx.timezone()),
+            viewer: Viewer(signed_in.user),
+        })
+    }
+
+    async fn change_password(
+        &self,
+        ctx: &Context<'_>,
+        input: ChangePasswordInput,
+    ) -> Result<ChangePasswordPayload> {
+        let state = ctx.state()?;
+        let viewer = ctx.viewer()?;
+        let user = accounts::change_password(
+            &state.db.write,
+            &ctx.actor(),
+            viewer.id(),
+            &input.current_password,
+            input.new_password,
+        )
+        .await?;
+        let (token, expires_at) = state.tokens.issue(user.id, user.token_version)?;
+        Ok(ChangePasswordPayload {
+            user: User(user),
+            token,
+            expires_at: DateTime::in_zone(expires_at, ctx.timezone()),
+        })
+    }
+
+    async fn reset_password(
+        &self,
+        ctx: &Context<'_>,
+        input: ResetPasswordInput,
+    ) -> Result<ResetPasswordPayload> {
+        require_admin(ctx)?;
+        let user_id = ids::decode_as("userId", NodeKind::User, &input.user_id)?;
+        let user = accounts::reset_password(
+            &ctx.state()?.db.write,
+            &ctx.actor(),
+            user_id,
+            input.new_password,
+        )
+        .await?;
+        Ok(ResetPasswordPayload { user: User(user) })
+    }
+
+    async fn create_user(
+        &self,
+        ctx: &Context<'_>,
+        input: CreateUserInput,
+    ) -> Result<CreateUserPayload> {
+        require_admin(ctx)?;
+        let person_id = input
+            .person_id
+            .as_ref()
+            .map(|id| ids::decode_as("personId", NodeKind::Person, id))
+            .transpose()?;
+        let user = accounts::create_user(
+            &ctx.state()?.db.write,
+            &ctx.actor(),
+            NewUser {
+                username: input.username,
+                password: input.password,
+                person_id,
+            },
+        )
+        .await?;
+        Ok(CreateUserPayload { user: User(user) })
+    }
+
+    /// Takes effect on the next request.
+    async fn grant_role(
+        &self,
+        ctx: &Context<'_>,
+        input: GrantRoleInput,
+    ) -> Result<GrantRolePayload> {
+        require_admin(ctx)?;
+        let state = ctx.state()?;
+        let user_id = ids::decode_as("userId", NodeKind::User, &input.user_id)?;
+        let scope = grant_scope(input.scope_id.as_ref())?;
+        let user = accounts::grant_role(
+            &state.db.write,
+            &ctx.actor(),
+            user_id,
+            input.role.into(),
+            scope,
+        )
+        .await?;
+        state.authz.reload(&state.db.write).await?;
+        Ok(GrantRolePayload { user: User(user) })
+    }
+
+    /// Takes effect on the next request.
+    async fn revoke_role(
+        &self,
+        ctx: &Context<'_>,
+        input: RevokeRoleInput,
+    ) -> Result<RevokeRolePayload> {
+        require_admin(ctx)?;
+        let state = ctx.state()?;
+        let user_id = ids::decode_as("userId", NodeKind::User, &input.user_id)?;
+        let scope = grant_scope(input.scope_id.as_ref())?;
+        let user = accounts::revoke_role(
+            &state.db.write,
+            &ctx.actor(),
+            user_id,
+            input.role.into(),
+            scope,
+        )
+        .await?;
+        state.authz.reload(&state.db.write).await?;
+        Ok(RevokeRolePayload { user: User(user) })
+    }
+}

@@ -1,0 +1,582 @@
+//! Accounts, sign-in, passwords and grants. Failed sign-ins are throttled per account and per
+//! client address, and audited (without the password) like successes.
+
+use chrono::{DateTime, Duration, Utc};
+use entities::{
+    app_setting, linkage_group, login_failure, organization, person, role_grant, user_account,
+};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait,
+    PaginatorTrait, QueryFilter, QueryOrder, Set, TransactionSession, TransactionTrait,
+};
+use serde_json::json;
+use uuid::Uuid;
+
+use super::{Actor, audit};
+use crate::{
+    auth::{self, TokenKeys},
+    authz::{Authz, Role, Scope, Viewer, group_domain, organization_domain, scope::GrantInfo},
+    error::{AppError, AppResult},
+};
+
+/// Failures per account within the window before sign-in is refused.
+pub const MAX_FAILURES_PER_ACCOUNT: u64 = 5;
+/// Failures per client address within the window before sign-in is refused.
+pub const MAX_FAILURES_PER_ADDRESS: u64 = 20;
+pub const FAILURE_WINDOW_MINUTES: i64 = 15;
+
+/// Where a role is granted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum GrantScope {
+    System,
+    Organization(Uuid),
+    LinkageGroup(Uuid),
+}
+
+impl GrantScope {
+    fn key(self) -> String {
+        match self {
+            Self::System => "*".to_owned(),
+            Self::Organization(id) => format!("o:{id}"),
+            Self::LinkageGroup(id) => format!("g:{id}"),
+        }
+    }
+}
+
+fn normalize_username(field: &str, raw: &str) -> AppResult<String> {
+    let name = raw.trim().to_lowercase();
+    let ok = (3..=64).contains(&name.chars().count())
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-'));
+    if !ok {
+        return Err(AppError::bad_input(
+            field,
+            format!("{field} must be 3 to 64 letters, digits, '_', '.' or '-'"),
+        ));
+    }
+    Ok(name)
+}
+
+async fn hash(password: String) -> AppResult<String> {
+    tokio::task::spawn_blocking(move || auth::hash_password(&password))
+        .await
+        .map_err(AppError::internal)?
+}
+
+async fn verify(password: String, hash: String) -> AppResult<bool> {
+    tokio::task::spawn_blocking(move || auth::verify_password(&password, &hash))
+        .await
+        .map_err(AppError::internal)
+}
+
+#[derive(Debug, Clone)]
+pub struct NewUser {
+    pub username: String,
+    pub password: String,
+    pub person_id: Option<Uuid>,
+}
+
+pub async fn create_user<C>(db: &C, actor: &Actor, input: NewUser) -> AppResult<user_account::Model>
+where
+    C: ConnectionTrait + TransactionTrait,
+{
+    let username = normalize_username("username", &input.username)?;
+    auth::check_new_password("password", &input.password)?;
+    let password_hash = hash(input.password).await?;
+    let tx = db.begin().await?;
+    if let Some(person_id) = input.person_id
+        && person::Entity::find_by_id(person_id)
+            .one(&tx)
+            .await?
+            .is_none()
+    {
+        return Err(AppError::bad_input("personId", "personId names no person"));
+    }
+    let taken = user_account::Entity::find()
+        .filter(user_account::Column::Username.eq(username.as_str()))
+        .one(&tx)
+        .await?;
+    if taken.is_some() {
+        return Err(AppError::Conflict {
+            message: format!("the username {username} is taken"),
+            details: Some(json!({ "field": "username" })),
+        });
+    }
+    let now = super::now();
+    let user = user_account::ActiveModel {
+        id: Set(super::new_id()),
+        username: Set(username),
+        password_hash: Set(password_hash),
+        person_id: Set(input.person_id),
+        disabled: Set(false),
+        token_version: Set(0),
+        created_at: Set(now),
+        updated_at: Set(now),
+    }
+    .insert(&tx)
+    .await?;
+    audit::record(
+        &tx,
+        actor,
+        audit::Change {
+            action: "createUser",
+            target_type: "User",
+            target_id: Some(user.id),
+            before: None,
+            after: Some(json!({ "username": user.username, "personId": user.person_id })),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(user)
+}
+
+pub async fn get(db: &impl ConnectionTrait, id: Uuid) -> AppResult<Option<user_account::Model>> {
+    Ok(user_account::Entity::find_by_id(id).one(db).await?)
+}
+
+/// A successful sign-in.
+#[derive(Debug, Clone)]
+pub struct SignedIn {
+    pub user: user_account::Model,
+    pub token: String,
+    pub expires_at: DateTime<Utc>,
+}
+
+async fn throttled(
+    db: &impl ConnectionTrait,
+    column: login_failure::Column,
+    value: &str,
+    limit: u64,
+    now: DateTime<Utc>,
+) -> AppResult<Option<u64>> {
+    let since = now - Duration::minutes(FAILURE_WINDOW_MINUTES);
+    let recent = login_failure::Entity::find()
+        .filter(column.eq(value))
+        .filter(login_failure::Column::FailedAt.gt(since));
+    if recent.clone().count(db).await? < limit {
+        return Ok(None);
+    }
+    let oldest = recent
+        .order_by_asc(login_failure::Column::FailedAt)
+        .one(db)
+        .await?
+        .map(|f| f.failed_at)
+        .unwrap_or(now);
+    let free_at = oldest + Duration::minutes(FAILURE_WINDOW_MINUTES);
+    Ok(Some((free_at - now).num_seconds().max(1) as u64))
+}
+
+pub async fn login(
+    db: &DatabaseConnection,
+    keys: &TokenKeys,
+    actor: &Actor,
+    username: &str,
+    password: &str,
+    address: &str,
+) -> AppResult<SignedIn> {
+    let now = super::now();
+    let username = username.trim().to_lowercase();
+    for (column, value, limit) in [
+        (
+            login_failure::Column::Username,
+            username.as_str(),
+            MAX_FAILURES_PER_ACCOUNT,
+        ),
+        (
+            login_failure::Column::Address,
+            address,
+            MAX_FAILURES_PER_ADDRESS,
+        ),
+    ] {
+        if let Some(retry_after_secs) = throttled(db, column, value, limit, now).await? {
+            return Err(AppError::RateLimited { retry_after_secs });
+        }
+    }
+    let user = user_account::Entity::find()
+        .filter(user_account::Column::Username.eq(username.as_str()))
+        .one(db)
+        .await?;
+    // Verify against a real hash even for unknown users, so timing does not tell which exist.
+    let stored = user
+        .as_ref()
+        .map(|u| u.password_hash.clone())
+        .unwrap_or_else(dummy_hash);
+    let matches = verify(password.to_owned(), stored).await?;
+    let user = match user {
+        Some(user) if matches && !user.disabled => user,
+        other => {
+            let tx = db.begin().await?;
+            login_failure::ActiveModel {
+                id: Set(super::new_id()),
+                username: Set(username.chars().take(64).collect()),
+                address: Set(address.chars().take(64).collect()),
+                failed_at: Set(now),
+            }
+            .insert(&tx)
+            .await?;
+            audit::record(
+                &tx,
+                actor,
+                audit::Change {
+                    action: "login",
+                    target_type: "User",
+                    target_id: other.as_ref().map(|u| u.id),
+                    before: None,
+                    after: Some(json!({ "success": false, "address": address })),
+                },
+            )
+            .await?;
+            tx.commit().await?;
+            return Err(AppError::Unauthenticated);
+        }
+    };
+    let tx = db.begin().await?;
+    login_failure::Entity::delete_many()
+        .filter(login_failure::Column::Username.eq(username.as_str()))
+        .exec(&tx)
+        .await?;
+    audit::record(
+        &tx,
+        &Actor {
+            user_id: Some(user.id),
+            ..actor.clone()
+        },
+        audit::Change {
+            action: "login",
+            target_type: "User",
+            target_id: Some(user.id),
+            before: None,
+            after: Some(json!({ "success": true, "address": address })),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    let (token, expires_at) = keys.issue(user.id, user.token_version)?;
+    Ok(SignedIn {
+        user,
+        token,
+        expires_at,
+    })
+}
+
+/// A hash to verify against when the username is unknown, made once.
+fn dummy_hash() -> String {
+    static HASH: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    HASH.get_or_init(|| auth::hash_password("unknown-user-password").unwrap_or_default())
+        .clone()
+}
+
+async fn set_password(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    user: user_account::Model,
+    new_password: String,
+    action: &str,
+) -> AppResult<user_account::Model> {
+    let password_hash = hash(new_password).await?;
+    let tx = db.begin().await?;
+    let version = user.token_version + 1;
+    let mut model: user_account::ActiveModel = user.into();
+    model.password_hash = Set(password_hash);
+    model.token_version = Set(version);
+    model.updated_at = Set(super::now());
+    let updated = model.update(&tx).await?;
+    audit::record(
+        &tx,
+        actor,
+        audit::Change {
+            action,
+            target_type: "User",
+            target_id: Some(updated.id),
+            before: None,
+            after: Some(json!({ "tokensBefore": "revoked" })),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(updated)
+}
+
+/// The viewer's own password; every earlier token of the account stops working.
+pub async fn change_password(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    user_id: Uuid,
+    current: &str,
+    new_password: String,
+) -> AppResult<user_account::Model> {
+    auth::check_new_password("newPassword", &new_password)?;
+    let user = get(db, user_id).await?.ok_or(AppError::Unauthenticated)?;
+    if !verify(current.to_owned(), user.password_hash.clone()).await? {
+        return Err(AppError::bad_input(
+            "currentPassword",
+            "currentPassword is wrong",
+        ));
+    }
+    set_password(db, actor, user, new_password, "changePassword").await
+}
+
+/// An administrator sets a new password; every earlier token of the account stops working.
+pub async fn reset_password(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    user_id: Uuid,
+    new_password: String,
+) -> AppResult<user_account::Model> {
+    auth::check_new_password("newPassword", &new_password)?;
+    let user = get(db, user_id).await?.ok_or(AppError::NotFound("user"))?;
+    set_password(db, actor, user, new_password, "resetPassword").await
+}
+
+fn check_scope(role: Role, scope: GrantScope) -> AppResult<()> {
+    let ok = match role {
+        Role::Admin => scope == GrantScope::System,
+        Role::CommitteeStaff => matches!(scope, GrantScope::LinkageGroup(_)),
+        Role::Supervisor => !matches!(scope, GrantScope::System),
+        Role::OrgSecretary | Role::FirstSecretary | Role::Member => {
+            matches!(scope, GrantScope::Organization(_))
+        }
+    };
+    if ok {
+        Ok(())
+    } else {
+        Err(AppError::bad_input(
+            "scopeId",
+            format!(
+                "{} cannot be granted in this scope (see the roles table)",
+                role.as_str()
+            ),
+        ))
+    }
+}
+
+pub async fn grant_role<C>(
+    db: &C,
+    actor: &Actor,
+    user_id: Uuid,
+    role: Role,
+    scope: GrantScope,
+) -> AppResult<user_account::Model>
+where
+    C: ConnectionTrait + TransactionTrait,
+{
+    check_scope(role, scope)?;
+    let tx = db.begin().await?;
+    let user = get(&tx, user_id).await?.ok_or(AppError::NotFound("user"))?;
+    match scope {
+        GrantScope::Organization(id) => {
+            if organization::Entity::find_by_id(id)
+                .one(&tx)
+                .await?
+                .is_none()
+            {
+                return Err(AppError::bad_input(
+                    "scopeId",
+                    "scopeId names no organization",
+                ));
+            }
+        }
+        GrantScope::LinkageGroup(id) => {
+            if linkage_group::Entity::find_by_id(id)
+                .one(&tx)
+                .await?
+                .is_none()
+            {
+                return Err(AppError::bad_input(
+                    "scopeId",
+                    "scopeId names no linkage group",
+                ));
+            }
+        }
+        GrantScope::System => {}
+    }
+    let existing = role_grant::Entity::find()
+        .filter(role_grant::Column::UserId.eq(user_id))
+        .filter(role_grant::Column::Role.eq(role.as_str()))
+        .filter(role_grant::Column::Scope.eq(scope.key()))
+        .one(&tx)
+        .await?;
+    if existing.is_some() {
+        return Err(AppError::conflict(
+            "the user already holds this role in this scope",
+        ));
+    }
+    role_grant::ActiveModel {
+        id: Set(super::new_id()),
+        user_id: Set(user_id),
+        role: Set(role.as_str().to_owned()),
+        organization_id: Set(match scope {
+            GrantScope::Organization(id) => Some(id),
+            _ => None,
+        }),
+        linkage_group_id: Set(match scope {
+            GrantScope::LinkageGroup(id) => Some(id),
+            _ => None,
+        }),
+        scope: Set(scope.key()),
+        created_at: Set(super::now()),
+    }
+    .insert(&tx)
+    .await?;
+    audit::record(
+        &tx,
+        actor,
+        audit::Change {
+            action: "grantRole",
+            target_type: "User",
+            target_id: Some(user_id),
+            before: None,
+            after: Some(json!({ "role": role.as_str(), "scope": scope.key() })),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(user)
+}
+
+pub async fn revoke_role<C>(
+    db: &C,
+    actor: &Actor,
+    user_id: Uuid,
+    role: Role,
+    scope: GrantScope,
+) -> AppResult<user_account::Model>
+where
+    C: ConnectionTrait + TransactionTrait,
+{
+    let tx = db.begin().await?;
+    let user = get(&tx, user_id).await?.ok_or(AppError::NotFound("user"))?;
+    let removed = role_grant::Entity::delete_many()
+        .filter(role_grant::Column::UserId.eq(user_id))
+        .filter(role_grant::Column::Role.eq(role.as_str()))
+        .filter(role_grant::Column::Scope.eq(scope.key()))
+        .exec(&tx)
+        .await?;
+    if removed.rows_affected == 0 {
+        return Err(AppError::NotFound("grant"));
+    }
+    audit::record(
+        &tx,
+        actor,
+        audit::Change {
+            action: "revokeRole",
+            target_type: "User",
+            target_id: Some(user_id),
+            before: Some(json!({ "role": role.as_str(), "scope": scope.key() })),
+            after: None,
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(user)
+}
+
+/// The grants of a user, with the current path of each organization scope.
+pub async fn grants_of(
+    db: &impl ConnectionTrait,
+    user_id: Uuid,
+) -> AppResult<Vec<(role_grant::Model, GrantInfo)>> {
+    let grants = role_grant::Entity::find()
+        .filter(role_grant::Column::UserId.eq(user_id))
+        .order_by_asc(role_grant::Column::CreatedAt)
+        .all(db)
+        .await?;
+    let org_ids: Vec<Uuid> = grants.iter().filter_map(|g| g.organization_id).collect();
+    let orgs = if org_ids.is_empty() {
+        Vec::new()
+    } else {
+        super::organizations::get_many(db, &org_ids).await?
+    };
+    Ok(grants
+        .into_iter()
+        .filter_map(|g| {
+            let role = Role::parse(&g.role)?;
+            let (organization, pattern) = match (g.organization_id, g.linkage_group_id) {
+                (Some(id), _) => {
+                    let org = orgs.iter().find(|o| o.id == id)?;
+                    (
+                        Some((id, org.path.clone())),
+                        format!("{}*", organization_domain(&org.path)),
+                    )
+                }
+                (None, Some(group)) => (None, format!("{}*", group_domain(group))),
+                (None, None) => (None, "/*".to_owned()),
+            };
+            let info = GrantInfo {
+                role,
+                organization,
+                linkage_group: g.linkage_group_id,
+                pattern,
+            };
+            Some((g, info))
+        })
+        .collect())
+}
+
+/// The viewer behind a bearer token: valid signature, not expired, an existing account that is
+/// not disabled, and no password change since the token was issued.
+pub async fn viewer_from_token(
+    db: &impl ConnectionTrait,
+    keys: &TokenKeys,
+    authz: &Authz,
+    token: &str,
+) -> AppResult<Viewer> {
+    let subject = keys.verify(token)?;
+    let user = get(db, subject.user_id)
+        .await?
+        .filter(|u| !u.disabled && u.token_version == subject.version)
+        .ok_or(AppError::Unauthenticated)?;
+    let grants = grants_of(db, user.id)
+        .await?
+        .into_iter()
+        .map(|(_, g)| g)
+        .collect();
+    Ok(Viewer::new(user, grants, authz.enforcer()))
+}
+
+/// The key that signs tokens: the configured one, or on SQLite one generated once and kept in
+/// the database. PostgreSQL deployments run several replicas, which must share a configured key.
+pub async fn token_secret(
+    db: &impl ConnectionTrait,
+    configured: Option<&str>,
+) -> AppResult<Vec<u8>> {
+    if let Some(secret) = configured.filter(|s| !s.is_empty()) {
+        if secret.len() < 32 {
+            return Err(AppError::bad_input(
+                "jwt-secret",
+                "the token key must be at least 32 characters",
+            ));
+        }
+        return Ok(secret.as_bytes().to_vec());
+    }
+    if db.get_database_backend() != sea_orm::DbBackend::Sqlite {
+        return Err(AppError::bad_input(
+            "jwt-secret",
+            "set --jwt-secret (LIANJIAN_JWT_SECRET): every replica on PostgreSQL must share one key",
+        ));
+    }
+    const KEY: &str = "jwt_secret";
+    if let Some(setting) = app_setting::Entity::find_by_id(KEY).one(db).await? {
+        return Ok(setting.value.into_bytes());
+    }
+    use rand::Rng;
+    let secret: String = rand::rng()
+        .sample_iter(rand::distr::Alphanumeric)
+        .take(64)
+        .map(char::from)
+        .collect();
+    app_setting::ActiveModel {
+        key: Set(KEY.to_owned()),
+        value: Set(secret.clone()),
+    }
+    .insert(db)
+    .await?;
+    Ok(secret.into_bytes())
+}
+
+/// Scope of a system actor (demo data, the command line): everything.
+pub fn system_scope() -> Scope {
+    Scope::everything()
+}
