@@ -410,17 +410,6 @@ pub struct ArchiveOrganizationPayload {
     pub organization: Organization,
 }
 
-fn maybe<T, U>(
-    value: MaybeUndefined<T>,
-    f: impl FnOnce(T) -> Result<U, AppError>,
-) -> Result<Option<Option<U>>, AppError> {
-    Ok(match value {
-        MaybeUndefined::Undefined => None,
-        MaybeUndefined::Null => Some(None),
-        MaybeUndefined::Value(v) => Some(Some(f(v)?)),
-    })
-}
-
 #[derive(Default)]
 pub struct OrganizationMutation;
 
@@ -468,16 +457,18 @@ impl OrganizationMutation {
         let moved = !matches!(input.parent_id, MaybeUndefined::Undefined);
         let changes = OrganizationChanges {
             name: input.name,
-            short_name: maybe(input.short_name, Ok)?,
-            parent_id: maybe(input.parent_id, |p| {
-                ids::decode_as("parentId", NodeKind::Organization, &p)
-            })?,
+            short_name: input.short_name.into(),
+            parent_id: input
+                .parent_id
+                .map_value(|p| ids::decode_as("parentId", NodeKind::Organization, &p))
+                .transpose()?
+                .into(),
             area_id: input
                 .area_id
                 .as_ref()
                 .map(|a| ids::decode_as("areaId", NodeKind::Area, a))
                 .transpose()?,
-            contact: maybe(input.contact, Ok)?,
+            contact: input.contact.into(),
             key_village: input.key_village,
             remote: input.remote,
         };

@@ -242,14 +242,6 @@ pub struct UpdatePersonPayload {
     pub person: Person,
 }
 
-fn maybe<T, U>(value: MaybeUndefined<T>, f: impl FnOnce(T) -> U) -> Option<Option<U>> {
-    match value {
-        MaybeUndefined::Undefined => None,
-        MaybeUndefined::Null => Some(None),
-        MaybeUndefined::Value(v) => Some(Some(f(v))),
-    }
-}
-
 #[derive(Default)]
 pub struct PersonMutation;
 
@@ -298,9 +290,9 @@ impl PersonMutation {
         let id = ids::decode_as("id", NodeKind::Person, &input.id)?;
         let changes = PersonChanges {
             name: input.name,
-            gender: maybe(input.gender, Into::into),
-            phone: maybe(input.phone, |p| p),
-            id_number: maybe(input.id_number, |p| p),
+            gender: input.gender.map_value(Into::into).into(),
+            phone: input.phone.into(),
+            id_number: input.id_number.into(),
             political_status: input.political_status.map(Into::into),
             organization_id: input
                 .organization_id
