@@ -89,6 +89,7 @@ pub fn build_router(state: AppState) -> Router {
         .route("/healthz", get(http::health::healthz))
         .route("/readyz", get(http::health::readyz))
         .route("/metrics", get(http::metrics::metrics))
+        .route("/calendar/{file}", get(http::calendar::feed))
         .fallback(http::not_found)
         .with_state(http_state)
         .layer(
@@ -101,11 +102,10 @@ pub fn build_router(state: AppState) -> Router {
                             .get(REQUEST_ID)
                             .and_then(|v| v.to_str().ok())
                             .unwrap_or_default();
-                        // The path only: query strings may carry tokens or personal data.
                         tracing::info_span!(
                             "request",
                             method = %request.method(),
-                            path = %request.uri().path(),
+                            path = %log_path(request.uri().path()),
                             request_id = %request_id,
                         )
                     }),
@@ -122,6 +122,16 @@ pub fn build_router(state: AppState) -> Router {
 
 async fn sdl(axum::extract::State(http): axum::extract::State<HttpState>) -> String {
     http.schema.sdl()
+}
+
+/// The path as logs show it: the path only (query strings may carry tokens or personal data),
+/// and the calendar feed's path hides its token.
+fn log_path(path: &str) -> &str {
+    if path.starts_with("/calendar/") {
+        "/calendar/***.ics"
+    } else {
+        path
+    }
 }
 
 fn panic_response(_: Box<dyn std::any::Any + Send + 'static>) -> Response {

@@ -194,15 +194,16 @@ async fn migrate_up(db: &Db) -> Result<(), Failure> {
 
 async fn load_demo(db: &Db, timezone: chrono_tz::Tz) -> Result<(), Failure> {
     let today = chrono::Utc::now().with_timezone(&timezone).date_naive();
-    match crate::services::demo::load(&db.write, today).await {
+    match crate::services::demo::load(&db.write, today, timezone).await {
         Ok(DemoOutcome::Loaded {
             areas,
             organizations,
             people,
             accounts,
+            activities,
         }) => {
             println!(
-                "demo data loaded: {areas} areas, {organizations} organizations, 1 linkage group, {people} people"
+                "demo data loaded: {areas} areas, {organizations} organizations, 1 linkage group, {people} people, {activities} joint activities"
             );
             println!("demo accounts (the passwords are shown only now):");
             for account in accounts {

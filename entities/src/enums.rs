@@ -92,3 +92,51 @@ pub enum Position {
     #[sea_orm(string_value = "VOLUNTEER")]
     Volunteer,
 }
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(20))")]
+pub enum ActivityKind {
+    #[sea_orm(string_value = "THEMED_PARTY_DAY")]
+    ThemedPartyDay,
+    #[sea_orm(string_value = "STUDY_SESSION")]
+    StudySession,
+    #[sea_orm(string_value = "VOLUNTEER_SERVICE")]
+    VolunteerService,
+    #[sea_orm(string_value = "PATROL")]
+    Patrol,
+    #[sea_orm(string_value = "MEDIATION")]
+    Mediation,
+    #[sea_orm(string_value = "PUBLICITY")]
+    Publicity,
+    #[sea_orm(string_value = "JOINT_MEETING")]
+    JointMeeting,
+    #[sea_orm(string_value = "OTHER")]
+    Other,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(20))")]
+pub enum ActivityStatus {
+    #[sea_orm(string_value = "PLANNED")]
+    Planned,
+    #[sea_orm(string_value = "CONFIRMED")]
+    Confirmed,
+    #[sea_orm(string_value = "COMPLETED")]
+    Completed,
+    #[sea_orm(string_value = "CANCELLED")]
+    Cancelled,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(20))")]
+pub enum ParticipantRole {
+    #[sea_orm(string_value = "HOST")]
+    Host,
+    #[sea_orm(string_value = "CO_HOST")]
+    CoHost,
+    #[sea_orm(string_value = "PARTICIPANT")]
+    Participant,
+}

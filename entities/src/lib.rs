@@ -1,11 +1,15 @@
 //! SeaORM entities of lianjian, one module per table. These are storage shapes only: the GraphQL
 //! types live in the `api` crate, so nothing here depends on async-graphql.
 
+pub mod activity_participant;
 pub mod app_setting;
 pub mod area;
+pub mod attendance;
 pub mod audit_entry;
+pub mod calendar_token;
 pub mod casbin_rule;
 pub mod enums;
+pub mod joint_activity;
 pub mod linkage_group;
 pub mod linkage_group_member;
 pub mod login_failure;

@@ -10,6 +10,7 @@ mod m20261201_000003_create_organizations;
 mod m20261201_000004_create_linkage_groups;
 mod m20261201_000005_create_people;
 mod m20261201_000006_create_accounts;
+mod m20261201_000007_create_joint_activities;
 
 pub struct Migrator;
 
@@ -23,6 +24,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000004_create_linkage_groups::Migration),
             Box::new(m20261201_000005_create_people::Migration),
             Box::new(m20261201_000006_create_accounts::Migration),
+            Box::new(m20261201_000007_create_joint_activities::Migration),
         ]
     }
 }

@@ -10,9 +10,13 @@ const MEMBERS_BY_AREA: &str = "{ linkageGroups { totalCount edges { node { name
 async fn demo_data_loads_once_and_answers_members_by_area() {
     let app = TestApp::spawn().await;
     let today = chrono_today();
-    let outcome = lianjian_api::services::demo::load(&app.state.db.write, today)
-        .await
-        .unwrap();
+    let outcome = lianjian_api::services::demo::load(
+        &app.state.db.write,
+        today,
+        app.state.config.server.timezone,
+    )
+    .await
+    .unwrap();
     let lianjian_api::services::demo::DemoOutcome::Loaded { accounts, .. } = outcome else {
         panic!("expected a load, got {outcome:?}");
     };
@@ -54,6 +58,35 @@ async fn demo_data_loads_once_and_answers_members_by_area() {
         .await;
     let people = response.ok()["people"]["totalCount"].as_u64().unwrap();
     assert!((55..=65).contains(&people), "{people}");
+
+    // A few weeks of joint activities in several states.
+    let response = app
+        .graphql(
+            "{ jointActivities(first: 50) { totalCount edges { node { status attendeeCount summary } } } }",
+            json!({}),
+        )
+        .await;
+    let activities = response.ok()["jointActivities"].clone();
+    assert_eq!(activities["totalCount"], 10);
+    let mut statuses = std::collections::BTreeMap::<String, usize>::new();
+    for edge in activities["edges"].as_array().unwrap() {
+        *statuses
+            .entry(edge["node"]["status"].as_str().unwrap().to_owned())
+            .or_default() += 1;
+        if edge["node"]["status"] == "COMPLETED" {
+            assert!(edge["node"]["attendeeCount"].as_u64().unwrap() > 0);
+            assert!(edge["node"]["summary"].is_string());
+        }
+    }
+    assert_eq!(
+        statuses.into_iter().collect::<Vec<_>>(),
+        [
+            ("CANCELLED".into(), 1),
+            ("COMPLETED".into(), 4),
+            ("CONFIRMED".into(), 3),
+            ("PLANNED".into(), 2)
+        ]
+    );
 
     // What the demo accounts see, as the README says.
     let password = |name: &str| {
@@ -109,9 +142,13 @@ async fn demo_data_loads_once_and_answers_members_by_area() {
         app.audits().await,
     );
     // Twice: nothing changes.
-    let outcome = lianjian_api::services::demo::load(&app.state.db.write, today)
-        .await
-        .unwrap();
+    let outcome = lianjian_api::services::demo::load(
+        &app.state.db.write,
+        today,
+        app.state.config.server.timezone,
+    )
+    .await
+    .unwrap();
     assert_eq!(
         outcome,
         lianjian_api::services::demo::DemoOutcome::AlreadyLoaded
@@ -131,9 +168,13 @@ async fn demo_data_loads_once_and_answers_members_by_area() {
 async fn demo_data_refuses_a_database_holding_other_data() {
     let app = TestApp::spawn().await;
     app.create_area("别的片区").await;
-    let error = lianjian_api::services::demo::load(&app.state.db.write, chrono_today())
-        .await
-        .unwrap_err();
+    let error = lianjian_api::services::demo::load(
+        &app.state.db.write,
+        chrono_today(),
+        app.state.config.server.timezone,
+    )
+    .await
+    .unwrap_err();
     assert!(error.to_string().contains("already holds data"), "{error}");
     assert_eq!(app.count_rows("area").await, 1);
     assert_eq!(app.count_rows("organization").await, 0);

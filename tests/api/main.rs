@@ -3,8 +3,10 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod accounts;
+mod activities;
 mod areas;
 mod authz;
+mod calendar;
 mod demo;
 mod health;
 mod helpers;

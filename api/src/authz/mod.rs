@@ -10,7 +10,7 @@ use std::sync::{Arc, RwLock};
 
 use casbin::{CoreApi, DefaultModel, Enforcer};
 use entities::casbin_rule;
-use sea_orm::{ActiveModelTrait, ConnectionTrait, EntityTrait, PaginatorTrait, Set};
+use sea_orm::{ActiveModelTrait, ConnectionTrait, EntityTrait, Set};
 
 use crate::error::{AppError, AppResult};
 
@@ -136,29 +136,34 @@ async fn build(db: &sea_orm::DatabaseConnection) -> AppResult<Enforcer> {
     Ok(enforcer)
 }
 
-/// Writes `policies/policy.csv` into `casbin_rule` when the table is empty.
+/// Writes the lines of `policies/policy.csv` that `casbin_rule` does not hold yet, so a new
+/// release's permissions reach an existing database; lines added by hand stay.
 pub async fn seed_policies(db: &impl ConnectionTrait) -> AppResult<()> {
-    if casbin_rule::Entity::find().count(db).await? > 0 {
-        return Ok(());
-    }
+    let existing: Vec<Vec<String>> = casbin_rule::Entity::find()
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|r| vec![r.ptype, r.v0, r.v1, r.v2, r.v3, r.v4, r.v5])
+        .collect();
     for line in POLICY
         .lines()
         .map(str::trim)
         .filter(|l| !l.is_empty() && !l.starts_with('#'))
     {
-        let mut fields = line.split(',').map(|f| f.trim().to_owned());
-        let ptype = fields.next().unwrap_or_default();
-        let values: Vec<String> = fields.collect();
-        let value = |i: usize| values.get(i).cloned().unwrap_or_default();
+        let mut fields: Vec<String> = line.split(',').map(|f| f.trim().to_owned()).collect();
+        fields.resize(7, String::new());
+        if existing.contains(&fields) {
+            continue;
+        }
         casbin_rule::ActiveModel {
             id: Set(crate::services::new_id()),
-            ptype: Set(ptype),
-            v0: Set(value(0)),
-            v1: Set(value(1)),
-            v2: Set(value(2)),
-            v3: Set(value(3)),
-            v4: Set(value(4)),
-            v5: Set(value(5)),
+            ptype: Set(fields[0].clone()),
+            v0: Set(fields[1].clone()),
+            v1: Set(fields[2].clone()),
+            v2: Set(fields[3].clone()),
+            v3: Set(fields[4].clone()),
+            v4: Set(fields[5].clone()),
+            v5: Set(fields[6].clone()),
         }
         .insert(db)
         .await?;

@@ -47,6 +47,7 @@ impl AuditEntry {
             "LinkageGroup" => NodeKind::LinkageGroup,
             "Person" => NodeKind::Person,
             "User" => NodeKind::User,
+            "JointActivity" => NodeKind::JointActivity,
             _ => return None,
         };
         self.0.target_id.map(|id| ids::encode(kind, id))

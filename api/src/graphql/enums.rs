@@ -66,3 +66,36 @@ pub enum Position {
     LegalAdviser,
     Volunteer,
 }
+
+#[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
+#[graphql(remote = "enums::ActivityKind")]
+pub enum ActivityKind {
+    /// 主题党日
+    ThemedPartyDay,
+    StudySession,
+    VolunteerService,
+    Patrol,
+    Mediation,
+    Publicity,
+    /// 联席会议
+    JointMeeting,
+    Other,
+}
+
+/// PLANNED -> CONFIRMED -> COMPLETED, or CANCELLED from PLANNED or CONFIRMED.
+#[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
+#[graphql(remote = "enums::ActivityStatus")]
+pub enum ActivityStatus {
+    Planned,
+    Confirmed,
+    Completed,
+    Cancelled,
+}
+
+#[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
+#[graphql(remote = "enums::ParticipantRole")]
+pub enum ParticipantRole {
+    Host,
+    CoHost,
+    Participant,
+}

@@ -14,6 +14,7 @@ pub enum NodeKind {
     LinkageGroup,
     Person,
     User,
+    JointActivity,
 }
 
 impl NodeKind {
@@ -24,6 +25,7 @@ impl NodeKind {
             Self::LinkageGroup => "LinkageGroup",
             Self::Person => "Person",
             Self::User => "User",
+            Self::JointActivity => "JointActivity",
         }
     }
 
@@ -34,6 +36,7 @@ impl NodeKind {
             "LinkageGroup" => Some(Self::LinkageGroup),
             "Person" => Some(Self::Person),
             "User" => Some(Self::User),
+            "JointActivity" => Some(Self::JointActivity),
             _ => None,
         }
     }

@@ -5,7 +5,10 @@
 use std::{collections::HashMap, hash::Hash, marker::PhantomData, time::Duration};
 
 use async_graphql::dataloader::{DataLoader, Loader};
-use entities::{area, linkage_group, linkage_group_member, organization, person, person_position};
+use entities::{
+    activity_participant, area, attendance, enums::ParticipantRole, joint_activity, linkage_group,
+    linkage_group_member, organization, person, person_position,
+};
 use sea_orm::{
     ColumnTrait, Condition, DatabaseConnection, EntityTrait, QueryFilter, QuerySelect, QueryTrait,
     Select, Value,
@@ -16,6 +19,7 @@ use crate::{
     authz::{Scope, Viewer},
     error::AppError,
     services::{
+        activities,
         linkage_groups::MEMBER_KEYS,
         organizations::OrganizationOrder,
         pagination::{Page, PageRequest, fetch_pages_by},
@@ -25,6 +29,10 @@ use crate::{
 
 /// How long a loader waits for sibling fields to join its batch.
 const BATCH_DELAY: Duration = Duration::ZERO;
+
+/// Attendance in check-in order.
+const ATTENDANCE_KEYS: &[attendance::Column] =
+    &[attendance::Column::CheckedInAt, attendance::Column::Id];
 
 type LoadError = async_graphql::Error;
 
@@ -204,6 +212,62 @@ pub struct Loaders {
     pub positions: DataLoader<PositionsByPerson>,
     /// The groups each organization currently belongs to (all of them: for scope checks).
     pub groups_of_organization: DataLoader<GroupsOfOrganization>,
+    pub activities: DataLoader<ById<joint_activity::Entity>>,
+    pub participants: DataLoader<ParticipantsOfActivity>,
+    pub attendance: DataLoader<PagesBy<attendance::Entity>>,
+    pub attendee_counts: DataLoader<AttendeeCounts>,
+}
+
+/// The participating organizations of each activity, host first.
+pub struct ParticipantsOfActivity {
+    db: DatabaseConnection,
+}
+
+impl Loader<Uuid> for ParticipantsOfActivity {
+    type Value = Vec<activity_participant::Model>;
+    type Error = LoadError;
+
+    async fn load(
+        &self,
+        keys: &[Uuid],
+    ) -> Result<HashMap<Uuid, Vec<activity_participant::Model>>, LoadError> {
+        let rows = activities::participants_of(&self.db, keys)
+            .await
+            .map_err(load_error)?;
+        let mut out: HashMap<Uuid, Vec<activity_participant::Model>> =
+            keys.iter().map(|k| (*k, Vec::new())).collect();
+        for row in rows {
+            out.entry(row.activity_id).or_default().push(row);
+        }
+        for list in out.values_mut() {
+            list.sort_by_key(|p| match p.role {
+                ParticipantRole::Host => 0,
+                ParticipantRole::CoHost => 1,
+                ParticipantRole::Participant => 2,
+            });
+        }
+        Ok(out)
+    }
+}
+
+/// How many people are checked in at each activity.
+pub struct AttendeeCounts {
+    db: DatabaseConnection,
+}
+
+impl Loader<Uuid> for AttendeeCounts {
+    type Value = u64;
+    type Error = LoadError;
+
+    async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, u64>, LoadError> {
+        let counts = activities::attendee_counts(&self.db, keys)
+            .await
+            .map_err(load_error)?;
+        Ok(keys
+            .iter()
+            .map(|k| (*k, counts.get(k).copied().unwrap_or_default()))
+            .collect())
+    }
 }
 
 /// Ids of the groups each organization is currently a member of.
@@ -237,6 +301,8 @@ impl Loader<Uuid> for GroupsOfOrganization {
 pub struct LoaderScopes {
     /// On `person.organization_id`.
     pub people: Condition,
+    /// On `joint_activity.id`.
+    pub activities: Condition,
     /// On `linkage_group.id`.
     pub linkage_groups: Condition,
 }
@@ -245,6 +311,7 @@ impl LoaderScopes {
     pub fn of(viewer: Option<&Viewer>) -> Self {
         match viewer {
             Some(v) => Self {
+                activities: activities::read_condition(&v.scope("joint_activity", "read")),
                 people: v
                     .scope("person", "read")
                     .organization_condition(person::Column::OrganizationId),
@@ -253,6 +320,7 @@ impl LoaderScopes {
             None => {
                 let none = Scope::default();
                 Self {
+                    activities: activities::read_condition(&none),
                     people: none.organization_condition(person::Column::OrganizationId),
                     linkage_groups: none.linkage_group_condition(),
                 }
@@ -314,6 +382,15 @@ impl Loaders {
             ),
             positions: loader::<_, Uuid>(PositionsByPerson { db: db.clone() }),
             groups_of_organization: loader::<_, Uuid>(GroupsOfOrganization { db: db.clone() }),
+            activities: by_id(db, joint_activity::Column::Id, scopes.activities.clone()),
+            participants: loader::<_, Uuid>(ParticipantsOfActivity { db: db.clone() }),
+            attendance: pages_by(
+                db,
+                attendance::Column::ActivityId,
+                ATTENDANCE_KEYS,
+                attendance::Entity::find,
+            ),
+            attendee_counts: loader::<_, Uuid>(AttendeeCounts { db: db.clone() }),
         }
     }
 }

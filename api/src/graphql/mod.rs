@@ -2,8 +2,10 @@
 //! that `schema.rs` merges into one schema.
 
 pub mod accounts;
+pub mod activities;
 pub mod areas;
 pub mod audit;
+pub mod calendar;
 pub mod context;
 pub mod enums;
 pub mod errors;

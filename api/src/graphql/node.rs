@@ -7,6 +7,7 @@ use uuid::Uuid;
 
 use super::{
     accounts::User,
+    activities::JointActivity,
     areas::Area,
     context::ContextExt,
     ids::{self, NodeKind},
@@ -16,7 +17,7 @@ use super::{
 };
 use crate::{
     error::AppError,
-    services::{accounts, areas, linkage_groups, organizations, people},
+    services::{accounts, activities, areas, linkage_groups, organizations, people},
 };
 
 /// Most ids `nodes` takes at once.
@@ -31,6 +32,7 @@ pub enum Node {
     LinkageGroup(LinkageGroup),
     Person(Person),
     User(User),
+    JointActivity(JointActivity),
 }
 
 #[derive(Default)]
@@ -103,6 +105,13 @@ async fn load(ctx: &Context<'_>, kind: NodeKind, keys: &[Uuid]) -> Result<HashMa
             .into_iter()
             .map(|p| (p.id, Node::Person(Person(p))))
             .collect(),
+        NodeKind::JointActivity => {
+            activities::get_many(db, keys, &ctx.scope("joint_activity", "read")?)
+                .await?
+                .into_iter()
+                .map(|a| (a.id, Node::JointActivity(JointActivity(a))))
+                .collect()
+        }
         NodeKind::User => {
             // Accounts are visible to administrators and to their owner.
             let viewer = ctx.viewer()?;

@@ -5,6 +5,7 @@ use async_graphql::{Context, Enum, ID, InputObject, MaybeUndefined, Object, Resu
 use entities::organization;
 
 use super::{
+    activities::JointActivity,
     areas::Area,
     context::ContextExt,
     enums::{OrganizationLevel, UnitType},
@@ -250,6 +251,27 @@ impl Organization {
             total: memberships.total,
         };
         Ok(relay::connection(rows, LinkageGroup))
+    }
+
+    /// The joint activities this organization takes part in that the viewer may read, by start.
+    #[graphql(complexity = "relay::complexity(first, last, child_complexity)")]
+    async fn joint_activities(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+    ) -> Result<Conn<JointActivity>> {
+        let page = relay::page_request(ctx, first, after, last, before)?;
+        let filter = crate::services::activities::ActivityFilter {
+            organization_id: Some(self.0.id),
+            ..Default::default()
+        };
+        let scope = ctx.scope("joint_activity", "read")?;
+        let rows = crate::services::activities::list(&ctx.state()?.db.read, &filter, &scope, &page)
+            .await?;
+        Ok(relay::connection(rows, JointActivity))
     }
 
     /// The people whose primary organization this is, by name.

@@ -4,8 +4,10 @@ use async_graphql::{MergedObject, MergedSubscription, Schema};
 
 use super::{
     accounts::{AccountMutation, AccountQuery},
+    activities::{ActivityMutation, ActivityQuery},
     areas::{AreaMutation, AreaQuery, AreaSubscription},
     audit::AuditQuery,
+    calendar::CalendarMutation,
     errors::ErrorCodes,
     linkage_groups::{LinkageGroupMutation, LinkageGroupQuery},
     node::NodeQuery,
@@ -20,6 +22,7 @@ use crate::app::AppState;
 pub struct QueryRoot(
     NodeQuery,
     AccountQuery,
+    ActivityQuery,
     AuditQuery,
     AreaQuery,
     OrganizationQuery,
@@ -31,7 +34,9 @@ pub struct QueryRoot(
 #[graphql(name = "Mutation")]
 pub struct MutationRoot(
     AccountMutation,
+    ActivityMutation,
     AreaMutation,
+    CalendarMutation,
     OrganizationMutation,
     LinkageGroupMutation,
     PersonMutation,

@@ -1,6 +1,7 @@
 //! HTTP endpoints besides the GraphQL schema itself: the GraphQL transport, health, metrics, the
 //! GraphiQL page and its assets.
 
+pub mod calendar;
 pub mod graphiql;
 pub mod graphql;
 pub mod health;

@@ -14,7 +14,7 @@ use uuid::Uuid;
 use super::{
     Actor, accounts,
     accounts::GrantScope,
-    areas, demo_data, linkage_groups, organizations, people,
+    activities, areas, demo_data, linkage_groups, organizations, people,
     people::{NewPerson, NewPosition},
 };
 use crate::{
@@ -31,6 +31,7 @@ pub enum DemoOutcome {
         people: usize,
         /// The demo accounts and their passwords, shown once.
         accounts: Vec<DemoAccount>,
+        activities: usize,
     },
     /// The example was loaded before; nothing was written.
     AlreadyLoaded,
@@ -84,7 +85,7 @@ fn parse_enum<T: ActiveEnum<Value = String>>(what: &str, value: &str) -> AppResu
         .map_err(|_| AppError::internal(format!("demo data has an unknown {what}: {value}")))
 }
 
-pub async fn load<C>(db: &C, today: NaiveDate) -> AppResult<DemoOutcome>
+pub async fn load<C>(db: &C, today: NaiveDate, zone: chrono_tz::Tz) -> AppResult<DemoOutcome>
 where
     C: ConnectionTrait + TransactionTrait,
 {
@@ -256,11 +257,248 @@ where
             password,
         });
     }
+    let activities = load_activities(
+        &tx,
+        &actor,
+        &org_ids,
+        &first_person_of,
+        group.id,
+        today,
+        zone,
+    )
+    .await?;
     tx.commit().await?;
     Ok(DemoOutcome::Loaded {
         areas: demo_areas.len(),
         organizations: demo_orgs.len(),
         people: demo_people.len(),
         accounts: accounts_made,
+        activities,
     })
+}
+
+/// Joint activities around `today`: done ones with attendance and a report, confirmed and planned
+/// ones ahead, and one cancelled.
+#[allow(clippy::too_many_arguments)]
+async fn load_activities<T>(
+    tx: &T,
+    actor: &Actor,
+    org_ids: &HashMap<&str, Uuid>,
+    first_person_of: &HashMap<&str, Uuid>,
+    group: Uuid,
+    today: NaiveDate,
+    zone: chrono_tz::Tz,
+) -> AppResult<usize>
+where
+    T: ConnectionTrait + TransactionTrait,
+{
+    use chrono::TimeZone;
+    use entities::enums::{ActivityKind, ActivityStatus};
+    let all = Scope::everything();
+    let access = activities::Access {
+        read: &all,
+        manage: &all,
+    };
+    let at = |days: i64, hour: u32, minute: u32| {
+        let date = today + chrono::Duration::days(days);
+        zone.from_local_datetime(&date.and_hms_opt(hour, minute, 0).unwrap_or_default())
+            .earliest()
+            .map(|t| t.with_timezone(&chrono::Utc))
+            .ok_or_else(|| AppError::internal("demo activity time does not exist"))
+    };
+    let org = |key: &str| {
+        org_ids
+            .get(key)
+            .copied()
+            .ok_or_else(|| AppError::internal(format!("demo activity refers to unknown {key}")))
+    };
+    // (days from today, start hour, hours, title, kind, host, participants, venue, outcome)
+    #[allow(clippy::type_complexity)]
+    let plan: &[(i64, u32, i64, &str, ActivityKind, &str, &[&str], &str, &str)] = &[
+        (
+            -20,
+            9,
+            2,
+            "联建委员会第一次联席会议",
+            ActivityKind::JointMeeting,
+            "scenic_committee",
+            &["town_committee", "nanping", "biwan"],
+            "温泉风景区管理办公室三楼会议室",
+            "completed",
+        ),
+        (
+            -16,
+            14,
+            3,
+            "“守护流溪河”联合巡河",
+            ActivityKind::Patrol,
+            "greenway_station",
+            &["nanping", "shikeng", "xinnan"],
+            "流溪河温泉段绿道",
+            "completed",
+        ),
+        (
+            -13,
+            9,
+            3,
+            "主题党日：党员志愿服务进景区",
+            ActivityKind::ThemedPartyDay,
+            "biwan",
+            &["wenquan_community", "longgang"],
+            "碧水湾游客中心广场",
+            "completed",
+        ),
+        (
+            -9,
+            15,
+            2,
+            "民法典宣讲进村",
+            ActivityKind::Publicity,
+            "town_committee",
+            &["yunxing", "weidong", "police_station"],
+            "云星村党群服务中心",
+            "completed",
+        ),
+        (
+            -6,
+            10,
+            2,
+            "矛盾纠纷联合调解",
+            ActivityKind::Mediation,
+            "police_station",
+            &["xuanxing"],
+            "宣星村委会调解室",
+            "cancelled",
+        ),
+        (
+            -2,
+            9,
+            2,
+            "联合党课：乡村治理示范镇创建",
+            ActivityKind::StudySession,
+            "scenic_committee",
+            &["town_committee", "taolian", "wushi"],
+            "温泉镇党群服务中心礼堂",
+            "confirmed",
+        ),
+        (
+            3,
+            9,
+            2,
+            "联建委员会第二次联席会议",
+            ActivityKind::JointMeeting,
+            "scenic_committee",
+            &["town_committee", "nanping", "biwan", "tourism_company"],
+            "温泉风景区管理办公室三楼会议室",
+            "confirmed",
+        ),
+        (
+            6,
+            8,
+            4,
+            "景区周末文明引导志愿服务",
+            ActivityKind::VolunteerService,
+            "visitor_center",
+            &["middle_school", "nanping"],
+            "温泉风景区游客服务中心",
+            "confirmed",
+        ),
+        (
+            10,
+            14,
+            2,
+            "防溺水安全宣传",
+            ActivityKind::Publicity,
+            "primary_school",
+            &["shikeng", "health_center"],
+            "温泉镇中心小学操场",
+            "planned",
+        ),
+        (
+            17,
+            9,
+            3,
+            "主题党日：红色教育基地参观",
+            ActivityKind::ThemedPartyDay,
+            "town_committee",
+            &["longgang", "yunxing", "xuanxing"],
+            "南平静修小镇红色教育基地",
+            "planned",
+        ),
+    ];
+    for (days, hour, hours, title, kind, host, participants, venue, outcome) in plan {
+        let booked = activities::schedule(
+            tx,
+            actor,
+            activities::NewActivity {
+                title: (*title).to_owned(),
+                kind: *kind,
+                host_organization_id: org(host)?,
+                participant_organization_ids: participants
+                    .iter()
+                    .map(|p| org(p))
+                    .collect::<AppResult<_>>()?,
+                co_host_organization_ids: Vec::new(),
+                linkage_group_id: Some(group),
+                venue: (*venue).to_owned(),
+                starts_at: at(*days, *hour, 0)?,
+                ends_at: at(*days, *hour, 0)? + chrono::Duration::hours(*hours),
+                capacity: Some(60),
+                description: None,
+                allow_conflicts: false,
+            },
+            &all,
+            &|c: &activities::Clash| c.to_json(),
+        )
+        .await?;
+        let id = booked.activity.id;
+        match *outcome {
+            "cancelled" => {
+                activities::change_status(
+                    tx,
+                    actor,
+                    id,
+                    ActivityStatus::Cancelled,
+                    Some("当事双方已自行和解".to_owned()),
+                    None,
+                    access,
+                )
+                .await?;
+            }
+            "planned" => {}
+            _ => {
+                activities::change_status(
+                    tx,
+                    actor,
+                    id,
+                    ActivityStatus::Confirmed,
+                    None,
+                    None,
+                    access,
+                )
+                .await?;
+            }
+        }
+        if *outcome == "completed" {
+            let attendees: Vec<Uuid> = std::iter::once(*host)
+                .chain(participants.iter().copied())
+                .filter_map(|key| first_person_of.get(key).copied())
+                .collect();
+            activities::record_attendance(tx, actor, id, &attendees, at(*days, *hour, 0)?, access)
+                .await?;
+            activities::complete(
+                tx,
+                actor,
+                id,
+                &format!(
+                    "{title}顺利开展，{} 个党组织参加，形成问题清单并纳入工作台账。",
+                    participants.len() + 1
+                ),
+                None,
+                access,
+            )
+            .await?;
+        }
+    }
+    Ok(plan.len())
 }

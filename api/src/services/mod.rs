@@ -2,8 +2,10 @@
 //! code runs on a pool or inside a transaction; nothing here knows about GraphQL.
 
 pub mod accounts;
+pub mod activities;
 pub mod areas;
 pub mod audit;
+pub mod calendar;
 pub mod demo;
 pub mod demo_data;
 pub mod linkage_groups;

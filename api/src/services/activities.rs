@@ -1,0 +1,844 @@
+//! Joint activities: scheduling without clashes, the status machine, attendance and closing
+//! reports. A clash is an organization already taking part in an overlapping activity, or the
+//! same venue booked for an overlapping time; cancelled activities never clash, and touching
+//! intervals (one ends at 10:00, the next starts at 10:00) do not overlap.
+
+use chrono::{DateTime, Utc};
+use entities::{
+    activity_participant, attendance,
+    enums::{ActivityKind, ActivityStatus, ParticipantRole},
+    joint_activity, organization, person,
+};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DbBackend, EntityTrait,
+    PaginatorTrait, QueryFilter, QuerySelect, QueryTrait, Set, Statement, TransactionSession,
+    TransactionTrait,
+};
+use serde_json::{Value as Json, json};
+use uuid::Uuid;
+
+use super::{
+    Actor, audit,
+    organizations::subtree_condition,
+    pagination::{Page, PageRequest, fetch_page},
+    values::{Name, OptionalText},
+};
+use crate::{
+    authz::Scope,
+    error::{AppError, AppResult},
+};
+
+pub const TITLE_MAX_CHARS: usize = 200;
+pub const VENUE_MAX_CHARS: usize = 200;
+pub const TEXT_MAX_CHARS: usize = 5000;
+
+/// Activities in the order lists show them: by start, then id.
+pub const ACTIVITY_KEYS: &[joint_activity::Column] =
+    &[joint_activity::Column::StartsAt, joint_activity::Column::Id];
+
+/// What clash detection compares: trimmed, inner white space folded, case-folded.
+pub fn venue_key(venue: &str) -> String {
+    venue
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+        .to_lowercase()
+}
+
+/// One clash: the other activity, and the organization or the venue they share.
+#[derive(Debug, Clone)]
+pub struct Clash {
+    pub activity: joint_activity::Model,
+    pub organization_id: Option<Uuid>,
+    pub venue: Option<String>,
+}
+
+impl Clash {
+    pub fn to_json(&self) -> Json {
+        json!({
+            "activityId": self.activity.id,
+            "organizationId": self.organization_id,
+            "venue": self.venue,
+            "startsAt": self.activity.starts_at,
+            "endsAt": self.activity.ends_at,
+        })
+    }
+}
+
+fn conflict(clashes: &[Clash], to_global: &(dyn Fn(&Clash) -> Json + Sync)) -> AppError {
+    AppError::Conflict {
+        message: format!(
+            "the activity clashes with {} other booking(s); pass allowConflicts: true to schedule it anyway",
+            clashes.len()
+        ),
+        details: Some(json!({ "conflicts": clashes.iter().map(to_global).collect::<Vec<_>>() })),
+    }
+}
+
+/// The one function that decides which status changes are allowed.
+pub fn check_transition(from: ActivityStatus, to: ActivityStatus) -> AppResult<()> {
+    use ActivityStatus::*;
+    let allowed = matches!(
+        (from, to),
+        (Planned, Confirmed)
+            | (Planned, Cancelled)
+            | (Confirmed, Cancelled)
+            | (Confirmed, Completed)
+    );
+    if allowed {
+        Ok(())
+    } else {
+        Err(AppError::InvalidTransition {
+            from: status_name(from).into(),
+            to: status_name(to).into(),
+        })
+    }
+}
+
+pub fn status_name(status: ActivityStatus) -> &'static str {
+    match status {
+        ActivityStatus::Planned => "PLANNED",
+        ActivityStatus::Confirmed => "CONFIRMED",
+        ActivityStatus::Completed => "COMPLETED",
+        ActivityStatus::Cancelled => "CANCELLED",
+    }
+}
+
+/// Activities the scope may read: those an organization in scope takes part in, and those of a
+/// group in scope.
+pub fn read_condition(scope: &Scope) -> Condition {
+    if scope.all {
+        return Condition::all();
+    }
+    let participating = activity_participant::Entity::find()
+        .select_only()
+        .column(activity_participant::Column::ActivityId)
+        .filter(scope.organization_condition(activity_participant::Column::OrganizationId))
+        .into_query();
+    let mut any = Condition::any().add(joint_activity::Column::Id.in_subquery(participating));
+    if !scope.group_ids.is_empty() {
+        any = any.add(joint_activity::Column::LinkageGroupId.is_in(scope.group_ids.clone()));
+    }
+    any
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct ActivityFilter {
+    pub from: Option<DateTime<Utc>>,
+    pub to: Option<DateTime<Utc>>,
+    pub organization_id: Option<Uuid>,
+    pub include_sub_organizations: bool,
+    pub linkage_group_id: Option<Uuid>,
+    pub kinds: Vec<ActivityKind>,
+    pub statuses: Vec<ActivityStatus>,
+}
+
+pub async fn list(
+    db: &impl ConnectionTrait,
+    filter: &ActivityFilter,
+    scope: &Scope,
+    page: &PageRequest,
+) -> AppResult<Page<joint_activity::Model>> {
+    let mut cond = Condition::all().add(read_condition(scope));
+    // Overlap with [from, to): ends after `from` and starts before `to`.
+    if let Some(from) = filter.from {
+        cond = cond.add(joint_activity::Column::EndsAt.gt(from));
+    }
+    if let Some(to) = filter.to {
+        cond = cond.add(joint_activity::Column::StartsAt.lt(to));
+    }
+    if let Some(org) = filter.organization_id {
+        let organizations = if filter.include_sub_organizations {
+            let root = organization::Entity::find_by_id(org)
+                .one(db)
+                .await?
+                .ok_or_else(|| {
+                    AppError::bad_input("organizationId", "organizationId names no organization")
+                })?;
+            organization::Entity::find()
+                .select_only()
+                .column(organization::Column::Id)
+                .filter(subtree_condition(&root.path))
+                .into_query()
+        } else {
+            organization::Entity::find()
+                .select_only()
+                .column(organization::Column::Id)
+                .filter(organization::Column::Id.eq(org))
+                .into_query()
+        };
+        let participating = activity_participant::Entity::find()
+            .select_only()
+            .column(activity_participant::Column::ActivityId)
+            .filter(activity_participant::Column::OrganizationId.in_subquery(organizations))
+            .into_query();
+        cond = cond.add(joint_activity::Column::Id.in_subquery(participating));
+    }
+    if let Some(group) = filter.linkage_group_id {
+        cond = cond.add(joint_activity::Column::LinkageGroupId.eq(group));
+    }
+    if !filter.kinds.is_empty() {
+        cond = cond.add(joint_activity::Column::Kind.is_in(filter.kinds.clone()));
+    }
+    if !filter.statuses.is_empty() {
+        cond = cond.add(joint_activity::Column::Status.is_in(filter.statuses.clone()));
+    }
+    fetch_page(
+        db,
+        joint_activity::Entity::find().filter(cond),
+        ACTIVITY_KEYS,
+        page,
+    )
+    .await
+}
+
+pub async fn get_many(
+    db: &impl ConnectionTrait,
+    ids: &[Uuid],
+    scope: &Scope,
+) -> AppResult<Vec<joint_activity::Model>> {
+    Ok(joint_activity::Entity::find()
+        .filter(joint_activity::Column::Id.is_in(ids.iter().copied()))
+        .filter(read_condition(scope))
+        .all(db)
+        .await?)
+}
+
+pub async fn participants_of(
+    db: &impl ConnectionTrait,
+    activity_ids: &[Uuid],
+) -> AppResult<Vec<activity_participant::Model>> {
+    Ok(activity_participant::Entity::find()
+        .filter(activity_participant::Column::ActivityId.is_in(activity_ids.iter().copied()))
+        .all(db)
+        .await?)
+}
+
+/// On PostgreSQL, serializes writers that book the same organizations or venue, so that the
+/// clash check and the insert are one atomic step; SQLite already has a single writer.
+async fn lock_slots(
+    db: &impl ConnectionTrait,
+    organizations: &[Uuid],
+    venue: &str,
+) -> AppResult<()> {
+    if db.get_database_backend() != DbBackend::Postgres {
+        return Ok(());
+    }
+    let mut keys: Vec<String> = organizations.iter().map(|o| format!("org:{o}")).collect();
+    keys.push(format!("venue:{venue}"));
+    keys.sort();
+    keys.dedup();
+    for key in keys {
+        db.execute_raw(Statement::from_sql_and_values(
+            DbBackend::Postgres,
+            "SELECT pg_advisory_xact_lock(hashtextextended($1, 0))",
+            [key.into()],
+        ))
+        .await?;
+    }
+    Ok(())
+}
+
+/// Every clash of a booking of `organizations` at `venue` during [starts, ends).
+async fn find_clashes(
+    db: &impl ConnectionTrait,
+    organizations: &[Uuid],
+    venue: &str,
+    starts: DateTime<Utc>,
+    ends: DateTime<Utc>,
+    exclude: Option<Uuid>,
+) -> AppResult<Vec<Clash>> {
+    let mut overlapping = joint_activity::Entity::find()
+        .filter(joint_activity::Column::Status.ne(ActivityStatus::Cancelled))
+        .filter(joint_activity::Column::StartsAt.lt(ends))
+        .filter(joint_activity::Column::EndsAt.gt(starts));
+    if let Some(id) = exclude {
+        overlapping = overlapping.filter(joint_activity::Column::Id.ne(id));
+    }
+    let overlapping = overlapping.all(db).await?;
+    if overlapping.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut clashes = Vec::new();
+    for activity in &overlapping {
+        if activity.venue_key == venue {
+            clashes.push(Clash {
+                activity: activity.clone(),
+                organization_id: None,
+                venue: Some(activity.venue.clone()),
+            });
+        }
+    }
+    let shared = activity_participant::Entity::find()
+        .filter(activity_participant::Column::ActivityId.is_in(overlapping.iter().map(|a| a.id)))
+        .filter(activity_participant::Column::OrganizationId.is_in(organizations.iter().copied()))
+        .all(db)
+        .await?;
+    for participant in shared {
+        if let Some(activity) = overlapping.iter().find(|a| a.id == participant.activity_id) {
+            clashes.push(Clash {
+                activity: activity.clone(),
+                organization_id: Some(participant.organization_id),
+                venue: None,
+            });
+        }
+    }
+    Ok(clashes)
+}
+
+/// Whether the actor may manage activities hosted by `host` (or of `group`).
+async fn can_manage(
+    db: &impl ConnectionTrait,
+    manage: &Scope,
+    host: Uuid,
+    group: Option<Uuid>,
+) -> AppResult<bool> {
+    if manage.all || group.is_some_and(|g| manage.group_ids.contains(&g)) {
+        return Ok(true);
+    }
+    Ok(organization::Entity::find_by_id(host)
+        .filter(manage.organization_condition(organization::Column::Id))
+        .one(db)
+        .await?
+        .is_some())
+}
+
+#[derive(Debug, Clone)]
+pub struct NewActivity {
+    pub title: String,
+    pub kind: ActivityKind,
+    pub host_organization_id: Uuid,
+    pub participant_organization_ids: Vec<Uuid>,
+    pub co_host_organization_ids: Vec<Uuid>,
+    pub linkage_group_id: Option<Uuid>,
+    pub venue: String,
+    pub starts_at: DateTime<Utc>,
+    pub ends_at: DateTime<Utc>,
+    pub capacity: Option<i32>,
+    pub description: Option<String>,
+    pub allow_conflicts: bool,
+}
+
+/// A scheduled or rescheduled activity and the clashes the caller accepted.
+#[derive(Debug, Clone)]
+pub struct Booked {
+    pub activity: joint_activity::Model,
+    pub accepted: Vec<Clash>,
+}
+
+fn check_times(starts: DateTime<Utc>, ends: DateTime<Utc>) -> AppResult<()> {
+    if ends <= starts {
+        return Err(AppError::bad_input(
+            "endsAt",
+            "endsAt must be after startsAt",
+        ));
+    }
+    if ends - starts > chrono::Duration::days(31) {
+        return Err(AppError::bad_input(
+            "endsAt",
+            "an activity lasts at most 31 days",
+        ));
+    }
+    Ok(())
+}
+
+fn snapshot(a: &joint_activity::Model) -> Json {
+    json!({
+        "title": a.title, "kind": a.kind, "status": a.status, "venue": a.venue,
+        "startsAt": a.starts_at, "endsAt": a.ends_at, "hostOrganizationId": a.host_organization_id,
+        "linkageGroupId": a.linkage_group_id, "capacity": a.capacity, "version": a.version,
+    })
+}
+
+pub async fn schedule<C>(
+    db: &C,
+    actor: &Actor,
+    input: NewActivity,
+    manage: &Scope,
+    to_global: &(dyn Fn(&Clash) -> Json + Sync),
+) -> AppResult<Booked>
+where
+    C: ConnectionTrait + TransactionTrait,
+{
+    let title = Name::parse("title", &input.title, TITLE_MAX_CHARS)?.into_inner();
+    let venue = Name::parse("venue", &input.venue, VENUE_MAX_CHARS)?.into_inner();
+    let description =
+        OptionalText::parse("description", input.description.as_deref(), TEXT_MAX_CHARS)?
+            .into_inner();
+    check_times(input.starts_at, input.ends_at)?;
+    if input.capacity.is_some_and(|c| c < 1) {
+        return Err(AppError::bad_input(
+            "capacity",
+            "capacity must be at least 1",
+        ));
+    }
+    // Host first, then co-hosts, then participants; an organization appears once.
+    let mut roles: Vec<(Uuid, ParticipantRole)> =
+        vec![(input.host_organization_id, ParticipantRole::Host)];
+    for (ids, role) in [
+        (&input.co_host_organization_ids, ParticipantRole::CoHost),
+        (
+            &input.participant_organization_ids,
+            ParticipantRole::Participant,
+        ),
+    ] {
+        for id in ids {
+            if !roles.iter().any(|(o, _)| o == id) {
+                roles.push((*id, role));
+            }
+        }
+    }
+    let org_ids: Vec<Uuid> = roles.iter().map(|(o, _)| *o).collect();
+    let key = venue_key(&venue);
+
+    let tx = db.begin().await?;
+    let found = organization::Entity::find()
+        .filter(organization::Column::Id.is_in(org_ids.clone()))
+        .filter(organization::Column::ArchivedAt.is_null())
+        .count(&tx)
+        .await?;
+    if found != org_ids.len() as u64 {
+        return Err(AppError::bad_input(
+            "participantOrganizationIds",
+            "an organization does not exist or is archived",
+        ));
+    }
+    if let Some(group) = input.linkage_group_id
+        && entities::linkage_group::Entity::find_by_id(group)
+            .one(&tx)
+            .await?
+            .is_none()
+    {
+        return Err(AppError::bad_input(
+            "linkageGroupId",
+            "linkageGroupId names no linkage group",
+        ));
+    }
+    if !can_manage(
+        &tx,
+        manage,
+        input.host_organization_id,
+        input.linkage_group_id,
+    )
+    .await?
+    {
+        return Err(AppError::Forbidden);
+    }
+    lock_slots(&tx, &org_ids, &key).await?;
+    let clashes = find_clashes(&tx, &org_ids, &key, input.starts_at, input.ends_at, None).await?;
+    if !clashes.is_empty() && !input.allow_conflicts {
+        return Err(conflict(&clashes, to_global));
+    }
+    let now = super::now();
+    let activity = joint_activity::ActiveModel {
+        id: Set(super::new_id()),
+        title: Set(title),
+        kind: Set(input.kind),
+        linkage_group_id: Set(input.linkage_group_id),
+        host_organization_id: Set(input.host_organization_id),
+        venue: Set(venue),
+        venue_key: Set(key),
+        starts_at: Set(input.starts_at),
+        ends_at: Set(input.ends_at),
+        capacity: Set(input.capacity),
+        description: Set(description),
+        status: Set(ActivityStatus::Planned),
+        cancel_reason: Set(None),
+        summary: Set(None),
+        completed_at: Set(None),
+        version: Set(1),
+        created_at: Set(now),
+        updated_at: Set(now),
+    }
+    .insert(&tx)
+    .await?;
+    for (organization_id, role) in &roles {
+        activity_participant::ActiveModel {
+            id: Set(super::new_id()),
+            activity_id: Set(activity.id),
+            organization_id: Set(*organization_id),
+            role: Set(*role),
+        }
+        .insert(&tx)
+        .await?;
+    }
+    let mut after = snapshot(&activity);
+    after["participants"] = json!(org_ids);
+    after["acceptedConflicts"] = json!(clashes.iter().map(Clash::to_json).collect::<Vec<_>>());
+    audit::record(
+        &tx,
+        actor,
+        audit::Change {
+            action: "scheduleJointActivity",
+            target_type: "JointActivity",
+            target_id: Some(activity.id),
+            before: None,
+            after: Some(after),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(Booked {
+        activity,
+        accepted: clashes,
+    })
+}
+
+/// An activity the actor may manage, at the version the caller expects.
+async fn require_managed(
+    db: &impl ConnectionTrait,
+    id: Uuid,
+    expected_version: Option<i32>,
+    read: &Scope,
+    manage: &Scope,
+) -> AppResult<joint_activity::Model> {
+    let activity = joint_activity::Entity::find_by_id(id)
+        .filter(read_condition(read))
+        .one(db)
+        .await?
+        .ok_or(AppError::NotFound("joint activity"))?;
+    if !can_manage(
+        db,
+        manage,
+        activity.host_organization_id,
+        activity.linkage_group_id,
+    )
+    .await?
+    {
+        return Err(AppError::Forbidden);
+    }
+    if let Some(expected) = expected_version
+        && expected != activity.version
+    {
+        return Err(AppError::Conflict {
+            message: format!(
+                "the activity changed since version {expected}; it is now at version {}",
+                activity.version
+            ),
+            details: Some(
+                json!({ "field": "expectedVersion", "currentVersion": activity.version }),
+            ),
+        });
+    }
+    Ok(activity)
+}
+
+/// Writes the changed activity with a raised version, guarded by the version it was read at.
+async fn save(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    action: &str,
+    before: &joint_activity::Model,
+    mut model: joint_activity::ActiveModel,
+) -> AppResult<joint_activity::Model> {
+    model.version = Set(before.version + 1);
+    model.updated_at = Set(super::now());
+    let updated = joint_activity::Entity::update_many()
+        .set(model)
+        .filter(joint_activity::Column::Id.eq(before.id))
+        .filter(joint_activity::Column::Version.eq(before.version))
+        .exec(db)
+        .await?;
+    if updated.rows_affected != 1 {
+        return Err(AppError::conflict(
+            "the activity was changed by someone else; read it again",
+        ));
+    }
+    let after = joint_activity::Entity::find_by_id(before.id)
+        .one(db)
+        .await?
+        .ok_or(AppError::NotFound("joint activity"))?;
+    audit::record(
+        db,
+        actor,
+        audit::Change {
+            action,
+            target_type: "JointActivity",
+            target_id: Some(before.id),
+            before: Some(snapshot(before)),
+            after: Some(snapshot(&after)),
+        },
+    )
+    .await?;
+    Ok(after)
+}
+
+/// Scopes of the actor: what it may read and what it may manage.
+#[derive(Debug, Clone, Copy)]
+pub struct Access<'a> {
+    pub read: &'a Scope,
+    pub manage: &'a Scope,
+}
+
+#[derive(Debug, Clone)]
+pub struct Reschedule {
+    pub starts_at: DateTime<Utc>,
+    pub ends_at: DateTime<Utc>,
+    pub venue: Option<String>,
+    pub allow_conflicts: bool,
+    pub expected_version: Option<i32>,
+}
+
+#[allow(clippy::too_many_arguments)]
+pub async fn reschedule<C>(
+    db: &C,
+    actor: &Actor,
+    id: Uuid,
+    change: Reschedule,
+    access: Access<'_>,
+    to_global: &(dyn Fn(&Clash) -> Json + Sync),
+) -> AppResult<Booked>
+where
+    C: ConnectionTrait + TransactionTrait,
+{
+    check_times(change.starts_at, change.ends_at)?;
+    let venue = change
+        .venue
+        .as_deref()
+        .map(|v| Name::parse("venue", v, VENUE_MAX_CHARS).map(Name::into_inner))
+        .transpose()?;
+    let tx = db.begin().await?;
+    let before =
+        require_managed(&tx, id, change.expected_version, access.read, access.manage).await?;
+    if !matches!(
+        before.status,
+        ActivityStatus::Planned | ActivityStatus::Confirmed
+    ) {
+        return Err(AppError::InvalidTransition {
+            from: status_name(before.status).into(),
+            to: "RESCHEDULED".into(),
+        });
+    }
+    let venue = venue.unwrap_or_else(|| before.venue.clone());
+    let key = venue_key(&venue);
+    let org_ids: Vec<Uuid> = participants_of(&tx, &[id])
+        .await?
+        .iter()
+        .map(|p| p.organization_id)
+        .collect();
+    lock_slots(&tx, &org_ids, &key).await?;
+    let clashes = find_clashes(
+        &tx,
+        &org_ids,
+        &key,
+        change.starts_at,
+        change.ends_at,
+        Some(id),
+    )
+    .await?;
+    if !clashes.is_empty() && !change.allow_conflicts {
+        return Err(conflict(&clashes, to_global));
+    }
+    let mut model: joint_activity::ActiveModel = before.clone().into();
+    model.starts_at = Set(change.starts_at);
+    model.ends_at = Set(change.ends_at);
+    model.venue = Set(venue);
+    model.venue_key = Set(key);
+    let activity = save(&tx, actor, "rescheduleJointActivity", &before, model).await?;
+    tx.commit().await?;
+    Ok(Booked {
+        activity,
+        accepted: clashes,
+    })
+}
+
+/// Moves an activity to `to` (CONFIRMED or CANCELLED); cancelling needs a reason.
+pub async fn change_status<C>(
+    db: &C,
+    actor: &Actor,
+    id: Uuid,
+    to: ActivityStatus,
+    reason: Option<String>,
+    expected_version: Option<i32>,
+    access: Access<'_>,
+) -> AppResult<joint_activity::Model>
+where
+    C: ConnectionTrait + TransactionTrait,
+{
+    let reason = match to {
+        ActivityStatus::Cancelled => Some(
+            OptionalText::parse("reason", reason.as_deref(), TEXT_MAX_CHARS)?
+                .into_inner()
+                .ok_or_else(|| AppError::bad_input("reason", "reason must not be empty"))?,
+        ),
+        _ => None,
+    };
+    let tx = db.begin().await?;
+    let before = require_managed(&tx, id, expected_version, access.read, access.manage).await?;
+    check_transition(before.status, to)?;
+    let mut model: joint_activity::ActiveModel = before.clone().into();
+    model.status = Set(to);
+    if reason.is_some() {
+        model.cancel_reason = Set(reason);
+    }
+    let action = match to {
+        ActivityStatus::Cancelled => "cancelJointActivity",
+        _ => "confirmJointActivity",
+    };
+    let activity = save(&tx, actor, action, &before, model).await?;
+    tx.commit().await?;
+    Ok(activity)
+}
+
+/// Completes a confirmed activity that has started, with its closing report.
+pub async fn complete<C>(
+    db: &C,
+    actor: &Actor,
+    id: Uuid,
+    summary: &str,
+    expected_version: Option<i32>,
+    access: Access<'_>,
+) -> AppResult<joint_activity::Model>
+where
+    C: ConnectionTrait + TransactionTrait,
+{
+    // A report may run over several lines: only emptiness and length are checked.
+    let summary = OptionalText::parse("summary", Some(summary), TEXT_MAX_CHARS)?
+        .into_inner()
+        .ok_or_else(|| AppError::bad_input("summary", "summary must not be empty"))?;
+    let tx = db.begin().await?;
+    let before = require_managed(&tx, id, expected_version, access.read, access.manage).await?;
+    check_transition(before.status, ActivityStatus::Completed)?;
+    if super::now() < before.starts_at {
+        return Err(AppError::bad_input(
+            "id",
+            "an activity can be completed only once it has started",
+        ));
+    }
+    let mut model: joint_activity::ActiveModel = before.clone().into();
+    model.status = Set(ActivityStatus::Completed);
+    model.summary = Set(Some(summary));
+    model.completed_at = Set(Some(super::now()));
+    let activity = save(&tx, actor, "completeJointActivity", &before, model).await?;
+    tx.commit().await?;
+    Ok(activity)
+}
+
+/// Checks people in; people already checked in are skipped, so recording twice changes nothing.
+/// Returns how many were added.
+pub async fn record_attendance<C>(
+    db: &C,
+    actor: &Actor,
+    id: Uuid,
+    person_ids: &[Uuid],
+    checked_in_at: DateTime<Utc>,
+    access: Access<'_>,
+) -> AppResult<(joint_activity::Model, usize)>
+where
+    C: ConnectionTrait + TransactionTrait,
+{
+    if person_ids.is_empty() {
+        return Err(AppError::bad_input(
+            "personIds",
+            "personIds must name at least one person",
+        ));
+    }
+    let tx = db.begin().await?;
+    let activity = require_managed(&tx, id, None, access.read, access.manage).await?;
+    if !matches!(
+        activity.status,
+        ActivityStatus::Planned | ActivityStatus::Confirmed
+    ) {
+        return Err(AppError::bad_input(
+            "activityId",
+            format!(
+                "attendance is recorded for planned or confirmed activities, not {}",
+                status_name(activity.status)
+            ),
+        ));
+    }
+    let participants: Vec<Uuid> = participants_of(&tx, &[id])
+        .await?
+        .iter()
+        .map(|p| p.organization_id)
+        .collect();
+    let people = person::Entity::find()
+        .filter(person::Column::Id.is_in(person_ids.iter().copied()))
+        .all(&tx)
+        .await?;
+    if people.len()
+        != person_ids
+            .iter()
+            .collect::<std::collections::HashSet<_>>()
+            .len()
+    {
+        return Err(AppError::bad_input(
+            "personIds",
+            "personIds names someone who does not exist",
+        ));
+    }
+    if let Some(outsider) = people
+        .iter()
+        .find(|p| !participants.contains(&p.organization_id))
+    {
+        return Err(AppError::bad_input(
+            "personIds",
+            format!(
+                "{} does not belong to a participating organization",
+                outsider.name
+            ),
+        ));
+    }
+    let present: Vec<Uuid> = attendance::Entity::find()
+        .filter(attendance::Column::ActivityId.eq(id))
+        .all(&tx)
+        .await?
+        .into_iter()
+        .map(|a| a.person_id)
+        .collect();
+    let new: Vec<&person::Model> = people.iter().filter(|p| !present.contains(&p.id)).collect();
+    if let Some(capacity) = activity.capacity
+        && present.len() + new.len() > capacity as usize
+    {
+        return Err(AppError::Conflict {
+            message: format!(
+                "the activity holds {capacity} people and {} are checked in",
+                present.len()
+            ),
+            details: Some(json!({ "field": "personIds", "capacity": capacity })),
+        });
+    }
+    for p in &new {
+        attendance::ActiveModel {
+            id: Set(super::new_id()),
+            activity_id: Set(id),
+            person_id: Set(p.id),
+            organization_id: Set(p.organization_id),
+            checked_in_at: Set(checked_in_at),
+        }
+        .insert(&tx)
+        .await?;
+    }
+    if !new.is_empty() {
+        audit::record(
+            &tx,
+            actor,
+            audit::Change {
+                action: "recordAttendance",
+                target_type: "JointActivity",
+                target_id: Some(id),
+                before: Some(json!({ "attendees": present.len() })),
+                after: Some(json!({
+                    "attendees": present.len() + new.len(),
+                    "added": new.iter().map(|p| p.id).collect::<Vec<_>>(),
+                })),
+            },
+        )
+        .await?;
+    }
+    tx.commit().await?;
+    Ok((activity, new.len()))
+}
+
+pub async fn attendee_counts(
+    db: &impl ConnectionTrait,
+    activity_ids: &[Uuid],
+) -> AppResult<std::collections::HashMap<Uuid, u64>> {
+    super::pagination::count_by(
+        db,
+        attendance::Entity::find()
+            .filter(attendance::Column::ActivityId.is_in(activity_ids.iter().copied())),
+        attendance::Column::ActivityId,
+    )
+    .await
+}

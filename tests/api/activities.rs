@@ -1,0 +1,701 @@
+//! Joint activities: clashes, the status machine, attendance, visibility, time zones.
+
+use lianjian_api::{authz::Role, graphql::ids, services::accounts::GrantScope};
+use serde_json::{Value, json};
+
+use crate::helpers::{Gql, TestApp};
+
+const SCHEDULE: &str = "mutation($input: ScheduleJointActivityInput!) {
+    scheduleJointActivity(input: $input) {
+        jointActivity { id title status version startsAt startsOn venue host { name }
+            participants { role organization { name } } }
+        acceptedConflicts { jointActivity { title } organization { name } venue } } }";
+
+struct World {
+    orgs: std::collections::HashMap<&'static str, String>,
+    group: String,
+}
+
+fn uuid_of(global: &str) -> uuid::Uuid {
+    ids::decode("id", &async_graphql::ID(global.to_owned()))
+        .unwrap()
+        .id
+}
+
+async fn world(app: &TestApp) -> World {
+    let area = app.create_area("温泉镇").await;
+    let mut orgs: std::collections::HashMap<&'static str, String> =
+        std::collections::HashMap::new();
+    for (key, name, parent) in [
+        ("A", "风景区党委", None),
+        ("A1", "景区管理办党支部", Some("A")),
+        ("B", "南平村党支部", None),
+        ("C", "石坑村党支部", None),
+    ] {
+        let parent_id = parent.map(|p: &str| orgs[p].clone());
+        let response = app
+            .graphql(
+                "mutation($input: CreateOrganizationInput!) { createOrganization(input: $input) { organization { id } } }",
+                json!({ "input": { "name": name, "level": "BRANCH", "unitType": "VILLAGE", "areaId": area, "parentId": parent_id } }),
+            )
+            .await;
+        orgs.insert(
+            key,
+            response.ok()["createOrganization"]["organization"]["id"]
+                .as_str()
+                .unwrap()
+                .to_owned(),
+        );
+    }
+    let response = app
+        .graphql(
+            "mutation($input: CreateLinkageGroupInput!) { createLinkageGroup(input: $input) { linkageGroup { id } } }",
+            json!({ "input": { "name": "联建委员会", "leadOrganizationId": orgs["A"], "memberOrganizationIds": [orgs["B"]] } }),
+        )
+        .await;
+    let group = response.ok()["createLinkageGroup"]["linkageGroup"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    World { orgs, group }
+}
+
+fn input(
+    title: &str,
+    host: &str,
+    participants: &[&str],
+    venue: &str,
+    starts: &str,
+    ends: &str,
+) -> Value {
+    json!({ "title": title, "kind": "THEMED_PARTY_DAY", "hostOrganizationId": host,
+        "participantOrganizationIds": participants, "venue": venue, "startsAt": starts, "endsAt": ends })
+}
+
+async fn schedule(app: &TestApp, input: Value) -> Gql {
+    app.graphql(SCHEDULE, json!({ "input": input })).await
+}
+
+fn id_of(response: &Gql) -> String {
+    response.ok()["scheduleJointActivity"]["jointActivity"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned()
+}
+
+#[tokio::test]
+async fn clashes_on_organizations_and_venues_are_refused_with_every_clash_listed() {
+    let app = TestApp::spawn().await;
+    let w = world(&app).await;
+    let (a, b, c) = (&w.orgs["A"], &w.orgs["B"], &w.orgs["C"]);
+    let first = schedule(
+        &app,
+        input(
+            "主题党日",
+            a,
+            &[b],
+            "党群服务中心 Hall",
+            "2027-01-10T09:00:00+08:00",
+            "2027-01-10T11:00:00+08:00",
+        ),
+    )
+    .await;
+    let first_id = id_of(&first);
+    let activity = &first.ok()["scheduleJointActivity"]["jointActivity"];
+    assert_eq!(activity["status"], "PLANNED");
+    assert_eq!(activity["participants"][0]["role"], "HOST");
+    assert_eq!(
+        activity["participants"][1]["organization"]["name"],
+        "南平村党支部"
+    );
+
+    // The same venue, written differently, at an overlapping time.
+    let response = schedule(
+        &app,
+        input(
+            "学习会",
+            c,
+            &[],
+            "  党群服务中心   hall ",
+            "2027-01-10T10:00:00+08:00",
+            "2027-01-10T12:00:00+08:00",
+        ),
+    )
+    .await;
+    let error = response.error("CONFLICT");
+    let conflicts = error["extensions"]["conflicts"].as_array().unwrap();
+    assert_eq!(conflicts.len(), 1);
+    assert_eq!(conflicts[0]["activityId"], first_id.as_str());
+    assert!(conflicts[0]["organizationId"].is_null());
+    assert_eq!(conflicts[0]["venue"], "党群服务中心 Hall");
+    assert!(conflicts[0]["startsAt"].is_string() && conflicts[0]["endsAt"].is_string());
+
+    // An organization already taking part, and the venue too: both clashes are listed.
+    let response = schedule(
+        &app,
+        input(
+            "巡逻",
+            b,
+            &[],
+            "党群服务中心 hall",
+            "2027-01-10T10:30:00+08:00",
+            "2027-01-10T10:45:00+08:00",
+        ),
+    )
+    .await;
+    let conflicts = response.error("CONFLICT")["extensions"]["conflicts"]
+        .as_array()
+        .unwrap()
+        .clone();
+    assert_eq!(conflicts.len(), 2, "{conflicts:?}");
+    assert!(conflicts.iter().any(|c| c["organizationId"] == b.as_str()));
+    assert_eq!(app.count_rows("joint_activity").await, 1);
+
+    // Touching intervals do not clash.
+    let touching = schedule(
+        &app,
+        input(
+            "调解",
+            b,
+            &[],
+            "党群服务中心 Hall",
+            "2027-01-10T11:00:00+08:00",
+            "2027-01-10T12:00:00+08:00",
+        ),
+    )
+    .await;
+    assert!(touching.errors().is_empty(), "{}", touching.body);
+
+    // Cancelled activities never clash.
+    app.graphql(
+        "mutation($id: ID!) { cancelJointActivity(input: { id: $id, reason: \"下雨\" }) { jointActivity { status cancelReason } } }",
+        json!({ "id": first_id }),
+    )
+    .await
+    .ok();
+    let again = schedule(
+        &app,
+        input(
+            "主题党日（改）",
+            a,
+            &[b],
+            "党群服务中心 Hall",
+            "2027-01-10T09:00:00+08:00",
+            "2027-01-10T11:00:00+08:00",
+        ),
+    )
+    .await;
+    assert!(again.errors().is_empty(), "{}", again.body);
+
+    // allowConflicts schedules anyway and says what it accepted.
+    let mut forced = input(
+        "临时会议",
+        c,
+        &[b],
+        "党群服务中心 Hall",
+        "2027-01-10T10:00:00+08:00",
+        "2027-01-10T11:30:00+08:00",
+    );
+    forced["allowConflicts"] = json!(true);
+    let response = schedule(&app, forced).await;
+    let accepted = response.ok()["scheduleJointActivity"]["acceptedConflicts"]
+        .as_array()
+        .unwrap()
+        .clone();
+    assert!(accepted.len() >= 3, "{accepted:?}");
+    assert!(
+        accepted
+            .iter()
+            .any(|c| c["organization"]["name"] == "南平村党支部")
+    );
+    assert!(accepted.iter().any(|c| c["venue"] == "党群服务中心 Hall"));
+}
+
+#[tokio::test]
+async fn rescheduling_checks_clashes_and_versions() {
+    let app = TestApp::spawn().await;
+    let w = world(&app).await;
+    let (a, b) = (&w.orgs["A"], &w.orgs["B"]);
+    let one = id_of(
+        &schedule(
+            &app,
+            input(
+                "一",
+                a,
+                &[],
+                "村委会",
+                "2027-02-01T09:00:00+08:00",
+                "2027-02-01T10:00:00+08:00",
+            ),
+        )
+        .await,
+    );
+    schedule(
+        &app,
+        input(
+            "二",
+            b,
+            &[],
+            "礼堂",
+            "2027-02-01T14:00:00+08:00",
+            "2027-02-01T15:00:00+08:00",
+        ),
+    )
+    .await
+    .ok();
+    let reschedule =
+        "mutation($input: RescheduleJointActivityInput!) { rescheduleJointActivity(input: $input) {
+        jointActivity { version startsAt venue } acceptedConflicts { jointActivity { title } } } }";
+    let response = app
+        .graphql(reschedule, json!({ "input": { "id": one, "startsAt": "2027-02-01T14:30:00+08:00", "endsAt": "2027-02-01T15:30:00+08:00", "venue": "礼堂" } }))
+        .await;
+    response.error("CONFLICT");
+    let response = app
+        .graphql(reschedule, json!({ "input": { "id": one, "startsAt": "2027-02-01T15:00:00+08:00", "endsAt": "2027-02-01T16:00:00+08:00", "venue": "礼堂", "expectedVersion": 1 } }))
+        .await;
+    let moved = &response.ok()["rescheduleJointActivity"]["jointActivity"];
+    assert_eq!(moved["version"], 2);
+    assert_eq!(moved["startsAt"], "2027-02-01T15:00:00+08:00");
+    // A stale version is refused, never silently overwritten.
+    let response = app
+        .graphql(reschedule, json!({ "input": { "id": one, "startsAt": "2027-02-01T17:00:00+08:00", "endsAt": "2027-02-01T18:00:00+08:00", "expectedVersion": 1 } }))
+        .await;
+    assert_eq!(
+        response.error("CONFLICT")["extensions"]["currentVersion"],
+        2
+    );
+    let response = app
+        .graphql(reschedule, json!({ "input": { "id": one, "startsAt": "2027-02-01T18:00:00+08:00", "endsAt": "2027-02-01T17:00:00+08:00" } }))
+        .await;
+    assert_eq!(
+        response.error("BAD_USER_INPUT")["extensions"]["field"],
+        "endsAt"
+    );
+}
+
+#[tokio::test]
+async fn two_schedules_racing_for_one_slot_cannot_both_succeed() {
+    let app = TestApp::spawn().await;
+    let w = world(&app).await;
+    let (b, c) = (&w.orgs["B"], &w.orgs["C"]);
+    for round in 0..3 {
+        let starts = format!("2027-03-0{}T09:00:00+08:00", round + 1);
+        let ends = format!("2027-03-0{}T10:00:00+08:00", round + 1);
+        // Different hosts and venues; they share organization B.
+        let (x, y) = tokio::join!(
+            schedule(
+                &app,
+                input("甲", b, &[], &format!("甲地{round}"), &starts, &ends)
+            ),
+            schedule(
+                &app,
+                input("乙", c, &[b], &format!("乙地{round}"), &starts, &ends)
+            ),
+        );
+        let ok = [&x, &y].iter().filter(|r| r.errors().is_empty()).count();
+        assert_eq!(ok, 1, "{} / {}", x.body, y.body);
+        assert!(
+            [&x, &y]
+                .iter()
+                .any(|r| !r.errors().is_empty() && r.code() == "CONFLICT")
+        );
+    }
+    assert_eq!(app.count_rows("joint_activity").await, 3);
+}
+
+#[tokio::test]
+async fn the_status_machine_refuses_every_other_transition() {
+    let app = TestApp::spawn().await;
+    let w = world(&app).await;
+    let a = &w.orgs["A"];
+    let confirm = "mutation($id: ID!) { confirmJointActivity(input: { id: $id }) { jointActivity { status } } }";
+    let cancel = "mutation($id: ID!, $reason: String!) { cancelJointActivity(input: { id: $id, reason: $reason }) { jointActivity { status cancelReason } } }";
+    let complete = "mutation($id: ID!, $summary: String!) { completeJointActivity(input: { id: $id, summary: $summary }) { jointActivity { status summary attendeeCount } } }";
+    let transition = |r: &Gql| {
+        let e = r.error("INVALID_TRANSITION");
+        (
+            e["extensions"]["from"].as_str().unwrap().to_owned(),
+            e["extensions"]["to"].as_str().unwrap().to_owned(),
+        )
+    };
+
+    // A past activity: planned -> completed is refused, confirmed -> completed works once.
+    let past = id_of(
+        &schedule(
+            &app,
+            input(
+                "已开展",
+                a,
+                &[],
+                "广场",
+                "2026-11-01T09:00:00+08:00",
+                "2026-11-01T11:00:00+08:00",
+            ),
+        )
+        .await,
+    );
+    let r = app
+        .graphql(complete, json!({ "id": past, "summary": "总结" }))
+        .await;
+    assert_eq!(transition(&r), ("PLANNED".into(), "COMPLETED".into()));
+    app.graphql(confirm, json!({ "id": past })).await.ok();
+    let r = app.graphql(confirm, json!({ "id": past })).await;
+    assert_eq!(transition(&r), ("CONFIRMED".into(), "CONFIRMED".into()));
+    let r = app
+        .graphql(complete, json!({ "id": past, "summary": "  " }))
+        .await;
+    assert_eq!(r.error("BAD_USER_INPUT")["extensions"]["field"], "summary");
+    let r = app
+        .graphql(
+            complete,
+            json!({ "id": past, "summary": "开展顺利。\n参加 12 人。" }),
+        )
+        .await;
+    assert_eq!(
+        r.ok()["completeJointActivity"]["jointActivity"]["status"],
+        "COMPLETED"
+    );
+    assert_eq!(
+        r.ok()["completeJointActivity"]["jointActivity"]["summary"],
+        "开展顺利。\n参加 12 人。"
+    );
+    for (query, vars, expected) in [
+        (
+            complete,
+            json!({ "id": past, "summary": "再次" }),
+            ("COMPLETED", "COMPLETED"),
+        ),
+        (confirm, json!({ "id": past }), ("COMPLETED", "CONFIRMED")),
+        (
+            cancel,
+            json!({ "id": past, "reason": "取消" }),
+            ("COMPLETED", "CANCELLED"),
+        ),
+    ] {
+        let r = app.graphql(query, vars).await;
+        assert_eq!(
+            transition(&r),
+            (expected.0.to_owned(), expected.1.to_owned())
+        );
+    }
+
+    // A future activity cannot be completed before it starts; cancelled is final.
+    let future = id_of(
+        &schedule(
+            &app,
+            input(
+                "未开展",
+                a,
+                &[],
+                "广场",
+                "2027-05-01T09:00:00+08:00",
+                "2027-05-01T11:00:00+08:00",
+            ),
+        )
+        .await,
+    );
+    app.graphql(confirm, json!({ "id": future })).await.ok();
+    let r = app
+        .graphql(complete, json!({ "id": future, "summary": "总结" }))
+        .await;
+    r.error("BAD_USER_INPUT");
+    let r = app
+        .graphql(cancel, json!({ "id": future, "reason": "" }))
+        .await;
+    assert_eq!(r.error("BAD_USER_INPUT")["extensions"]["field"], "reason");
+    let r = app
+        .graphql(cancel, json!({ "id": future, "reason": "台风" }))
+        .await;
+    assert_eq!(
+        r.ok()["cancelJointActivity"]["jointActivity"]["cancelReason"],
+        "台风"
+    );
+    for (query, vars, to) in [
+        (confirm, json!({ "id": future }), "CONFIRMED"),
+        (
+            cancel,
+            json!({ "id": future, "reason": "又取消" }),
+            "CANCELLED",
+        ),
+    ] {
+        let r = app.graphql(query, vars).await;
+        assert_eq!(transition(&r), ("CANCELLED".into(), to.into()));
+    }
+    let reschedule = "mutation($id: ID!) { rescheduleJointActivity(input: { id: $id, startsAt: \"2027-06-01T09:00:00+08:00\", endsAt: \"2027-06-01T10:00:00+08:00\" }) { jointActivity { id } } }";
+    let r = app.graphql(reschedule, json!({ "id": future })).await;
+    assert_eq!(transition(&r), ("CANCELLED".into(), "RESCHEDULED".into()));
+}
+
+async fn person(app: &TestApp, name: &str, org: &str) -> String {
+    let r = app
+        .graphql(
+            "mutation($input: CreatePersonInput!) { createPerson(input: $input) { person { id } } }",
+            json!({ "input": { "name": name, "politicalStatus": "FULL_MEMBER", "organizationId": org } }),
+        )
+        .await;
+    r.ok()["createPerson"]["person"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned()
+}
+
+#[tokio::test]
+async fn attendance_is_idempotent_limited_to_participants_and_capacity() {
+    let app = TestApp::spawn().await;
+    let w = world(&app).await;
+    let (a, b, c) = (&w.orgs["A"], &w.orgs["B"], &w.orgs["C"]);
+    let mut with_capacity = input(
+        "志愿服务",
+        a,
+        &[b],
+        "景区入口",
+        "2027-04-01T09:00:00+08:00",
+        "2027-04-01T11:00:00+08:00",
+    );
+    with_capacity["capacity"] = json!(2);
+    let activity = id_of(&schedule(&app, with_capacity).await);
+    let p1 = person(&app, "张一", a).await;
+    let p2 = person(&app, "李二", b).await;
+    let p3 = person(&app, "王三", b).await;
+    let outsider = person(&app, "赵四", c).await;
+    let record = "mutation($input: RecordAttendanceInput!) { recordAttendance(input: $input) {
+        recorded jointActivity { attendeeCount attendance { totalCount edges { node { person { name } organization { name } } } } } } }";
+    let r = app
+        .graphql(
+            record,
+            json!({ "input": { "activityId": activity, "personIds": [p1] } }),
+        )
+        .await;
+    assert_eq!(r.ok()["recordAttendance"]["recorded"], 1);
+    let r = app
+        .graphql(
+            record,
+            json!({ "input": { "activityId": activity, "personIds": [p1] } }),
+        )
+        .await;
+    assert_eq!(r.ok()["recordAttendance"]["recorded"], 0);
+    assert_eq!(
+        r.ok()["recordAttendance"]["jointActivity"]["attendeeCount"],
+        1
+    );
+    let r = app
+        .graphql(
+            record,
+            json!({ "input": { "activityId": activity, "personIds": [outsider] } }),
+        )
+        .await;
+    assert_eq!(
+        r.error("BAD_USER_INPUT")["extensions"]["field"],
+        "personIds"
+    );
+    let r = app
+        .graphql(
+            record,
+            json!({ "input": { "activityId": activity, "personIds": [p2, p3] } }),
+        )
+        .await;
+    assert_eq!(r.error("CONFLICT")["extensions"]["field"], "personIds");
+    assert_eq!(app.count_rows("attendance").await, 1);
+    let r = app
+        .graphql(
+            record,
+            json!({ "input": { "activityId": activity, "personIds": [p2] } }),
+        )
+        .await;
+    let after = &r.ok()["recordAttendance"]["jointActivity"];
+    assert_eq!(after["attendeeCount"], 2);
+    assert_eq!(after["attendance"]["totalCount"], 2);
+    assert_eq!(
+        after["attendance"]["edges"][1]["node"]["organization"]["name"],
+        "南平村党支部"
+    );
+}
+
+#[tokio::test]
+async fn only_participants_and_their_committees_see_an_activity() {
+    let app = TestApp::spawn().await;
+    let w = world(&app).await;
+    let (a, a1, b, c) = (&w.orgs["A"], &w.orgs["A1"], &w.orgs["B"], &w.orgs["C"]);
+    let activity = id_of(
+        &schedule(
+            &app,
+            input(
+                "联合巡逻",
+                a1,
+                &[b],
+                "河堤",
+                "2027-04-02T09:00:00+08:00",
+                "2027-04-02T11:00:00+08:00",
+            ),
+        )
+        .await,
+    );
+    let member_c = app
+        .user_with(
+            "member-c",
+            &[(Role::Member, GrantScope::Organization(uuid_of(c)))],
+        )
+        .await;
+    let member_b = app
+        .user_with(
+            "member-b",
+            &[(Role::Member, GrantScope::Organization(uuid_of(b)))],
+        )
+        .await;
+    let secretary_a = app
+        .user_with(
+            "sec-a",
+            &[(Role::OrgSecretary, GrantScope::Organization(uuid_of(a)))],
+        )
+        .await;
+    let staff = app
+        .user_with(
+            "staff",
+            &[(
+                Role::CommitteeStaff,
+                GrantScope::LinkageGroup(uuid_of(&w.group)),
+            )],
+        )
+        .await;
+    let list = "{ jointActivities { totalCount edges { node { title } } } }";
+    let node = "query($id: ID!) { node(id: $id) { ... on JointActivity { title } } }";
+    let single = "query($id: ID!) { jointActivity(id: $id) { title } }";
+    for (token, visible) in [
+        (&member_c, false),
+        (&member_b, true),
+        (&secretary_a, true),
+        (&staff, true),
+    ] {
+        let r = app.graphql_as(Some(token), list, json!({})).await;
+        assert_eq!(
+            r.ok()["jointActivities"]["totalCount"],
+            if visible { 1 } else { 0 }
+        );
+        let r = app
+            .graphql_as(Some(token), node, json!({ "id": activity }))
+            .await;
+        assert_eq!(r.ok()["node"].is_null(), !visible);
+        let r = app
+            .graphql_as(Some(token), single, json!({ "id": activity }))
+            .await;
+        if visible {
+            assert_eq!(r.ok()["jointActivity"]["title"], "联合巡逻");
+        } else {
+            r.error("NOT_FOUND");
+        }
+    }
+    // A secretary schedules activities hosted in their subtree and may invite anyone...
+    let r = app
+        .graphql_as(Some(&secretary_a), SCHEDULE, json!({ "input": input("学习", a, &[c], "会议室", "2027-04-03T09:00:00+08:00", "2027-04-03T10:00:00+08:00") }))
+        .await;
+    assert!(r.errors().is_empty(), "{}", r.body);
+    // ...but not activities hosted elsewhere; members schedule nothing.
+    let r = app
+        .graphql_as(Some(&secretary_a), SCHEDULE, json!({ "input": input("越权", c, &[], "会议室2", "2027-04-04T09:00:00+08:00", "2027-04-04T10:00:00+08:00") }))
+        .await;
+    r.error("FORBIDDEN");
+    let r = app
+        .graphql_as(Some(&member_b), SCHEDULE, json!({ "input": input("越权", b, &[], "会议室3", "2027-04-05T09:00:00+08:00", "2027-04-05T10:00:00+08:00") }))
+        .await;
+    r.error("FORBIDDEN");
+    // Member C now sees the activity it was invited to, and only that one.
+    let r = app.graphql_as(Some(&member_c), list, json!({})).await;
+    assert_eq!(
+        r.ok()["jointActivities"]["edges"][0]["node"]["title"],
+        "学习"
+    );
+    assert_eq!(r.ok()["jointActivities"]["totalCount"], 1);
+}
+
+#[tokio::test]
+async fn an_activity_at_half_past_eleven_in_shanghai_falls_on_that_date() {
+    let app = TestApp::spawn().await;
+    let w = world(&app).await;
+    let a = &w.orgs["A"];
+    let r = schedule(
+        &app,
+        input(
+            "夜间巡逻",
+            a,
+            &[],
+            "景区",
+            "2026-12-01T15:30:00Z",
+            "2026-12-01T15:50:00Z",
+        ),
+    )
+    .await;
+    let activity = &r.ok()["scheduleJointActivity"]["jointActivity"];
+    assert_eq!(activity["startsAt"], "2026-12-01T23:30:00+08:00");
+    assert_eq!(activity["startsOn"], "2026-12-01");
+    let query =
+        "query($filter: JointActivityFilter) { jointActivities(filter: $filter) { totalCount } }";
+    for (from, to, expected) in [
+        ("2026-12-01", "2026-12-01", 1),
+        ("2026-12-02", "2026-12-02", 0),
+        ("2026-11-30", "2026-11-30", 0),
+    ] {
+        let r = app
+            .graphql(
+                query,
+                json!({ "filter": { "fromDate": from, "toDate": to } }),
+            )
+            .await;
+        assert_eq!(
+            r.ok()["jointActivities"]["totalCount"],
+            expected,
+            "{from}..{to}"
+        );
+    }
+    let r = app
+        .graphql(query, json!({ "filter": { "from": "2026-12-01T00:00:00+08:00", "to": "2026-12-02T00:00:00+08:00", "statuses": ["PLANNED"], "kinds": ["THEMED_PARTY_DAY"] } }))
+        .await;
+    assert_eq!(r.ok()["jointActivities"]["totalCount"], 1);
+    let r = app
+        .graphql(
+            query,
+            json!({ "filter": { "organizationId": a, "statuses": ["CANCELLED"] } }),
+        )
+        .await;
+    assert_eq!(r.ok()["jointActivities"]["totalCount"], 0);
+}
+
+#[tokio::test]
+async fn a_page_of_activities_costs_the_same_statements_for_5_or_30() {
+    let app = TestApp::spawn().await;
+    let w = world(&app).await;
+    let (a, b, c) = (&w.orgs["A"], &w.orgs["B"], &w.orgs["C"]);
+    for day in 1..=30 {
+        schedule(
+            &app,
+            input(
+                &format!("活动{day:02}"),
+                a,
+                &[b, c],
+                &format!("地点{day}"),
+                &format!("2027-07-{day:02}T09:00:00+08:00"),
+                &format!("2027-07-{day:02}T10:00:00+08:00"),
+            ),
+        )
+        .await
+        .ok();
+    }
+    let query = "query($first: Int) { jointActivities(first: $first) { edges { node {
+        title host { name } participants { role organization { name } } linkageGroup { name } attendeeCount } } } }";
+    let mut costs = Vec::new();
+    for first in [5, 30] {
+        let before = app.sql_statements().await;
+        let r = app.graphql(query, json!({ "first": first })).await;
+        let edges = r.ok()["jointActivities"]["edges"]
+            .as_array()
+            .unwrap()
+            .clone();
+        assert_eq!(edges.len(), first);
+        assert_eq!(
+            edges[0]["node"]["participants"].as_array().unwrap().len(),
+            3
+        );
+        costs.push(app.sql_statements().await - before);
+    }
+    assert_eq!(costs[0], costs[1], "{costs:?}");
+    assert!(costs[1] <= 7, "{costs:?}");
+}
