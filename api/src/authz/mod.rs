@@ -6,11 +6,16 @@
 pub mod adapter;
 pub mod scope;
 
-use std::sync::{Arc, RwLock};
+use std::{
+    collections::HashMap,
+    sync::{Arc, Mutex, RwLock},
+};
 
 use casbin::{CoreApi, DefaultModel, Enforcer};
 use entities::casbin_rule;
 use sea_orm::{ActiveModelTrait, ConnectionTrait, EntityTrait, Set};
+
+use uuid::Uuid;
 
 use crate::error::{AppError, AppResult};
 
@@ -76,9 +81,37 @@ pub fn domain_matches(domain: &str, pattern: &str) -> bool {
     }
 }
 
-/// Holds the current enforcer; readers take a cheap clone of the `Arc`.
+/// One generation of the policy: the enforcer, and the scopes computed with it. A scope depends
+/// only on the user's grants and the organization tree, and any change to either builds a new
+/// generation, so scopes are computed once per user and generation instead of once per request
+/// (a Casbin check walks every grant domain: up to 0.3 ms with 2,000 of them).
+pub struct Policy {
+    pub enforcer: Enforcer,
+    scopes: Mutex<HashMap<(Uuid, &'static str, &'static str), Scope>>,
+}
+
+impl Policy {
+    fn new(enforcer: Enforcer) -> Self {
+        Self {
+            enforcer,
+            scopes: Mutex::new(HashMap::new()),
+        }
+    }
+
+    pub(crate) fn cached_scope(&self, key: (Uuid, &'static str, &'static str)) -> Option<Scope> {
+        self.scopes.lock().ok()?.get(&key).cloned()
+    }
+
+    pub(crate) fn remember_scope(&self, key: (Uuid, &'static str, &'static str), scope: &Scope) {
+        if let Ok(mut scopes) = self.scopes.lock() {
+            scopes.insert(key, scope.clone());
+        }
+    }
+}
+
+/// Holds the current policy generation; readers take a cheap clone of the `Arc`.
 pub struct Authz {
-    current: RwLock<Arc<Enforcer>>,
+    current: RwLock<Arc<Policy>>,
 }
 
 impl std::fmt::Debug for Authz {
@@ -93,11 +126,11 @@ impl Authz {
         seed_policies(db).await?;
         let enforcer = build(db).await?;
         Ok(Self {
-            current: RwLock::new(Arc::new(enforcer)),
+            current: RwLock::new(Arc::new(Policy::new(enforcer))),
         })
     }
 
-    pub fn enforcer(&self) -> Arc<Enforcer> {
+    pub fn policy(&self) -> Arc<Policy> {
         match self.current.read() {
             Ok(guard) => guard.clone(),
             Err(poisoned) => poisoned.into_inner().clone(),
@@ -106,7 +139,7 @@ impl Authz {
 
     /// Builds a new enforcer from the database and swaps it in.
     pub async fn reload(&self, db: &sea_orm::DatabaseConnection) -> AppResult<()> {
-        let enforcer = Arc::new(build(db).await?);
+        let enforcer = Arc::new(Policy::new(build(db).await?));
         match self.current.write() {
             Ok(mut guard) => *guard = enforcer,
             Err(poisoned) => *poisoned.into_inner() = enforcer,

@@ -2,12 +2,9 @@
 //! Casbin allows one (object type, action) for the viewer; it turns into a SQL condition that
 //! every list, count, DataLoader and single read of that type adds to its WHERE clause.
 
-use std::{
-    collections::HashMap,
-    sync::{Arc, Mutex},
-};
+use std::sync::Arc;
 
-use casbin::{CoreApi, Enforcer};
+use casbin::CoreApi;
 use entities::{linkage_group, linkage_group_member, organization, user_account};
 use sea_orm::{
     ColumnTrait, Condition, EntityTrait, QueryFilter, QuerySelect, QueryTrait,
@@ -15,7 +12,7 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
-use super::Role;
+use super::{Policy, Role};
 use crate::services::organizations::subtree_condition;
 
 /// A grant of the viewer, with the domain pattern Casbin sees.
@@ -128,8 +125,7 @@ impl Scope {
 pub struct Viewer {
     pub user: user_account::Model,
     pub grants: Vec<GrantInfo>,
-    enforcer: Arc<Enforcer>,
-    scopes: Mutex<HashMap<(&'static str, &'static str), Scope>>,
+    policy: Arc<Policy>,
 }
 
 impl std::fmt::Debug for Viewer {
@@ -142,12 +138,11 @@ impl std::fmt::Debug for Viewer {
 }
 
 impl Viewer {
-    pub fn new(user: user_account::Model, grants: Vec<GrantInfo>, enforcer: Arc<Enforcer>) -> Self {
+    pub fn new(user: user_account::Model, grants: Vec<GrantInfo>, policy: Arc<Policy>) -> Self {
         Self {
             user,
             grants,
-            enforcer,
-            scopes: Mutex::new(HashMap::new()),
+            policy,
         }
     }
 
@@ -168,18 +163,19 @@ impl Viewer {
     pub fn allows(&self, object: &str, action: &str, domains: &[String]) -> bool {
         let subject = self.subject();
         domains.iter().any(|domain| {
-            self.enforcer
+            self.policy
+                .enforcer
                 .enforce((subject.as_str(), domain.as_str(), object, action, ""))
                 .unwrap_or(false)
         })
     }
 
-    /// Where the viewer may do `action` on objects of type `object`, computed once per request.
+    /// Where the viewer may do `action` on objects of type `object`, computed once per user and
+    /// policy generation.
     pub fn scope(&self, object: &'static str, action: &'static str) -> Scope {
-        if let Ok(cache) = self.scopes.lock()
-            && let Some(scope) = cache.get(&(object, action))
-        {
-            return scope.clone();
+        let key = (self.user.id, object, action);
+        if let Some(scope) = self.policy.cached_scope(key) {
+            return scope;
         }
         let mut scope = Scope::default();
         for grant in &self.grants {
@@ -193,9 +189,7 @@ impl Viewer {
                 (None, None) => scope.all = true,
             }
         }
-        if let Ok(mut cache) = self.scopes.lock() {
-            cache.insert((object, action), scope.clone());
-        }
+        self.policy.remember_scope(key, &scope);
         scope
     }
 }

@@ -533,7 +533,7 @@ pub async fn viewer_from_token(
         .into_iter()
         .map(|(_, g)| g)
         .collect();
-    Ok(Viewer::new(user, grants, authz.enforcer()))
+    Ok(Viewer::new(user, grants, authz.policy()))
 }
 
 /// The key that signs tokens: the configured one, or on SQLite one generated once and kept in

@@ -842,3 +842,47 @@ pub async fn attendee_counts(
     )
     .await
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ActivityStatus::*;
+
+    #[test]
+    fn only_the_designed_transitions_are_allowed() {
+        let all = [Planned, Confirmed, Completed, Cancelled];
+        let allowed = [
+            (Planned, Confirmed),
+            (Planned, Cancelled),
+            (Confirmed, Cancelled),
+            (Confirmed, Completed),
+        ];
+        for from in all {
+            for to in all {
+                let result = check_transition(from, to);
+                if allowed.contains(&(from, to)) {
+                    assert!(result.is_ok(), "{from:?} -> {to:?}");
+                } else {
+                    match result {
+                        Err(AppError::InvalidTransition { from: f, to: t }) => {
+                            assert_eq!(
+                                (f.as_str(), t.as_str()),
+                                (status_name(from), status_name(to))
+                            );
+                        }
+                        other => panic!("{from:?} -> {to:?}: {other:?}"),
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn venues_compare_trimmed_and_case_folded() {
+        assert_eq!(venue_key("  党群服务中心   Hall "), "党群服务中心 hall");
+        assert_eq!(
+            venue_key("党群服务中心 hall"),
+            venue_key("党群服务中心\tHALL")
+        );
+    }
+}

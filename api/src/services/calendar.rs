@@ -182,7 +182,7 @@ pub async fn viewer_for_user(
         .into_iter()
         .map(|(_, g)| g)
         .collect();
-    Ok(Some(Viewer::new(user, grants, authz.enforcer())))
+    Ok(Some(Viewer::new(user, grants, authz.policy())))
 }
 
 /// The activities a feed shows: those the viewer may read from `FEED_PAST_DAYS` ago to
