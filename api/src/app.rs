@@ -19,7 +19,7 @@ use tower_http::{
 
 use crate::{
     auth::TokenKeys,
-    authz::Authz,
+    authz::{Authz, sync::PolicySync},
     config::Config,
     db::Db,
     error::AppResult,
@@ -39,6 +39,7 @@ pub struct AppState {
     pub events: EventBus,
     pub authz: Arc<Authz>,
     pub tokens: TokenKeys,
+    pub policy_sync: PolicySync,
 }
 
 impl AppState {
@@ -54,14 +55,25 @@ impl AppState {
             &secret,
             chrono::Duration::hours(config.server.token_ttl_hours.max(1)),
         );
+        let authz = Arc::new(authz);
+        let policy_sync = PolicySync::new(config.database.schema.as_deref());
+        policy_sync.spawn_listener(db.write.clone(), authz.clone());
         Ok(Self {
             db,
             config: Arc::new(config),
             metrics,
             events: EventBus::new(),
-            authz: Arc::new(authz),
+            authz,
             tokens,
+            policy_sync,
         })
+    }
+
+    /// Rebuilds the policy after grants or the organization tree changed, here and on every
+    /// other replica.
+    pub async fn policy_changed(&self) -> AppResult<()> {
+        self.authz.reload(&self.db.write).await?;
+        self.policy_sync.announce(&self.db.write).await
     }
 }
 

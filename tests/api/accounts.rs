@@ -462,3 +462,69 @@ async fn the_audit_log_is_for_administrators() {
         .await
         .error("FORBIDDEN");
 }
+
+/// A grant given on one replica holds on every replica within a second (PostgreSQL: NOTIFY).
+/// On SQLite, a single node, the replica that changed the grant is the only one.
+#[tokio::test]
+async fn a_grant_reaches_every_replica_within_a_second() {
+    let app = TestApp::spawn().await;
+    let area = app.create_area("温泉镇").await;
+    let org = app
+        .graphql(
+            "mutation($input: CreateOrganizationInput!) { createOrganization(input: $input) { organization { id } } }",
+            json!({ "input": { "name": "南平村党支部", "level": "BRANCH", "unitType": "VILLAGE", "areaId": area } }),
+        )
+        .await
+        .ok()["createOrganization"]["organization"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    app.graphql(
+        "mutation($input: CreatePersonInput!) { createPerson(input: $input) { person { id } } }",
+        json!({ "input": { "name": "陈静", "politicalStatus": "FULL_MEMBER", "organizationId": org } }),
+    )
+    .await
+    .ok();
+    let user = create_user(&app, "replica-user", "replica-password").await;
+    let token = app
+        .login_from("10.4.0.1", "replica-user", "replica-password")
+        .await
+        .ok()["login"]["token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let replica = app.replica().await;
+    let people = "{ people { totalCount } }";
+    let count = |r: crate::helpers::Gql| r.ok()["people"]["totalCount"].as_u64().unwrap();
+    if let Some(replica) = &replica {
+        // The replica has built its policy before the grant.
+        assert_eq!(
+            count(replica.graphql_as(Some(&token), people, json!({})).await),
+            0
+        );
+    }
+    app.graphql(
+        "mutation($input: GrantRoleInput!) { grantRole(input: $input) { user { id } } }",
+        json!({ "input": { "userId": user, "role": "MEMBER", "scopeId": org } }),
+    )
+    .await
+    .ok();
+    assert_eq!(
+        count(app.graphql_as(Some(&token), people, json!({})).await),
+        1
+    );
+    let Some(replica) = replica else {
+        return;
+    };
+    let started = std::time::Instant::now();
+    loop {
+        if count(replica.graphql_as(Some(&token), people, json!({})).await) == 1 {
+            break;
+        }
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(1),
+            "the replica did not follow within a second"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+}

@@ -157,8 +157,8 @@ pub struct TestApp {
     pub admin_token: String,
     /// Audit entries written while setting the app up (the administrator's account and grant).
     audit_baseline: i64,
-    /// Kept for the lifetime of the app; dropping it removes the database.
-    _database: TestDatabase,
+    /// Kept for the lifetime of the app; dropping it removes the database. A replica has none.
+    _database: Option<TestDatabase>,
 }
 
 impl TestApp {
@@ -217,7 +217,7 @@ impl TestApp {
             state,
             admin_token,
             audit_baseline: 0,
-            _database: database,
+            _database: Some(database),
         };
         app.audit_baseline = app.audits().await;
         app
@@ -255,6 +255,26 @@ impl TestApp {
                 .expect("request"),
         )
         .await
+    }
+
+    /// A second server over the same PostgreSQL schema, as another replica behind a load
+    /// balancer would be; `None` on SQLite, which serves from a single node.
+    pub async fn replica(&self) -> Option<TestApp> {
+        self.state.config.database.schema.as_ref()?;
+        let metrics = Metrics::new();
+        let db = Db::connect(&self.state.config.database, &metrics)
+            .await
+            .expect("connect the replica");
+        let state = AppState::build((*self.state.config).clone(), db, metrics)
+            .await
+            .expect("replica state");
+        Some(TestApp {
+            router: build_router(state.clone()),
+            state,
+            admin_token: self.admin_token.clone(),
+            audit_baseline: 0,
+            _database: None,
+        })
     }
 
     /// Signs in from a client address.

@@ -5,6 +5,7 @@
 
 pub mod adapter;
 pub mod scope;
+pub mod sync;
 
 use std::{
     collections::HashMap,

@@ -402,7 +402,7 @@ impl AccountMutation {
             scope,
         )
         .await?;
-        state.authz.reload(&state.db.write).await?;
+        state.policy_changed().await?;
         Ok(GrantRolePayload { user: User(user) })
     }
 
@@ -424,7 +424,7 @@ impl AccountMutation {
             scope,
         )
         .await?;
-        state.authz.reload(&state.db.write).await?;
+        state.policy_changed().await?;
         Ok(RevokeRolePayload { user: User(user) })
     }
 }

@@ -505,7 +505,7 @@ impl OrganizationMutation {
         if moved {
             // Grants on the moved subtree follow it: their Casbin domains are paths.
             let state = ctx.state()?;
-            state.authz.reload(&state.db.write).await?;
+            state.policy_changed().await?;
         }
         Ok(UpdateOrganizationPayload {
             organization: Organization(updated),
