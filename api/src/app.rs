@@ -57,7 +57,9 @@ impl AppState {
         );
         let authz = Arc::new(authz);
         let policy_sync = PolicySync::new(config.database.schema.as_deref());
-        policy_sync.spawn_listener(db.write.clone(), authz.clone());
+        policy_sync
+            .start_listener(db.write.clone(), authz.clone())
+            .await?;
         Ok(Self {
             db,
             config: Arc::new(config),

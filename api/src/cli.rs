@@ -223,6 +223,9 @@ async fn load_demo(db: &Db, timezone: chrono_tz::Tz) -> Result<(), Failure> {
 }
 
 async fn serve(config: Config, demo: bool) -> Result<(), Failure> {
+    // Signals are caught from the start: a SIGTERM during start-up ends the server cleanly
+    // instead of killing it.
+    let shutdown = shutdown_signal()?;
     let metrics = Metrics::new();
     let db = connect(&config.database, &metrics).await?;
     migrate_up(&db).await?;
@@ -230,22 +233,23 @@ async fn serve(config: Config, demo: bool) -> Result<(), Failure> {
         load_demo(&db, config.server.timezone).await?;
     }
     let bind = config.server.bind;
-    let listener = tokio::net::TcpListener::bind(bind)
-        .await
-        .map_err(|e| Failure::config(format!("cannot listen on {bind}: {e}")))?;
     let state = AppState::build(config, db.clone(), metrics)
         .await
         .map_err(|e| match e {
             crate::error::AppError::BadUserInput { message, .. } => Failure::config(message),
             other => Failure::other(other),
         })?;
+    // The port opens only once everything is ready to answer.
+    let listener = tokio::net::TcpListener::bind(bind)
+        .await
+        .map_err(|e| Failure::config(format!("cannot listen on {bind}: {e}")))?;
     let router = build_router(state);
     tracing::info!(%bind, "lianjian is listening");
     axum::serve(
         listener,
         router.into_make_service_with_connect_info::<SocketAddr>(),
     )
-    .with_graceful_shutdown(shutdown_signal())
+    .with_graceful_shutdown(shutdown)
     .await
     .map_err(|e| Failure::other(format!("server failed: {e}")))?;
     tracing::info!("requests finished; closing the database");
@@ -353,29 +357,25 @@ async fn create_user(
     Ok(())
 }
 
-/// Resolves on SIGTERM or SIGINT; axum then stops accepting and lets requests in flight finish.
-async fn shutdown_signal() {
-    let interrupt = async {
-        if tokio::signal::ctrl_c().await.is_err() {
-            std::future::pending::<()>().await;
-        }
-    };
+/// Registers for SIGTERM and SIGINT now, and resolves on the first of them; axum then stops
+/// accepting and lets requests in flight finish.
+fn shutdown_signal() -> Result<impl std::future::Future<Output = ()>, Failure> {
     #[cfg(unix)]
-    let terminate = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut signal) => {
-                signal.recv().await;
-            }
-            Err(_) => std::future::pending::<()>().await,
+    let mut terminate = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        .map_err(|e| Failure::other(format!("cannot handle SIGTERM: {e}")))?;
+    #[cfg(unix)]
+    let mut interrupt = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::interrupt())
+        .map_err(|e| Failure::other(format!("cannot handle SIGINT: {e}")))?;
+    Ok(async move {
+        #[cfg(unix)]
+        tokio::select! {
+            _ = terminate.recv() => {},
+            _ = interrupt.recv() => {},
         }
-    };
-    #[cfg(not(unix))]
-    let terminate = std::future::pending::<()>();
-    tokio::select! {
-        () = interrupt => {},
-        () = terminate => {},
-    }
-    tracing::info!("shutdown signal received; finishing requests in flight");
+        #[cfg(not(unix))]
+        let _ = tokio::signal::ctrl_c().await;
+        tracing::info!("shutdown signal received; finishing requests in flight");
+    })
 }
 
 fn init_tracing(filter: &str) {

@@ -1,12 +1,27 @@
 //! In-process event bus feeding GraphQL subscriptions. Events are published after the mutation's
 //! transaction has committed, so subscribers never see a change that was rolled back.
 
-use entities::area;
+use entities::{area, joint_activity};
 use tokio::sync::broadcast;
 
 #[derive(Debug, Clone)]
 pub enum DomainEvent {
     AreaCreated(area::Model),
+    /// A joint activity was scheduled or changed; `action` names the mutation's effect.
+    JointActivityChanged {
+        action: ActivityAction,
+        activity: joint_activity::Model,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ActivityAction {
+    Scheduled,
+    Rescheduled,
+    Confirmed,
+    Cancelled,
+    Completed,
+    AttendanceRecorded,
 }
 
 #[derive(Debug, Clone)]

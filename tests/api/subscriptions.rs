@@ -126,3 +126,95 @@ async fn subscriptions_need_a_signed_in_user() {
         assert!(text.contains("UNAUTHENTICATED"), "{text}");
     }
 }
+
+/// Activity events reach a subscriber only for activities it may read.
+#[tokio::test]
+async fn joint_activity_events_deliver_only_what_the_subscriber_may_read() {
+    use lianjian_api::{authz::Role, graphql::ids, services::accounts::GrantScope};
+    let app = TestApp::spawn().await;
+    let area = app.create_area("温泉镇").await;
+    let mut orgs = Vec::new();
+    for name in ["南平村党支部", "石坑村党支部"] {
+        let r = app
+            .graphql(
+                "mutation($input: CreateOrganizationInput!) { createOrganization(input: $input) { organization { id } } }",
+                json!({ "input": { "name": name, "level": "BRANCH", "unitType": "VILLAGE", "areaId": area } }),
+            )
+            .await;
+        orgs.push(
+            r.ok()["createOrganization"]["organization"]["id"]
+                .as_str()
+                .unwrap()
+                .to_owned(),
+        );
+    }
+    let (b, c) = (&orgs[0], &orgs[1]);
+    let b_uuid = ids::decode("id", &async_graphql::ID(b.clone())).unwrap().id;
+    let token = app
+        .user_with(
+            "member-b",
+            &[(Role::Member, GrantScope::Organization(b_uuid))],
+        )
+        .await;
+
+    let addr = app.serve().await;
+    let mut request = format!("ws://{addr}/graphql/ws")
+        .into_client_request()
+        .unwrap();
+    request.headers_mut().insert(
+        "sec-websocket-protocol",
+        HeaderValue::from_static("graphql-transport-ws"),
+    );
+    let (mut socket, _) = tokio_tungstenite::connect_async(request).await.unwrap();
+    let send = |value: Value| Message::Text(value.to_string().into());
+    socket
+        .send(send(json!({ "type": "connection_init", "payload": { "authorization": format!("Bearer {token}") } })))
+        .await
+        .unwrap();
+    assert_eq!(next_json(&mut socket).await["type"], "connection_ack");
+    socket
+        .send(send(json!({ "id": "a", "type": "subscribe", "payload": {
+            "query": "subscription { jointActivityEvents { action jointActivity { title host { name } } } }" } })))
+        .await
+        .unwrap();
+    tokio::time::sleep(Duration::from_millis(200)).await;
+
+    let schedule = "mutation($input: ScheduleJointActivityInput!) { scheduleJointActivity(input: $input) { jointActivity { id } } }";
+    let input = |title: &str, participants: Vec<&String>, day: u32| {
+        json!({ "input": { "title": title, "kind": "PATROL", "hostOrganizationId": c, "participantOrganizationIds": participants,
+            "venue": format!("河堤{day}"), "startsAt": format!("2027-08-{day:02}T09:00:00+08:00"), "endsAt": format!("2027-08-{day:02}T10:00:00+08:00") } })
+    };
+    app.graphql(schedule, input("石坑村自己的巡河", vec![], 1))
+        .await
+        .ok();
+    let visible = app.graphql(schedule, input("联合巡河", vec![b], 2)).await;
+    let id = visible.ok()["scheduleJointActivity"]["jointActivity"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let message = next_json(&mut socket).await;
+    assert_eq!(
+        message["payload"]["data"]["jointActivityEvents"]["action"], "SCHEDULED",
+        "{message}"
+    );
+    assert_eq!(
+        message["payload"]["data"]["jointActivityEvents"]["jointActivity"]["title"],
+        "联合巡河"
+    );
+    assert_eq!(
+        message["payload"]["data"]["jointActivityEvents"]["jointActivity"]["host"]["name"],
+        "石坑村党支部"
+    );
+    app.graphql(
+        "mutation($id: ID!) { confirmJointActivity(input: { id: $id }) { jointActivity { id } } }",
+        json!({ "id": id }),
+    )
+    .await
+    .ok();
+    let message = next_json(&mut socket).await;
+    assert_eq!(
+        message["payload"]["data"]["jointActivityEvents"]["action"], "CONFIRMED",
+        "{message}"
+    );
+    socket.close(None).await.unwrap();
+}

@@ -45,42 +45,70 @@ impl PolicySync {
         Ok(())
     }
 
-    /// Rebuilds the policy whenever another replica announces a change. Runs until the process
-    /// ends; a lost connection is retried every second.
-    pub fn spawn_listener(&self, db: DatabaseConnection, authz: Arc<Authz>) {
+    /// Rebuilds the policy whenever another replica announces a change. Listening has begun
+    /// when this returns, so no announcement made afterwards is missed; the loop then runs until
+    /// the process ends, and a lost connection is retried every second.
+    pub async fn start_listener(&self, db: DatabaseConnection, authz: Arc<Authz>) -> AppResult<()> {
         if db.get_database_backend() != DbBackend::Postgres {
-            return;
+            return Ok(());
         }
+        let listener = self
+            .connect(&db)
+            .await
+            .map_err(crate::error::AppError::internal)?;
         let sync = self.clone();
         tokio::spawn(async move {
-            let mut reconnect = false;
+            let mut listener = Some(listener);
             loop {
-                if let Err(e) = sync.listen(&db, &authz, reconnect).await {
+                let current = match listener.take() {
+                    Some(current) => current,
+                    None => {
+                        tokio::time::sleep(Duration::from_secs(1)).await;
+                        match sync.connect(&db).await {
+                            Ok(current) => {
+                                // Announcements made while the listener was down are caught
+                                // up on by reloading once listening again.
+                                if let Err(e) = authz.reload(&db).await {
+                                    tracing::warn!(error = %e, "policy reload failed");
+                                }
+                                current
+                            }
+                            Err(e) => {
+                                tracing::warn!(error = %e, "policy listener cannot connect; retrying");
+                                continue;
+                            }
+                        }
+                    }
+                };
+                if let Err(e) = sync.follow(current, &db, &authz).await {
                     tracing::warn!(error = %e, "policy listener stopped; retrying");
                 }
-                reconnect = true;
-                tokio::time::sleep(Duration::from_secs(1)).await;
             }
         });
+        Ok(())
     }
 
-    async fn listen(
+    async fn connect(
         &self,
         db: &DatabaseConnection,
-        authz: &Authz,
-        reconnect: bool,
-    ) -> Result<(), sea_orm::sqlx::Error> {
+    ) -> Result<sea_orm::sqlx::postgres::PgListener, sea_orm::sqlx::Error> {
         let mut listener =
             sea_orm::sqlx::postgres::PgListener::connect_with(db.get_postgres_connection_pool())
                 .await?;
         listener.listen(&self.channel).await?;
-        // Changes announced while the listener was down are picked up now.
-        if reconnect && let Err(e) = authz.reload(db).await {
-            tracing::warn!(error = %e, "policy reload failed");
-        }
+        Ok(listener)
+    }
+
+    async fn follow(
+        &self,
+        mut listener: sea_orm::sqlx::postgres::PgListener,
+        db: &DatabaseConnection,
+        authz: &Authz,
+    ) -> Result<(), sea_orm::sqlx::Error> {
+        let me = self.replica.to_string();
         loop {
             let notification = listener.recv().await?;
-            if notification.payload() == self.replica.to_string() {
+            if notification.payload() == me {
                 continue;
             }
             if let Err(e) = authz.reload(db).await {

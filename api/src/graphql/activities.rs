@@ -17,6 +17,7 @@ use super::{
 };
 use crate::{
     error::AppError,
+    events::{ActivityAction, DomainEvent},
     services::{
         activities::{self, Access, ActivityFilter, Booked, Clash, NewActivity, Reschedule},
         people,
@@ -489,6 +490,7 @@ impl ActivityMutation {
         )
         .await?;
         let (joint_activity, accepted_conflicts) = booked_payload(ctx, booked).await?;
+        publish(ctx, ActivityAction::Scheduled, &joint_activity.0)?;
         Ok(ScheduleJointActivityPayload {
             joint_activity,
             accepted_conflicts,
@@ -521,6 +523,7 @@ impl ActivityMutation {
         )
         .await?;
         let (joint_activity, accepted_conflicts) = booked_payload(ctx, booked).await?;
+        publish(ctx, ActivityAction::Rescheduled, &joint_activity.0)?;
         Ok(RescheduleJointActivityPayload {
             joint_activity,
             accepted_conflicts,
@@ -547,6 +550,7 @@ impl ActivityMutation {
             },
         )
         .await?;
+        publish(ctx, ActivityAction::Confirmed, &activity)?;
         Ok(JointActivityPayload {
             joint_activity: JointActivity(activity),
         })
@@ -572,6 +576,7 @@ impl ActivityMutation {
             },
         )
         .await?;
+        publish(ctx, ActivityAction::Cancelled, &activity)?;
         Ok(JointActivityPayload {
             joint_activity: JointActivity(activity),
         })
@@ -606,6 +611,7 @@ impl ActivityMutation {
             },
         )
         .await?;
+        publish(ctx, ActivityAction::AttendanceRecorded, &activity)?;
         Ok(RecordAttendancePayload {
             joint_activity: JointActivity(activity),
             recorded: recorded as u64,
@@ -632,10 +638,26 @@ impl ActivityMutation {
             },
         )
         .await?;
+        publish(ctx, ActivityAction::Completed, &activity)?;
         Ok(JointActivityPayload {
             joint_activity: JointActivity(activity),
         })
     }
+}
+
+/// Tells subscribers, after the change has committed.
+fn publish(
+    ctx: &Context<'_>,
+    action: ActivityAction,
+    activity: &joint_activity::Model,
+) -> Result<(), AppError> {
+    ctx.state()?
+        .events
+        .publish(DomainEvent::JointActivityChanged {
+            action,
+            activity: activity.clone(),
+        });
+    Ok(())
 }
 
 fn access(ctx: &Context<'_>) -> Result<(crate::authz::Scope, crate::authz::Scope), AppError> {
@@ -643,4 +665,115 @@ fn access(ctx: &Context<'_>) -> Result<(crate::authz::Scope, crate::authz::Scope
         ctx.scope("joint_activity", "read")?,
         ctx.scope("joint_activity", "manage")?,
     ))
+}
+
+/// What happened to an activity.
+#[derive(async_graphql::Enum, Copy, Clone, Debug, PartialEq, Eq)]
+pub enum ActivityEventAction {
+    Scheduled,
+    Rescheduled,
+    Confirmed,
+    Cancelled,
+    Completed,
+    AttendanceRecorded,
+}
+
+impl From<ActivityAction> for ActivityEventAction {
+    fn from(a: ActivityAction) -> Self {
+        match a {
+            ActivityAction::Scheduled => Self::Scheduled,
+            ActivityAction::Rescheduled => Self::Rescheduled,
+            ActivityAction::Confirmed => Self::Confirmed,
+            ActivityAction::Cancelled => Self::Cancelled,
+            ActivityAction::Completed => Self::Completed,
+            ActivityAction::AttendanceRecorded => Self::AttendanceRecorded,
+        }
+    }
+}
+
+#[derive(SimpleObject)]
+pub struct JointActivityEvent {
+    pub action: ActivityEventAction,
+    pub joint_activity: JointActivity,
+}
+
+#[derive(InputObject, Default)]
+pub struct JointActivityEventFilter {
+    /// Only activities this organization takes part in.
+    pub organization_id: Option<ID>,
+    pub linkage_group_id: Option<ID>,
+    pub kinds: Option<Vec<ActivityKind>>,
+}
+
+#[derive(Default)]
+pub struct ActivitySubscription;
+
+#[async_graphql::Subscription]
+impl ActivitySubscription {
+    /// Activities as they are scheduled and change, only those the subscriber may read.
+    async fn joint_activity_events(
+        &self,
+        ctx: &Context<'_>,
+        filter: Option<JointActivityEventFilter>,
+    ) -> Result<impl futures_util::Stream<Item = JointActivityEvent> + use<>> {
+        let scope = ctx.scope("joint_activity", "read")?;
+        let state = ctx.state()?.clone();
+        let filter = filter.unwrap_or_default();
+        let organization = filter
+            .organization_id
+            .as_ref()
+            .map(|id| ids::decode_as("filter.organizationId", NodeKind::Organization, id))
+            .transpose()?;
+        let group = filter
+            .linkage_group_id
+            .as_ref()
+            .map(|id| ids::decode_as("filter.linkageGroupId", NodeKind::LinkageGroup, id))
+            .transpose()?;
+        let kinds: Vec<entities::enums::ActivityKind> = filter
+            .kinds
+            .unwrap_or_default()
+            .into_iter()
+            .map(Into::into)
+            .collect();
+        let receiver = state.events.subscribe();
+        use futures_util::StreamExt;
+        Ok(
+            tokio_stream::wrappers::BroadcastStream::new(receiver).filter_map(move |event| {
+                let state = state.clone();
+                let scope = scope.clone();
+                let kinds = kinds.clone();
+                async move {
+                    let Ok(DomainEvent::JointActivityChanged { action, activity }) = event else {
+                        return None;
+                    };
+                    if group.is_some() && activity.linkage_group_id != group {
+                        return None;
+                    }
+                    if !kinds.is_empty() && !kinds.contains(&activity.kind) {
+                        return None;
+                    }
+                    // Visibility (and the organization filter) are decided by the database, with
+                    // the same scope condition as every list.
+                    let visible = activities::get_many(&state.db.read, &[activity.id], &scope)
+                        .await
+                        .ok()?
+                        .into_iter()
+                        .next()?;
+                    if let Some(org) = organization {
+                        let participants =
+                            activities::participants_of(&state.db.read, &[activity.id])
+                                .await
+                                .ok()?;
+                        if !participants.iter().any(|p| p.organization_id == org) {
+                            return None;
+                        }
+                    }
+                    Some(JointActivityEvent {
+                        action: action.into(),
+                        joint_activity: JointActivity(visible),
+                    })
+                }
+            }),
+        )
+    }
 }

@@ -154,7 +154,7 @@ impl AreaSubscription {
             BroadcastStream::new(receiver).filter_map(|event| async move {
                 match event {
                     Ok(DomainEvent::AreaCreated(area)) => Some(Area(area)),
-                    Err(_) => None,
+                    _ => None,
                 }
             }),
         )

@@ -4,7 +4,7 @@ use async_graphql::{MergedObject, MergedSubscription, Schema};
 
 use super::{
     accounts::{AccountMutation, AccountQuery},
-    activities::{ActivityMutation, ActivityQuery},
+    activities::{ActivityMutation, ActivityQuery, ActivitySubscription},
     areas::{AreaMutation, AreaQuery, AreaSubscription},
     audit::AuditQuery,
     calendar::CalendarMutation,
@@ -44,7 +44,7 @@ pub struct MutationRoot(
 
 #[derive(MergedSubscription, Default)]
 #[graphql(name = "Subscription")]
-pub struct SubscriptionRoot(AreaSubscription);
+pub struct SubscriptionRoot(AreaSubscription, ActivitySubscription);
 
 pub type AppSchema = Schema<QueryRoot, MutationRoot, SubscriptionRoot>;
 
