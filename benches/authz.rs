@@ -23,7 +23,7 @@ use lianjian_api::{
     config::DatabaseConfig,
     db::Db,
     metrics::Metrics,
-    services::accounts::{token_secret, viewer_from_token},
+    services::accounts::{GrantScope, token_secret, viewer_from_token},
 };
 use migration::{Migrator, MigratorTrait};
 use sea_orm::{
@@ -442,13 +442,14 @@ async fn populate(db: &DatabaseConnection) -> BenchResult<Data> {
     })
 }
 
-/// The grant's scope key, as `GrantScope::key` writes it (that function is private).
+/// The grant's scope key, as the service writes it.
 fn scope_key(organization: Option<Uuid>, group: Option<Uuid>) -> String {
     match (organization, group) {
-        (Some(id), _) => format!("o:{id}"),
-        (None, Some(id)) => format!("g:{id}"),
-        (None, None) => "*".to_owned(),
+        (Some(id), _) => GrantScope::Organization(id),
+        (None, Some(id)) => GrantScope::LinkageGroup(id),
+        (None, None) => GrantScope::System,
     }
+    .key()
 }
 
 async fn insert_batched<A>(db: &DatabaseConnection, what: &str, rows: Vec<A>) -> BenchResult<()>

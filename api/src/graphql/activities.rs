@@ -34,12 +34,7 @@ pub struct ActivityParticipant(pub activity_participant::Model);
 #[Object]
 impl ActivityParticipant {
     async fn organization(&self, ctx: &Context<'_>) -> Result<Organization> {
-        ctx.loaders()?
-            .organizations
-            .load_one(self.0.organization_id)
-            .await?
-            .map(Organization)
-            .ok_or_else(|| AppError::internal("participant without organization").into())
+        Organization::load(ctx, self.0.organization_id).await
     }
 
     async fn role(&self) -> ParticipantRole {
@@ -66,12 +61,7 @@ impl Attendance {
     }
 
     async fn organization(&self, ctx: &Context<'_>) -> Result<Organization> {
-        ctx.loaders()?
-            .organizations
-            .load_one(self.0.organization_id)
-            .await?
-            .map(Organization)
-            .ok_or_else(|| AppError::internal("attendance without organization").into())
+        Organization::load(ctx, self.0.organization_id).await
     }
 
     async fn checked_in_at(&self, ctx: &Context<'_>) -> DateTime {
@@ -137,12 +127,7 @@ impl JointActivity {
     }
 
     async fn host(&self, ctx: &Context<'_>) -> Result<Organization> {
-        ctx.loaders()?
-            .organizations
-            .load_one(self.0.host_organization_id)
-            .await?
-            .map(Organization)
-            .ok_or_else(|| AppError::internal("activity without host").into())
+        Organization::load(ctx, self.0.host_organization_id).await
     }
 
     async fn linkage_group(&self, ctx: &Context<'_>) -> Result<Option<LinkageGroup>> {

@@ -30,12 +30,7 @@ pub struct LinkageGroupMember(pub linkage_group_member::Model);
 #[Object]
 impl LinkageGroupMember {
     async fn organization(&self, ctx: &Context<'_>) -> Result<Organization> {
-        ctx.loaders()?
-            .organizations
-            .load_one(self.0.organization_id)
-            .await?
-            .map(Organization)
-            .ok_or_else(|| AppError::internal("member without organization").into())
+        Organization::load(ctx, self.0.organization_id).await
     }
 
     async fn role(&self) -> LinkageRole {
@@ -68,12 +63,7 @@ impl LinkageGroup {
     }
 
     async fn lead_organization(&self, ctx: &Context<'_>) -> Result<Organization> {
-        ctx.loaders()?
-            .organizations
-            .load_one(self.0.lead_organization_id)
-            .await?
-            .map(Organization)
-            .ok_or_else(|| AppError::internal("group without lead organization").into())
+        Organization::load(ctx, self.0.lead_organization_id).await
     }
 
     /// Members in joining order; former members too when `includeFormer`.

@@ -16,6 +16,7 @@ use super::{
     scalars::DateTime,
 };
 use crate::{
+    authz::Scope,
     error::AppError,
     services::{
         organizations::{
@@ -31,10 +32,20 @@ use crate::{
 pub struct Organization(pub organization::Model);
 
 impl Organization {
-    /// Whether the viewer may see more than the public card (name, level, unit type, area,
-    /// parent): a grant covering the organization or a group it belongs to.
-    pub async fn readable(&self, ctx: &Context<'_>) -> Result<bool> {
-        let scope = ctx.scope("organization", "read")?;
+    /// An organization something refers to (a host, a member, a person's organization): its
+    /// public card is readable by every signed-in user.
+    pub async fn load(ctx: &Context<'_>, id: uuid::Uuid) -> Result<Organization> {
+        ctx.loaders()?
+            .organizations
+            .load_one(id)
+            .await?
+            .map(Organization)
+            .ok_or_else(|| AppError::internal("reference to a missing organization").into())
+    }
+
+    /// Whether `scope` covers this organization: one of its subtrees holds it, or it belongs to
+    /// one of its groups.
+    pub async fn covered_by(&self, ctx: &Context<'_>, scope: &Scope) -> Result<bool> {
         if scope.all
             || scope
                 .subtree_paths
@@ -53,6 +64,13 @@ impl Organization {
             .await?
             .unwrap_or_default();
         Ok(scope.covers_organization(&self.0.path, &groups))
+    }
+
+    /// Whether the viewer may see more than the public card (name, level, unit type, area,
+    /// parent): a grant covering the organization or a group it belongs to.
+    pub async fn readable(&self, ctx: &Context<'_>) -> Result<bool> {
+        self.covered_by(ctx, &ctx.scope("organization", "read")?)
+            .await
     }
 }
 

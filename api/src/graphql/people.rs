@@ -12,7 +12,6 @@ use super::{
     scalars::{Date, DateTime},
 };
 use crate::{
-    error::AppError,
     services::people::{
         self, NewPerson, NewPosition, PersonChanges, PersonFilter as ServiceFilter,
     },
@@ -25,26 +24,13 @@ pub struct Person(pub person::Model);
 impl Person {
     async fn personal_data_visible(&self, ctx: &Context<'_>) -> Result<bool> {
         let scope = ctx.scope("person", "read_personal")?;
-        if scope.all {
-            return Ok(true);
+        if scope.all || scope.is_empty() {
+            return Ok(scope.all);
         }
-        if scope.is_empty() {
-            return Ok(false);
-        }
-        let loaders = ctx.loaders()?;
-        let Some(org) = loaders
-            .organizations
-            .load_one(self.0.organization_id)
+        Organization::load(ctx, self.0.organization_id)
             .await?
-        else {
-            return Ok(false);
-        };
-        let groups = loaders
-            .groups_of_organization
-            .load_one(org.id)
-            .await?
-            .unwrap_or_default();
-        Ok(scope.covers_organization(&org.path, &groups))
+            .covered_by(ctx, &scope)
+            .await
     }
 }
 
@@ -111,12 +97,7 @@ impl Person {
     }
 
     async fn organization(&self, ctx: &Context<'_>) -> Result<Organization> {
-        ctx.loaders()?
-            .organizations
-            .load_one(self.0.organization_id)
-            .await?
-            .map(Organization)
-            .ok_or_else(|| AppError::internal("person without organization").into())
+        Organization::load(ctx, self.0.organization_id).await
     }
 
     /// Positions held now and before, oldest first.

@@ -15,7 +15,7 @@ use uuid::Uuid;
 use super::{Actor, audit};
 use crate::{
     auth::{self, TokenKeys},
-    authz::{Authz, Role, Scope, Viewer, group_domain, organization_domain, scope::GrantInfo},
+    authz::{Authz, Role, Viewer, group_domain, organization_domain, scope::GrantInfo},
     error::{AppError, AppResult},
 };
 
@@ -34,7 +34,8 @@ pub enum GrantScope {
 }
 
 impl GrantScope {
-    fn key(self) -> String {
+    /// The `role_grant.scope` value: one key for "the same grant", unique with user and role.
+    pub fn key(self) -> String {
         match self {
             Self::System => "*".to_owned(),
             Self::Organization(id) => format!("o:{id}"),
@@ -574,9 +575,4 @@ pub async fn token_secret(
     .insert(db)
     .await?;
     Ok(secret.into_bytes())
-}
-
-/// Scope of a system actor (demo data, the command line): everything.
-pub fn system_scope() -> Scope {
-    Scope::everything()
 }
