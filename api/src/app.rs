@@ -19,7 +19,7 @@ use tower_http::{
 
 use crate::{
     auth::TokenKeys,
-    authz::{Authz, sync::PolicySync},
+    authz::Authz,
     config::Config,
     db::Db,
     error::AppResult,
@@ -39,13 +39,12 @@ pub struct AppState {
     pub events: EventBus,
     pub authz: Arc<Authz>,
     pub tokens: TokenKeys,
-    pub policy_sync: PolicySync,
 }
 
 impl AppState {
-    /// Seeds the role permissions if needed, builds the enforcer and reads the token key.
+    /// Loads the rules and reads the token key.
     pub async fn build(config: Config, db: Db, metrics: Metrics) -> AppResult<Self> {
-        let authz = Authz::load(&db.write).await?;
+        let authz = Arc::new(Authz::load().await?);
         let secret = accounts::token_secret(
             &db.write,
             config.server.jwt_secret.as_ref().map(|s| s.0.as_str()),
@@ -55,11 +54,6 @@ impl AppState {
             &secret,
             chrono::Duration::hours(config.server.token_ttl_hours.max(1)),
         );
-        let authz = Arc::new(authz);
-        let policy_sync = PolicySync::new(config.database.schema.as_deref());
-        policy_sync
-            .start_listener(db.write.clone(), authz.clone())
-            .await?;
         Ok(Self {
             db,
             config: Arc::new(config),
@@ -67,15 +61,7 @@ impl AppState {
             events: EventBus::new(),
             authz,
             tokens,
-            policy_sync,
         })
-    }
-
-    /// Rebuilds the policy after grants or the organization tree changed, here and on every
-    /// other replica.
-    pub async fn policy_changed(&self) -> AppResult<()> {
-        self.authz.reload(&self.db.write).await?;
-        self.policy_sync.announce(&self.db.write).await
     }
 }
 

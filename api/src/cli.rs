@@ -332,9 +332,6 @@ async fn create_user(
     let metrics = Metrics::new();
     let db = connect(database, &metrics).await?;
     migrate_up(&db).await?;
-    crate::authz::seed_policies(&db.write)
-        .await
-        .map_err(Failure::other)?;
     let actor = Actor {
         user_id: None,
         request_id: Some("create-user".to_owned()),

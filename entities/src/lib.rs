@@ -7,7 +7,6 @@ pub mod area;
 pub mod attendance;
 pub mod audit_entry;
 pub mod calendar_token;
-pub mod casbin_rule;
 pub mod enums;
 pub mod joint_activity;
 pub mod linkage_group;

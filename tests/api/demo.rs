@@ -32,7 +32,6 @@ async fn demo_data_loads_once_and_answers_members_by_area() {
             "member"
         ]
     );
-    app.state.authz.reload(&app.state.db.write).await.unwrap();
 
     let response = app.graphql(MEMBERS_BY_AREA, json!({})).await;
     let groups = &response.ok()["linkageGroups"];

@@ -207,7 +207,6 @@ impl TestApp {
         )
         .await
         .expect("admin grant");
-        state.authz.reload(&state.db.write).await.expect("reload");
         let (admin_token, _) = state
             .tokens
             .issue(admin.id, admin.token_version)
@@ -257,10 +256,9 @@ impl TestApp {
         .await
     }
 
-    /// A second server over the same PostgreSQL schema, as another replica behind a load
-    /// balancer would be; `None` on SQLite, which serves from a single node.
-    pub async fn replica(&self) -> Option<TestApp> {
-        self.state.config.database.schema.as_ref()?;
+    /// A second server over the same database (the same SQLite file, or the same PostgreSQL
+    /// schema), as another replica behind a load balancer would be.
+    pub async fn replica(&self) -> TestApp {
         let metrics = Metrics::new();
         let db = Db::connect(&self.state.config.database, &metrics)
             .await
@@ -268,13 +266,13 @@ impl TestApp {
         let state = AppState::build((*self.state.config).clone(), db, metrics)
             .await
             .expect("replica state");
-        Some(TestApp {
+        TestApp {
             router: build_router(state.clone()),
             state,
             admin_token: self.admin_token.clone(),
             audit_baseline: 0,
             _database: None,
-        })
+        }
     }
 
     /// Signs in from a client address.
@@ -322,11 +320,6 @@ impl TestApp {
             .await
             .expect("grant");
         }
-        self.state
-            .authz
-            .reload(&self.state.db.write)
-            .await
-            .expect("reload");
         self.state
             .tokens
             .issue(user.id, user.token_version)

@@ -315,3 +315,177 @@ async fn create_user_command_makes_an_administrator_who_can_sign_in() {
             .is_err()
     );
 }
+
+/// A running `serve` process, killed when dropped.
+struct Server {
+    child: std::process::Child,
+    port: u16,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn start_server(database: &TestDatabase) -> Server {
+    let port = free_port();
+    let child = Command::new(BINARY)
+        .arg("serve")
+        .args(["--bind", &format!("127.0.0.1:{port}")])
+        .args(database_args(database))
+        .env("LIANJIAN_JWT_SECRET", crate::helpers::TEST_JWT_SECRET)
+        .env("LIANJIAN_LOG", "warn")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let started = Instant::now();
+    while TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "server did not start"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    Server { child, port }
+}
+
+/// POSTs one GraphQL request to a server over a plain HTTP/1.1 connection and returns the JSON.
+fn post_graphql(port: u16, token: Option<&str>, query: &str, variables: serde_json::Value) -> serde_json::Value {
+    let body = serde_json::json!({ "query": query, "variables": variables }).to_string();
+    let mut stream = TcpStream::connect(("127.0.0.1", port)).unwrap();
+    stream.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
+    let authorization = token
+        .map(|t| format!("Authorization: Bearer {t}\r\n"))
+        .unwrap_or_default();
+    write!(
+        stream,
+        "POST /graphql HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\nContent-Type: application/json\r\n{authorization}Content-Length: {}\r\n\r\n{body}",
+        body.len()
+    )
+    .unwrap();
+    let mut response = Vec::new();
+    stream.read_to_end(&mut response).unwrap();
+    let response = String::from_utf8(response).unwrap();
+    let (head, body) = response.split_once("\r\n\r\n").unwrap();
+    let body = if head.to_ascii_lowercase().contains("transfer-encoding: chunked") {
+        let mut decoded = String::new();
+        let mut rest = body;
+        loop {
+            let (size, after) = rest.split_once("\r\n").unwrap();
+            let size = usize::from_str_radix(size.trim(), 16).unwrap();
+            if size == 0 {
+                break;
+            }
+            decoded.push_str(&after[..size]);
+            rest = &after[size + 2..];
+        }
+        decoded
+    } else {
+        body.to_owned()
+    };
+    serde_json::from_str(&body).unwrap_or_else(|e| panic!("{e}: {body}"))
+}
+
+fn create_admin_from_the_command_line(database: &TestDatabase, username: &str, password: &str) {
+    let mut child = Command::new(BINARY)
+        .args(["create-user", "--username", username, "--role", "admin", "--password-stdin"])
+        .args(database_args(database))
+        .env("LIANJIAN_LOG", "off")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(format!("{password}\n").as_bytes())
+        .unwrap();
+    let output = child.wait_with_output().unwrap();
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+}
+
+fn sign_in(port: u16, username: &str, password: &str) -> String {
+    let response = post_graphql(
+        port,
+        None,
+        "mutation($input: LoginInput!) { login(input: $input) { token } }",
+        serde_json::json!({ "input": { "username": username, "password": password } }),
+    );
+    response["data"]["login"]["token"]
+        .as_str()
+        .unwrap_or_else(|| panic!("{response}"))
+        .to_owned()
+}
+
+fn error_code(response: &serde_json::Value) -> Option<&str> {
+    response["errors"][0]["extensions"]["code"].as_str()
+}
+
+/// Grants live in the database and are read with every request: an administrator created by
+/// `create-user` while two servers run works at once on both, and a grant or revocation made
+/// through one server holds on the next request of the other (same SQLite file, or the same
+/// PostgreSQL schema).
+#[tokio::test]
+async fn grants_made_anywhere_hold_at_once_in_every_serving_process() {
+    let database = TestDatabase::create().await;
+    let first = start_server(&database);
+    let second = start_server(&database);
+    let audit = "{ auditLog(first: 1) { totalCount } }";
+
+    create_admin_from_the_command_line(&database, "boss", "a long boss password");
+    for server in [&first, &second] {
+        let token = sign_in(server.port, "boss", "a long boss password");
+        let response = post_graphql(server.port, Some(&token), audit, serde_json::json!({}));
+        assert!(response["errors"].is_null(), "{response}");
+        assert!(response["data"]["auditLog"]["totalCount"].as_u64().unwrap() >= 1);
+    }
+
+    let boss = sign_in(first.port, "boss", "a long boss password");
+    let created = post_graphql(
+        first.port,
+        Some(&boss),
+        "mutation($input: CreateUserInput!) { createUser(input: $input) { user { id } } }",
+        serde_json::json!({ "input": { "username": "clerk", "password": "a long clerk password" } }),
+    );
+    let clerk_id = created["data"]["createUser"]["user"]["id"]
+        .as_str()
+        .unwrap_or_else(|| panic!("{created}"))
+        .to_owned();
+    let clerk = sign_in(second.port, "clerk", "a long clerk password");
+    assert_eq!(
+        error_code(&post_graphql(second.port, Some(&clerk), audit, serde_json::json!({}))),
+        Some("FORBIDDEN")
+    );
+
+    let grant = serde_json::json!({ "input": { "userId": clerk_id, "role": "ADMIN" } });
+    let granted = post_graphql(
+        first.port,
+        Some(&boss),
+        "mutation($input: GrantRoleInput!) { grantRole(input: $input) { user { id } } }",
+        grant.clone(),
+    );
+    assert!(granted["errors"].is_null(), "{granted}");
+    let response = post_graphql(second.port, Some(&clerk), audit, serde_json::json!({}));
+    assert!(response["errors"].is_null(), "{response}");
+
+    let revoked = post_graphql(
+        second.port,
+        Some(&clerk),
+        "mutation($input: RevokeRoleInput!) { revokeRole(input: $input) { user { id } } }",
+        grant,
+    );
+    assert!(revoked["errors"].is_null(), "{revoked}");
+    assert_eq!(
+        error_code(&post_graphql(first.port, Some(&clerk), audit, serde_json::json!({}))),
+        Some("FORBIDDEN")
+    );
+    assert_eq!(
+        error_code(&post_graphql(second.port, Some(&clerk), audit, serde_json::json!({}))),
+        Some("FORBIDDEN")
+    );
+}

@@ -1,22 +1,12 @@
-//! Authorization with Casbin. The model and the role permissions live in `policies/`; grants
-//! (user, role, scope) live in the `role_grant` table and reach Casbin through a SeaORM adapter.
-//! The enforcer is rebuilt aside and swapped in whenever grants or the organization tree change,
-//! so checks never wait on a reload.
+//! Authorization with Casbin. Casbin holds the rules only: the model and the role permissions of
+//! `policies/`, compiled into the binary and loaded at start-up. Grants (user, role, scope) live in
+//! the `role_grant` table and are read with the viewer on every request, so a grant, a revocation or
+//! a move in the organization tree made by any process holds on the next request of every process,
+//! and a check costs the same with ten users or a hundred thousand.
 
-pub mod adapter;
 pub mod scope;
-pub mod sync;
 
-use std::{
-    collections::HashMap,
-    sync::{Arc, Mutex, RwLock},
-};
-
-use casbin::{CoreApi, DefaultModel, Enforcer};
-use entities::casbin_rule;
-use sea_orm::{ActiveModelTrait, ConnectionTrait, EntityTrait, Set};
-
-use uuid::Uuid;
+use casbin::{CoreApi, DefaultModel, Enforcer, StringAdapter};
 
 use crate::error::{AppError, AppResult};
 
@@ -72,9 +62,8 @@ pub fn group_domain(id: uuid::Uuid) -> String {
     format!("/g/{}/", id.simple())
 }
 
-/// Matches a request domain against a grant's domain pattern. Patterns end in `*` (a subtree or
-/// everything); this is Casbin's keyMatch without the regular-expression machinery, because the
-/// role manager runs it against every known domain on every check.
+/// Matches a request domain against a grant's domain pattern, as the model's keyMatch does: a
+/// pattern ending in `*` covers every domain it prefixes (a subtree, or everything).
 pub fn domain_matches(domain: &str, pattern: &str) -> bool {
     match pattern.strip_suffix('*') {
         Some(prefix) => domain.starts_with(prefix),
@@ -82,37 +71,11 @@ pub fn domain_matches(domain: &str, pattern: &str) -> bool {
     }
 }
 
-/// One generation of the policy: the enforcer, and the scopes computed with it. A scope depends
-/// only on the user's grants and the organization tree, and any change to either builds a new
-/// generation, so scopes are computed once per user and generation instead of once per request
-/// (a Casbin check walks every grant domain: up to 0.3 ms with 2,000 of them).
-pub struct Policy {
-    pub enforcer: Enforcer,
-    scopes: Mutex<HashMap<(Uuid, &'static str, &'static str), Scope>>,
-}
-
-impl Policy {
-    fn new(enforcer: Enforcer) -> Self {
-        Self {
-            enforcer,
-            scopes: Mutex::new(HashMap::new()),
-        }
-    }
-
-    pub(crate) fn cached_scope(&self, key: (Uuid, &'static str, &'static str)) -> Option<Scope> {
-        self.scopes.lock().ok()?.get(&key).cloned()
-    }
-
-    pub(crate) fn remember_scope(&self, key: (Uuid, &'static str, &'static str), scope: &Scope) {
-        if let Ok(mut scopes) = self.scopes.lock() {
-            scopes.insert(key, scope.clone());
-        }
-    }
-}
-
-/// Holds the current policy generation; readers take a cheap clone of the `Arc`.
+/// The rules: Casbin's enforcer over `policies/model.conf` and `policies/policy.csv`. They are
+/// part of the release and never change while the process runs, so one enforcer serves every
+/// request; nothing about users is in it.
 pub struct Authz {
-    current: RwLock<Arc<Policy>>,
+    enforcer: Enforcer,
 }
 
 impl std::fmt::Debug for Authz {
@@ -122,94 +85,39 @@ impl std::fmt::Debug for Authz {
 }
 
 impl Authz {
-    /// Seeds the role permissions on first start and builds the first enforcer.
-    pub async fn load(db: &sea_orm::DatabaseConnection) -> AppResult<Self> {
-        seed_policies(db).await?;
-        let enforcer = build(db).await?;
-        Ok(Self {
-            current: RwLock::new(Arc::new(Policy::new(enforcer))),
-        })
-    }
-
-    pub fn policy(&self) -> Arc<Policy> {
-        match self.current.read() {
-            Ok(guard) => guard.clone(),
-            Err(poisoned) => poisoned.into_inner().clone(),
-        }
-    }
-
-    /// Builds a new enforcer from the database and swaps it in.
-    pub async fn reload(&self, db: &sea_orm::DatabaseConnection) -> AppResult<()> {
-        // Building links every grant into every domain below it: half a second of CPU with
-        // 10,000 grants, which must not stall a worker that serves requests.
-        let handle = tokio::runtime::Handle::current();
-        let db = db.clone();
-        let built = tokio::task::spawn_blocking(move || handle.block_on(build(&db)))
+    /// Compiles the model and loads the role permissions.
+    pub async fn load() -> AppResult<Self> {
+        let model = DefaultModel::from_str(MODEL)
             .await
-            .map_err(AppError::internal)??;
-        let enforcer = Arc::new(Policy::new(built));
-        match self.current.write() {
-            Ok(mut guard) => *guard = enforcer,
-            Err(poisoned) => *poisoned.into_inner() = enforcer,
-        }
-        Ok(())
+            .map_err(|e| AppError::internal(format!("casbin model: {e}")))?;
+        let policy: String = POLICY
+            .lines()
+            .map(str::trim)
+            .filter(|l| !l.is_empty() && !l.starts_with('#'))
+            .collect::<Vec<_>>()
+            .join("\n");
+        let enforcer = Enforcer::new(model, StringAdapter::new(policy))
+            .await
+            .map_err(|e| AppError::internal(format!("casbin policy: {e}")))?;
+        Ok(Self { enforcer })
     }
-}
 
-async fn build(db: &sea_orm::DatabaseConnection) -> AppResult<Enforcer> {
-    let model = DefaultModel::from_str(MODEL)
-        .await
-        .map_err(|e| AppError::internal(format!("casbin model: {e}")))?;
-    let adapter = adapter::SeaOrmAdapter::new(db.clone());
-    let mut enforcer = Enforcer::new(model, adapter)
-        .await
-        .map_err(|e| AppError::internal(format!("casbin enforcer: {e}")))?;
-    enforcer
-        .get_role_manager()
-        .write()
-        .matching_fn(None, Some(domain_matches));
-    // The role manager links grants to domains as it loads; a matching function set afterwards
-    // takes effect on the next load.
-    enforcer
-        .load_policy()
-        .await
-        .map_err(|e| AppError::internal(format!("casbin policy: {e}")))?;
-    Ok(enforcer)
-}
-
-/// Writes the lines of `policies/policy.csv` that `casbin_rule` does not hold yet, so a new
-/// release's permissions reach an existing database; lines added by hand stay.
-pub async fn seed_policies(db: &impl ConnectionTrait) -> AppResult<()> {
-    let existing: Vec<Vec<String>> = casbin_rule::Entity::find()
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|r| vec![r.ptype, r.v0, r.v1, r.v2, r.v3, r.v4, r.v5])
-        .collect();
-    for line in POLICY
-        .lines()
-        .map(str::trim)
-        .filter(|l| !l.is_empty() && !l.starts_with('#'))
-    {
-        let mut fields: Vec<String> = line.split(',').map(|f| f.trim().to_owned()).collect();
-        fields.resize(7, String::new());
-        if existing.contains(&fields) {
-            continue;
-        }
-        casbin_rule::ActiveModel {
-            id: Set(crate::services::new_id()),
-            ptype: Set(fields[0].clone()),
-            v0: Set(fields[1].clone()),
-            v1: Set(fields[2].clone()),
-            v2: Set(fields[3].clone()),
-            v3: Set(fields[4].clone()),
-            v4: Set(fields[5].clone()),
-            v5: Set(fields[6].clone()),
-        }
-        .insert(db)
-        .await?;
+    /// May `role`, granted in the domain pattern `grant`, do `action` on an `object` that lives in
+    /// `domain`? `own` says whether the object belongs to the viewer.
+    pub fn enforce(
+        &self,
+        role: Role,
+        grant: &str,
+        domain: &str,
+        object: &str,
+        action: &str,
+        own: bool,
+    ) -> bool {
+        let own = if own { "own" } else { "" };
+        self.enforcer
+            .enforce((role.as_str(), grant, domain, object, action, own))
+            .unwrap_or(false)
     }
-    Ok(())
 }
 
 #[cfg(test)]
@@ -223,6 +131,35 @@ mod tests {
         assert!(!domain_matches("/o/77/", "/o/7/*"));
         assert!(domain_matches("/g/1/", "/*"));
         assert!(!domain_matches("/g/1/", "/g/12/*"));
+    }
+
+    /// Written from DESIGN 4.1 and `policies/policy.csv`, not from the enforcer.
+    #[tokio::test]
+    async fn rules_decide_by_role_grant_domain_and_object() {
+        let authz = Authz::load().await.unwrap();
+        let cases = [
+            (Role::OrgSecretary, "/o/7/*", "/o/7/8/", "person", "manage", true),
+            (Role::OrgSecretary, "/o/7/*", "/o/7/", "person", "read_personal", true),
+            (Role::OrgSecretary, "/o/7/*", "/o/77/", "person", "read", false),
+            (Role::OrgSecretary, "/o/7/8/*", "/o/7/", "organization", "read", false),
+            (Role::Member, "/o/7/*", "/o/7/", "person", "read", true),
+            (Role::Member, "/o/7/*", "/o/7/", "person", "manage", false),
+            (Role::Member, "/o/7/*", "/o/7/", "person", "read_personal", false),
+            (Role::CommitteeStaff, "/g/1/*", "/g/1/", "joint_activity", "manage", true),
+            (Role::CommitteeStaff, "/g/1/*", "/g/12/", "joint_activity", "read", false),
+            (Role::Supervisor, "/g/1/*", "/g/1/", "joint_activity", "manage", false),
+            (Role::Supervisor, "/g/1/*", "/g/1/", "person", "read", false),
+            (Role::Admin, "/*", "/o/7/8/", "area", "manage", true),
+            (Role::Admin, "/*", "/g/1/", "anything", "at_all", true),
+            (Role::FirstSecretary, "/o/7/*", "/o/7/", "organization", "manage", false),
+        ];
+        for (role, grant, domain, object, action, expected) in cases {
+            assert_eq!(
+                authz.enforce(role, grant, domain, object, action, false),
+                expected,
+                "{role:?} in {grant} on {object} {action} in {domain}"
+            );
+        }
     }
 
     #[test]

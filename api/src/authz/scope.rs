@@ -2,9 +2,11 @@
 //! Casbin allows one (object type, action) for the viewer; it turns into a SQL condition that
 //! every list, count, DataLoader and single read of that type adds to its WHERE clause.
 
-use std::sync::Arc;
+use std::{
+    collections::HashMap,
+    sync::{Arc, Mutex},
+};
 
-use casbin::CoreApi;
 use entities::{linkage_group, linkage_group_member, organization, user_account};
 use sea_orm::{
     ColumnTrait, Condition, EntityTrait, QueryFilter, QuerySelect, QueryTrait,
@@ -12,7 +14,7 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
-use super::{Policy, Role};
+use super::{Authz, Role};
 use crate::services::organizations::subtree_condition;
 
 /// A grant of the viewer, with the domain pattern Casbin sees.
@@ -121,11 +123,14 @@ impl Scope {
     }
 }
 
-/// The signed-in user of a request, with its grants and the enforcer of the moment.
+/// The signed-in user of a request, with the grants read from the database with it.
 pub struct Viewer {
     pub user: user_account::Model,
     pub grants: Vec<GrantInfo>,
-    policy: Arc<Policy>,
+    authz: Arc<Authz>,
+    /// Scopes computed during this request; the viewer lives for one request (or one socket
+    /// operation), so they cannot outlive the grants they come from.
+    scopes: Mutex<HashMap<(&'static str, &'static str), Scope>>,
 }
 
 impl std::fmt::Debug for Viewer {
@@ -138,11 +143,12 @@ impl std::fmt::Debug for Viewer {
 }
 
 impl Viewer {
-    pub fn new(user: user_account::Model, grants: Vec<GrantInfo>, policy: Arc<Policy>) -> Self {
+    pub fn new(user: user_account::Model, grants: Vec<GrantInfo>, authz: Arc<Authz>) -> Self {
         Self {
             user,
             grants,
-            policy,
+            authz,
+            scopes: Mutex::new(HashMap::new()),
         }
     }
 
@@ -150,37 +156,39 @@ impl Viewer {
         self.user.id
     }
 
-    fn subject(&self) -> String {
-        self.user.id.simple().to_string()
-    }
-
     pub fn is_admin(&self) -> bool {
         self.grants.iter().any(|g| g.role == Role::Admin)
     }
 
     /// Casbin's answer for one object that lives in `domains` (an organization's domain and the
-    /// domains of the groups it belongs to).
+    /// domains of the groups it belongs to): does any grant allow it?
     pub fn allows(&self, object: &str, action: &str, domains: &[String]) -> bool {
-        let subject = self.subject();
-        domains.iter().any(|domain| {
-            self.policy
-                .enforcer
-                .enforce((subject.as_str(), domain.as_str(), object, action, ""))
-                .unwrap_or(false)
+        self.grants.iter().any(|grant| {
+            domains.iter().any(|domain| {
+                self.authz
+                    .enforce(grant.role, &grant.pattern, domain, object, action, false)
+            })
         })
     }
 
-    /// Where the viewer may do `action` on objects of type `object`, computed once per user and
-    /// policy generation.
+    /// Where the viewer may do `action` on objects of type `object`: the grants whose role Casbin
+    /// allows it, asked in the grant's own domain.
     pub fn scope(&self, object: &'static str, action: &'static str) -> Scope {
-        let key = (self.user.id, object, action);
-        if let Some(scope) = self.policy.cached_scope(key) {
+        if let Some(scope) = self
+            .scopes
+            .lock()
+            .ok()
+            .and_then(|s| s.get(&(object, action)).cloned())
+        {
             return scope;
         }
         let mut scope = Scope::default();
         for grant in &self.grants {
-            let concrete = grant.pattern.trim_end_matches('*').to_owned();
-            if !self.allows(object, action, &[concrete]) {
+            let domain = grant.pattern.trim_end_matches('*');
+            if !self
+                .authz
+                .enforce(grant.role, &grant.pattern, domain, object, action, false)
+            {
                 continue;
             }
             match (&grant.organization, grant.linkage_group) {
@@ -189,7 +197,9 @@ impl Viewer {
                 (None, None) => scope.all = true,
             }
         }
-        self.policy.remember_scope(key, &scope);
+        if let Ok(mut scopes) = self.scopes.lock() {
+            scopes.insert((object, action), scope.clone());
+        }
         scope
     }
 }

@@ -402,7 +402,6 @@ impl AccountMutation {
             scope,
         )
         .await?;
-        state.policy_changed().await?;
         Ok(GrantRolePayload { user: User(user) })
     }
 
@@ -424,7 +423,6 @@ impl AccountMutation {
             scope,
         )
         .await?;
-        state.policy_changed().await?;
         Ok(RevokeRolePayload { user: User(user) })
     }
 }

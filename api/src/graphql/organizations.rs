@@ -494,7 +494,6 @@ impl OrganizationMutation {
         input: UpdateOrganizationInput,
     ) -> Result<UpdateOrganizationPayload> {
         let id = ids::decode_as("id", NodeKind::Organization, &input.id)?;
-        let moved = !matches!(input.parent_id, MaybeUndefined::Undefined);
         let changes = OrganizationChanges {
             name: input.name,
             short_name: input.short_name.into(),
@@ -520,11 +519,6 @@ impl OrganizationMutation {
             &ctx.scope("organization", "manage")?,
         )
         .await?;
-        if moved {
-            // Grants on the moved subtree follow it: their Casbin domains are paths.
-            let state = ctx.state()?;
-            state.policy_changed().await?;
-        }
         Ok(UpdateOrganizationPayload {
             organization: Organization(updated),
         })

@@ -10,6 +10,7 @@ use sea_orm::{
     PaginatorTrait, QueryFilter, QueryOrder, Set, TransactionSession, TransactionTrait,
 };
 use serde_json::json;
+use std::sync::Arc;
 use uuid::Uuid;
 
 use super::{Actor, audit};
@@ -521,7 +522,7 @@ pub async fn grants_of(
 pub async fn viewer_from_token(
     db: &impl ConnectionTrait,
     keys: &TokenKeys,
-    authz: &Authz,
+    authz: &Arc<Authz>,
     token: &str,
 ) -> AppResult<Viewer> {
     let subject = keys.verify(token)?;
@@ -534,7 +535,7 @@ pub async fn viewer_from_token(
         .into_iter()
         .map(|(_, g)| g)
         .collect();
-    Ok(Viewer::new(user, grants, authz.policy()))
+    Ok(Viewer::new(user, grants, authz.clone()))
 }
 
 /// The key that signs tokens: the configured one, or on SQLite one generated once and kept in

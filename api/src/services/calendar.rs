@@ -171,7 +171,7 @@ pub async fn resolve(
 /// is gone or disabled.
 pub async fn viewer_for_user(
     db: &impl ConnectionTrait,
-    authz: &Authz,
+    authz: &std::sync::Arc<Authz>,
     user_id: Uuid,
 ) -> AppResult<Option<Viewer>> {
     let Some(user) = accounts::get(db, user_id).await?.filter(|u| !u.disabled) else {
@@ -182,7 +182,7 @@ pub async fn viewer_for_user(
         .into_iter()
         .map(|(_, g)| g)
         .collect();
-    Ok(Some(Viewer::new(user, grants, authz.policy())))
+    Ok(Some(Viewer::new(user, grants, authz.clone())))
 }
 
 /// The activities a feed shows: those the viewer may read from `FEED_PAST_DAYS` ago to
