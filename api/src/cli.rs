@@ -332,10 +332,7 @@ async fn create_user(
     let metrics = Metrics::new();
     let db = connect(database, &metrics).await?;
     migrate_up(&db).await?;
-    let actor = Actor {
-        user_id: None,
-        request_id: Some("create-user".to_owned()),
-    };
+    let actor = Actor::system("create-user");
     let user = accounts::create_user(
         &db.write,
         &actor,

@@ -10,7 +10,12 @@ pub struct Migration;
 impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         manager
-            .drop_table(Table::drop().table(CasbinRule::Table).if_exists().to_owned())
+            .drop_table(
+                Table::drop()
+                    .table(CasbinRule::Table)
+                    .if_exists()
+                    .to_owned(),
+            )
             .await
     }
 

@@ -1,5 +1,5 @@
 use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
-use lianjian_api::auth::TokenKeys;
+use lianjian_api::{auth::TokenKeys, authz::Role, services::accounts::GrantScope};
 use sea_orm::{ConnectionTrait, Statement};
 use serde_json::json;
 
@@ -531,5 +531,59 @@ async fn grants_and_revocations_hold_on_the_next_request_of_every_server() {
     assert_eq!(
         count(replica.graphql_as(Some(&token), people, json!({})).await),
         0
+    );
+}
+
+/// A grant on an organization covers its subtree as it is now: moving an organization out from
+/// under a secretary's organization through one server takes it out of the secretary's reach on
+/// the next request of another server, and moving it back brings it in again.
+#[tokio::test]
+async fn a_move_in_the_tree_holds_on_the_next_request_of_every_server() {
+    let app = TestApp::spawn().await;
+    let area = app.create_area("温泉镇").await;
+    let create = "mutation($input: CreateOrganizationInput!) { createOrganization(input: $input) { organization { id } } }";
+    let org = |name: &str, parent: Option<&str>| json!({ "input": { "name": name, "level": "BRANCH", "unitType": "VILLAGE", "areaId": area, "parentId": parent } });
+    let id = |r: crate::helpers::Gql| {
+        r.ok()["createOrganization"]["organization"]["id"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    };
+    let town = id(app.graphql(create, org("镇党委", None)).await);
+    let village = id(app.graphql(create, org("南平村党支部", Some(&town))).await);
+    app.graphql(
+        "mutation($input: CreatePersonInput!) { createPerson(input: $input) { person { id } } }",
+        json!({ "input": { "name": "陈静", "politicalStatus": "FULL_MEMBER", "organizationId": village } }),
+    )
+    .await
+    .ok();
+    let town_global = lianjian_api::graphql::ids::decode("id", &async_graphql::ID(town.clone()))
+        .unwrap()
+        .id;
+    let token = app
+        .user_with(
+            "town-secretary",
+            &[(Role::OrgSecretary, GrantScope::Organization(town_global))],
+        )
+        .await;
+    let replica = app.replica().await;
+    let people = "{ people { totalCount } }";
+    let count = |r: crate::helpers::Gql| r.ok()["people"]["totalCount"].as_u64().unwrap();
+    assert_eq!(
+        count(replica.graphql_as(Some(&token), people, json!({})).await),
+        1
+    );
+
+    let move_to = |parent: Option<&str>| json!({ "input": { "id": village, "parentId": parent } });
+    let update = "mutation($input: UpdateOrganizationInput!) { updateOrganization(input: $input) { organization { id } } }";
+    app.graphql(update, move_to(None)).await.ok();
+    assert_eq!(
+        count(replica.graphql_as(Some(&token), people, json!({})).await),
+        0
+    );
+    replica.graphql(update, move_to(Some(&town))).await.ok();
+    assert_eq!(
+        count(app.graphql_as(Some(&token), people, json!({})).await),
+        1
     );
 }

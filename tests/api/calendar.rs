@@ -618,7 +618,7 @@ async fn a_feed_pages_through_many_activities() {
         let starts = local(1, 8, 0) + Duration::hours(i as i64);
         activities::schedule(
             &app.state.db.write,
-            &Actor::default(),
+            &Actor::system("test"),
             NewActivity {
                 title: format!("Session {i}"),
                 kind: entities::enums::ActivityKind::StudySession,

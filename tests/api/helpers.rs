@@ -189,7 +189,7 @@ impl TestApp {
         .expect("application state");
         let admin = accounts::create_user(
             &state.db.write,
-            &Actor::default(),
+            &Actor::system("test"),
             accounts::NewUser {
                 username: "root".into(),
                 password: "root-password".into(),
@@ -200,7 +200,7 @@ impl TestApp {
         .expect("admin account");
         accounts::grant_role(
             &state.db.write,
-            &Actor::default(),
+            &Actor::system("test"),
             admin.id,
             Role::Admin,
             GrantScope::System,
@@ -300,7 +300,7 @@ impl TestApp {
     pub async fn user_with(&self, username: &str, grants: &[(Role, GrantScope)]) -> String {
         let user = accounts::create_user(
             &self.state.db.write,
-            &Actor::default(),
+            &Actor::system("test"),
             accounts::NewUser {
                 username: username.into(),
                 password: "password-123".into(),
@@ -312,7 +312,7 @@ impl TestApp {
         for (role, scope) in grants {
             accounts::grant_role(
                 &self.state.db.write,
-                &Actor::default(),
+                &Actor::system("test"),
                 user.id,
                 *role,
                 *scope,

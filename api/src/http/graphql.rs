@@ -176,11 +176,11 @@ enum Authenticated {
 async fn request_context(http: &HttpState, headers: &HeaderMap, address: String) -> Authenticated {
     let anonymous = RequestContext {
         actor: Actor {
-            user_id: None,
             request_id: headers
                 .get("x-request-id")
                 .and_then(|v| v.to_str().ok())
                 .map(str::to_owned),
+            ..Actor::default()
         },
         viewer: None,
         address,

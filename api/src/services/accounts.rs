@@ -83,6 +83,7 @@ pub async fn create_user<C>(db: &C, actor: &Actor, input: NewUser) -> AppResult<
 where
     C: ConnectionTrait + TransactionTrait,
 {
+    actor.require_admin()?;
     let username = normalize_username("username", &input.username)?;
     auth::check_new_password("password", &input.password)?;
     let password_hash = hash(input.password).await?;
@@ -327,6 +328,7 @@ pub async fn reset_password(
     user_id: Uuid,
     new_password: String,
 ) -> AppResult<user_account::Model> {
+    actor.require_admin()?;
     auth::check_new_password("newPassword", &new_password)?;
     let user = get(db, user_id).await?.ok_or(AppError::NotFound("user"))?;
     set_password(db, actor, user, new_password, "resetPassword").await
@@ -364,6 +366,7 @@ pub async fn grant_role<C>(
 where
     C: ConnectionTrait + TransactionTrait,
 {
+    actor.require_admin()?;
     check_scope(role, scope)?;
     let tx = db.begin().await?;
     let user = get(&tx, user_id).await?.ok_or(AppError::NotFound("user"))?;
@@ -448,6 +451,7 @@ pub async fn revoke_role<C>(
 where
     C: ConnectionTrait + TransactionTrait,
 {
+    actor.require_admin()?;
     let tx = db.begin().await?;
     let user = get(&tx, user_id).await?.ok_or(AppError::NotFound("user"))?;
     let removed = role_grant::Entity::delete_many()

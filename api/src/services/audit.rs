@@ -48,9 +48,11 @@ pub struct AuditFilter {
 /// Audit entries, newest first.
 pub async fn list(
     db: &impl ConnectionTrait,
+    actor: &super::Actor,
     filter: &AuditFilter,
     page: &super::pagination::PageRequest,
 ) -> AppResult<super::pagination::Page<audit_entry::Model>> {
+    actor.require_admin()?;
     use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
     let mut select = audit_entry::Entity::find();
     if let Some(actor) = filter.actor_id {

@@ -103,10 +103,7 @@ where
             "the database already holds data: demo data loads only into an empty database",
         ));
     }
-    let actor = Actor {
-        user_id: None,
-        request_id: Some("demo-data".to_owned()),
-    };
+    let actor = Actor::system("demo-data");
     let all = Scope::everything();
 
     let mut area_ids: HashMap<&str, Uuid> = HashMap::new();

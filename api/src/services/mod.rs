@@ -14,15 +14,82 @@ pub mod pagination;
 pub mod people;
 pub mod values;
 
+use std::sync::Arc;
+
 use uuid::Uuid;
 
-/// Who is acting, for the audit trail.
+use crate::{
+    authz::{Scope, Viewer},
+    error::{AppError, AppResult},
+};
+
+/// On whose authority a service acts.
+#[derive(Debug, Clone, Default)]
+pub enum Principal {
+    /// Nobody has signed in: only signing in is allowed.
+    #[default]
+    Anonymous,
+    /// The operator, from the command line (`create-user`, `demo-data`): everything.
+    System,
+    /// A signed-in user, with the grants read from the database for this request.
+    User(Arc<Viewer>),
+}
+
+/// Who is acting: whose permissions services check, and who the audit trail names.
 #[derive(Debug, Clone, Default)]
 pub struct Actor {
     /// The signed-in user, `None` for anonymous callers and the system.
     pub user_id: Option<Uuid>,
     /// The HTTP request id, so an audit entry can be matched with the logs.
     pub request_id: Option<String>,
+    pub principal: Principal,
+}
+
+impl Actor {
+    /// The operator at the command line; `label` names the command in the audit trail.
+    pub fn system(label: &str) -> Self {
+        Self {
+            user_id: None,
+            request_id: Some(label.to_owned()),
+            principal: Principal::System,
+        }
+    }
+
+    /// A signed-in user.
+    pub fn user(viewer: Arc<Viewer>, request_id: Option<String>) -> Self {
+        Self {
+            user_id: Some(viewer.id()),
+            request_id,
+            principal: Principal::User(viewer),
+        }
+    }
+
+    /// The signed-in viewer; UNAUTHENTICATED for anonymous callers and the system, which is no user.
+    pub fn viewer(&self) -> AppResult<&Viewer> {
+        match &self.principal {
+            Principal::User(viewer) => Ok(viewer),
+            _ => Err(AppError::Unauthenticated),
+        }
+    }
+
+    /// Where the actor may do `action` on objects of type `object`.
+    pub fn scope(&self, object: &'static str, action: &'static str) -> AppResult<Scope> {
+        match &self.principal {
+            Principal::Anonymous => Err(AppError::Unauthenticated),
+            Principal::System => Ok(Scope::everything()),
+            Principal::User(viewer) => Ok(viewer.scope(object, action)),
+        }
+    }
+
+    /// Administrators (and the operator) only.
+    pub fn require_admin(&self) -> AppResult<()> {
+        match &self.principal {
+            Principal::Anonymous => Err(AppError::Unauthenticated),
+            Principal::System => Ok(()),
+            Principal::User(viewer) if viewer.is_admin() => Ok(()),
+            Principal::User(_) => Err(AppError::Forbidden),
+        }
+    }
 }
 
 /// A new id: UUID v7, so ids sort by creation time.
