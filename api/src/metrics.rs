@@ -109,6 +109,9 @@ impl Metrics {
         if name.is_empty() {
             return "anonymous".to_owned();
         }
+        if name.len() > 64 {
+            return "other".to_owned();
+        }
         self.operations
             .read()
             .ok()

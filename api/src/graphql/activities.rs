@@ -282,7 +282,8 @@ impl ActivityQuery {
             from = Some(from.map_or(start, |f| f.max(start)));
         }
         if let Some(date) = filter.to_date {
-            // The day after 9999-12-31 still exists in chrono; the scalar refuses anything later.
+            // The scalar stops at 9999-12-31, so a next day exists; checked all the same, as
+            // date arithmetic that overflows panics.
             let next = date.0.succ_opt().ok_or_else(|| {
                 AppError::bad_input("filter.toDate", scalars::DATE_HINT.to_owned())
             })?;
