@@ -76,6 +76,7 @@ const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
 pub fn build_router(state: AppState) -> Router {
     let schema = build_schema(Some(state.clone()));
+    state.metrics.label_operations_of(&schema.sdl());
     let timeout = state.config.server.request_timeout();
     let http_state = HttpState { state, schema };
     Router::new()
@@ -94,6 +95,7 @@ pub fn build_router(state: AppState) -> Router {
         .with_state(http_state)
         .layer(
             ServiceBuilder::new()
+                .map_request(drop_unfit_request_id)
                 .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
                 .layer(
                     TraceLayer::new_for_http().make_span_with(|request: &Request<_>| {
@@ -118,6 +120,27 @@ pub fn build_router(state: AppState) -> Router {
                     timeout,
                 )),
         )
+}
+
+/// The longest request id a client may choose.
+pub const MAX_REQUEST_ID_CHARS: usize = 64;
+
+/// Request ids end up in logs and in the audit log: a client's own is kept only when short and
+/// plain (letters, digits, '-', '_', '.'); otherwise it is dropped and a fresh UUID is used.
+fn drop_unfit_request_id<B>(mut request: Request<B>) -> Request<B> {
+    let fit = request.headers().get_all(REQUEST_ID).iter().count() <= 1
+        && request.headers().get(REQUEST_ID).is_none_or(|value| {
+            let bytes = value.as_bytes();
+            !bytes.is_empty()
+                && bytes.len() <= MAX_REQUEST_ID_CHARS
+                && bytes
+                    .iter()
+                    .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
+        });
+    if !fit {
+        request.headers_mut().remove(REQUEST_ID);
+    }
+    request
 }
 
 async fn sdl(axum::extract::State(http): axum::extract::State<HttpState>) -> String {

@@ -1,7 +1,11 @@
 //! Prometheus metrics of one server. Each server (and each test app) has its own recorder, so
 //! counts never mix between apps in one process.
 
-use std::{sync::Arc, time::Duration};
+use std::{
+    collections::HashMap,
+    sync::{Arc, RwLock},
+    time::Duration,
+};
 
 use metrics::{Counter, Recorder};
 use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle, PrometheusRecorder};
@@ -16,6 +20,8 @@ pub struct Metrics {
     handle: PrometheusHandle,
     /// Every SQL statement executed, on any connection.
     pub sql_statements: Counter,
+    /// The operation labels allowed, by their lowercase form: the root fields of the schema.
+    operations: Arc<RwLock<HashMap<String, String>>>,
 }
 
 impl std::fmt::Debug for Metrics {
@@ -52,12 +58,21 @@ impl Metrics {
             recorder: Arc::new(recorder),
             handle,
             sql_statements,
+            operations: Arc::default(),
+        }
+    }
+
+    /// Allows the root fields of a schema (given as SDL) as operation labels.
+    pub fn label_operations_of(&self, sdl: &str) {
+        let names = root_fields(sdl);
+        if let Ok(mut operations) = self.operations.write() {
+            operations.extend(names.into_iter().map(|n| (n.to_lowercase(), n)));
         }
     }
 
     /// Counts one GraphQL operation and its latency.
     pub fn record_operation(&self, operation: &str, ok: bool, elapsed: Duration) {
-        let operation = operation_label(operation);
+        let operation = self.operation_label(operation);
         let outcome = if ok { "ok" } else { "error" };
         metrics::with_local_recorder(self.recorder.as_ref(), || {
             metrics::counter!(
@@ -86,16 +101,70 @@ impl Default for Metrics {
     }
 }
 
-/// Operation names come from clients: keep labels short and plain so they cannot bloat the output.
-fn operation_label(name: &str) -> String {
-    let clean: String = name
-        .chars()
-        .filter(|c| c.is_ascii_alphanumeric() || *c == '_')
-        .take(64)
-        .collect();
-    if clean.is_empty() {
-        "anonymous".to_owned()
-    } else {
-        clean
+impl Metrics {
+    /// Operation names come from clients, and every distinct label is a series kept until the
+    /// server stops: only names of root fields (in any case, labelled as the schema spells them)
+    /// are kept, so the number of series is bounded by the schema.
+    fn operation_label(&self, name: &str) -> String {
+        if name.is_empty() {
+            return "anonymous".to_owned();
+        }
+        if name.len() > 64 {
+            return "other".to_owned();
+        }
+        self.operations
+            .read()
+            .ok()
+            .and_then(|known| known.get(&name.to_lowercase()).cloned())
+            .unwrap_or_else(|| "other".to_owned())
+    }
+}
+
+/// The field names of the `Query`, `Mutation` and `Subscription` types of a schema.
+fn root_fields(sdl: &str) -> Vec<String> {
+    use async_graphql::parser::types::{TypeKind, TypeSystemDefinition};
+    let Ok(document) = async_graphql::parser::parse_schema(sdl) else {
+        return Vec::new();
+    };
+    document
+        .definitions
+        .iter()
+        .filter_map(|definition| match definition {
+            TypeSystemDefinition::Type(t)
+                if matches!(
+                    t.node.name.node.as_str(),
+                    "Query" | "Mutation" | "Subscription"
+                ) =>
+            {
+                match &t.node.kind {
+                    TypeKind::Object(object) => Some(object),
+                    _ => None,
+                }
+            }
+            _ => None,
+        })
+        .flat_map(|object| object.fields.iter())
+        .map(|field| field.node.name.node.to_string())
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_root_fields_become_labels() {
+        let metrics = Metrics::new();
+        metrics.label_operations_of(
+            "type Query { areas(first: Int): [String!]! node(id: ID!): String }\n\
+             type Mutation { createArea(name: String!): String }\n\
+             type Area { name: String }",
+        );
+        assert_eq!(metrics.operation_label("areas"), "areas");
+        assert_eq!(metrics.operation_label("Areas"), "areas");
+        assert_eq!(metrics.operation_label("CREATEAREA"), "createArea");
+        assert_eq!(metrics.operation_label("name"), "other");
+        assert_eq!(metrics.operation_label("ListAreas"), "other");
+        assert_eq!(metrics.operation_label(""), "anonymous");
     }
 }

@@ -41,7 +41,7 @@ async fn metrics_count_sql_statements_and_operations() {
     let app = TestApp::spawn().await;
     let before = app.sql_statements().await;
     let response = app
-        .post_json(&serde_json::json!({ "query": "query ListAreas { areas { totalCount } }", "operationName": "ListAreas" }))
+        .post_json(&serde_json::json!({ "query": "query Areas { areas { totalCount } }", "operationName": "Areas" }))
         .await;
     assert_eq!(response.ok()["areas"]["totalCount"], 0);
     let after = app.sql_statements().await;
@@ -57,10 +57,8 @@ async fn metrics_count_sql_statements_and_operations() {
     );
     let text = String::from_utf8(body).unwrap();
     assert!(
-        text.contains(r#"lianjian_graphql_requests_total{operation="ListAreas",outcome="ok"} 1"#),
+        text.contains(r#"lianjian_graphql_requests_total{operation="areas",outcome="ok"} 1"#),
         "{text}"
     );
-    assert!(
-        text.contains("lianjian_graphql_request_duration_seconds_bucket{operation=\"ListAreas\"")
-    );
+    assert!(text.contains("lianjian_graphql_request_duration_seconds_bucket{operation=\"areas\""));
 }

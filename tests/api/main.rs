@@ -12,6 +12,7 @@ mod health;
 mod helpers;
 mod organizations;
 mod process;
+mod robustness;
 mod schema;
 mod subscriptions;
 mod transport;

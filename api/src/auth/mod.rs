@@ -1,5 +1,7 @@
 //! Authentication: Argon2id password hashes and signed tokens (JWT, HS256).
 
+pub mod hashing;
+
 use argon2::{
     Argon2, PasswordHash, PasswordHasher, PasswordVerifier,
     password_hash::{SaltString, rand_core::OsRng},
@@ -14,7 +16,7 @@ use crate::error::{AppError, AppResult};
 pub const MIN_PASSWORD_CHARS: usize = 8;
 pub const MAX_PASSWORD_CHARS: usize = 128;
 
-/// Hashes a password with Argon2id and a random salt. CPU-heavy: call from a blocking task.
+/// Hashes a password with Argon2id and a random salt. CPU-heavy: call through `hashing::pool()`.
 pub fn hash_password(password: &str) -> AppResult<String> {
     let salt = SaltString::generate(&mut OsRng);
     Argon2::default()
@@ -23,7 +25,7 @@ pub fn hash_password(password: &str) -> AppResult<String> {
         .map_err(|e| AppError::internal(format!("password hashing failed: {e}")))
 }
 
-/// Checks a password against a stored hash. CPU-heavy: call from a blocking task.
+/// Checks a password against a stored hash. CPU-heavy: call through `hashing::pool()`.
 pub fn verify_password(password: &str, hash: &str) -> bool {
     PasswordHash::new(hash)
         .map(|parsed| {

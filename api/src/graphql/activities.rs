@@ -13,7 +13,7 @@ use super::{
     organizations::{Organization, load_page},
     people::Person,
     relay::{self, Conn},
-    scalars::{Date, DateTime},
+    scalars::{self, Date, DateTime},
 };
 use crate::{
     error::AppError,
@@ -241,17 +241,19 @@ pub struct JointActivityFilter {
     pub statuses: Option<Vec<ActivityStatus>>,
 }
 
+/// The instant a local calendar day starts, no later than the last supported instant.
 fn local_midnight(
     ctx: &Context<'_>,
+    field: &str,
     date: chrono::NaiveDate,
 ) -> Result<chrono::DateTime<chrono::Utc>> {
     use chrono::TimeZone;
-    let midnight = date.and_hms_opt(0, 0, 0).unwrap_or_default();
+    let midnight = date.and_time(chrono::NaiveTime::MIN);
     ctx.timezone()
         .from_local_datetime(&midnight)
         .earliest()
-        .map(|t| t.with_timezone(&chrono::Utc))
-        .ok_or_else(|| AppError::bad_input("filter.fromDate", "no such local date").into())
+        .map(|t| t.with_timezone(&chrono::Utc).min(scalars::max_instant()))
+        .ok_or_else(|| AppError::bad_input(field, format!("{field}: no such local date")).into())
 }
 
 #[derive(Default)]
@@ -276,11 +278,16 @@ impl ActivityQuery {
         let mut from = filter.from.map(DateTime::to_utc);
         let mut to = filter.to.map(DateTime::to_utc);
         if let Some(date) = filter.from_date {
-            let start = local_midnight(ctx, date.0)?;
+            let start = local_midnight(ctx, "filter.fromDate", date.0)?;
             from = Some(from.map_or(start, |f| f.max(start)));
         }
         if let Some(date) = filter.to_date {
-            let end = local_midnight(ctx, date.0 + chrono::Duration::days(1))?;
+            // The scalar stops at 9999-12-31, so a next day exists; checked all the same, as
+            // date arithmetic that overflows panics.
+            let next = date.0.succ_opt().ok_or_else(|| {
+                AppError::bad_input("filter.toDate", scalars::DATE_HINT.to_owned())
+            })?;
+            let end = local_midnight(ctx, "filter.toDate", next)?;
             to = Some(to.map_or(end, |t| t.min(end)));
         }
         let service = ActivityFilter {

@@ -61,15 +61,15 @@ fn normalize_username(field: &str, raw: &str) -> AppResult<String> {
 }
 
 async fn hash(password: String) -> AppResult<String> {
-    tokio::task::spawn_blocking(move || auth::hash_password(&password))
-        .await
-        .map_err(AppError::internal)?
+    auth::hashing::pool()
+        .run(move || auth::hash_password(&password))
+        .await?
 }
 
 async fn verify(password: String, hash: String) -> AppResult<bool> {
-    tokio::task::spawn_blocking(move || auth::verify_password(&password, &hash))
+    auth::hashing::pool()
+        .run(move || auth::verify_password(&password, &hash))
         .await
-        .map_err(AppError::internal)
 }
 
 #[derive(Debug, Clone)]
