@@ -83,13 +83,13 @@ impl AreaQuery {
         last: Option<i32>,
         before: Option<String>,
     ) -> Result<Conn<Area>> {
-        ctx.viewer()?;
         let page = relay::page_request(ctx, first, after, last, before)?;
         let filter = ServiceFilter {
             search: filter.and_then(|f| f.search),
         };
         let rows = areas::list(
             &ctx.state()?.db.read,
+            &ctx.actor(),
             &filter,
             order_by.unwrap_or_default().into(),
             &page,
@@ -129,7 +129,6 @@ impl AreaMutation {
                 name: input.name,
                 description: input.description,
             },
-            &ctx.scope("area", "manage")?,
         )
         .await?;
         state

@@ -13,10 +13,7 @@ use super::{
     pagination::{Page, PageRequest, fetch_page},
     values::{Name, OptionalText},
 };
-use crate::{
-    authz::Scope,
-    error::{AppError, AppResult},
-};
+use crate::error::{AppError, AppResult};
 
 pub const NAME_MAX_CHARS: usize = 100;
 pub const DESCRIPTION_MAX_CHARS: usize = 2000;
@@ -41,10 +38,12 @@ pub struct NewArea {
 
 pub async fn list(
     db: &impl ConnectionTrait,
+    actor: &Actor,
     filter: &AreaFilter,
     order: AreaOrder,
     page: &PageRequest,
 ) -> AppResult<Page<area::Model>> {
+    actor.require_signed_in()?;
     let mut select = area::Entity::find();
     if let Some(search) = filter.search.as_deref().filter(|s| !s.trim().is_empty()) {
         select = select.filter(super::text_contains(area::Column::Name, search));
@@ -71,12 +70,11 @@ pub async fn create<C>(
     db: &C,
     actor: &Actor,
     input: NewArea,
-    manage: &Scope,
 ) -> AppResult<area::Model>
 where
     C: ConnectionTrait + TransactionTrait,
 {
-    if !manage.all {
+    if !actor.scope("area", "manage")?.all {
         return Err(AppError::Forbidden);
     }
     let name = Name::parse("name", &input.name, NAME_MAX_CHARS)?.into_inner();

@@ -116,7 +116,6 @@ where
                 name: a.name.to_owned(),
                 description: Some(a.description.to_owned()),
             },
-            &all,
         )
         .await?;
         area_ids.insert(a.key, created.id);

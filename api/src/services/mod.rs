@@ -81,6 +81,14 @@ impl Actor {
         }
     }
 
+    /// Anyone but an anonymous caller: what every signed-in user may read.
+    pub fn require_signed_in(&self) -> AppResult<()> {
+        match &self.principal {
+            Principal::Anonymous => Err(AppError::Unauthenticated),
+            Principal::System | Principal::User(_) => Ok(()),
+        }
+    }
+
     /// Administrators (and the operator) only.
     pub fn require_admin(&self) -> AppResult<()> {
         match &self.principal {
