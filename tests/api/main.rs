@@ -10,6 +10,7 @@ mod calendar;
 mod demo;
 mod health;
 mod helpers;
+mod oracle;
 mod organizations;
 mod process;
 mod robustness;
