@@ -1,13 +1,17 @@
-//! What authorization costs per request at a realistic size: 2,000 organizations in a three-level
-//! tree, 5 linkage groups and 10,000 users with about as many grants, in a SQLite file database
-//! opened the way the server opens it (WAL, one writer, a pool of readers).
+//! What authorization costs per request, and whether that cost grows with the number of users:
+//! 2,000 organizations in a three-level tree, 5 linkage groups, 20,000 people, and 10,000 then
+//! 100,000 users with about one grant each, every size in a fresh SQLite file database opened the
+//! way the server opens it (WAL, one writer, a pool of readers).
 //!
-//! Run with `cargo bench --bench authz`. A plain `main` timed with `Instant`: every measured step
-//! is an async call against a real database, which a statistics harness would only obscure.
+//! Run with `cargo bench --bench authz` (both sizes, one after the other), or choose the sizes
+//! with `cargo bench --bench authz -- --users 100000` (repeatable, or comma-separated) or
+//! `AUTHZ_BENCH_USERS=10000,100000`. A plain `main` timed with `Instant`: every measured step is
+//! an async call against a real database, which a statistics harness would only obscure.
 
 use std::{
-    collections::{BTreeMap, BTreeSet},
+    collections::BTreeMap,
     error::Error,
+    sync::Arc,
     time::{Duration, Instant},
 };
 
@@ -19,16 +23,16 @@ use entities::{
 };
 use lianjian_api::{
     auth::{TokenKeys, hash_password},
-    authz::{Authz, Role, Viewer, adapter, group_domain, organization_domain},
+    authz::{Authz, Role, Viewer, group_domain, organization_domain},
     config::DatabaseConfig,
     db::Db,
     metrics::Metrics,
-    services::accounts::{GrantScope, token_secret, viewer_from_token},
+    services::accounts::{self, GrantScope, token_secret, viewer_from_token},
 };
 use migration::{Migrator, MigratorTrait};
 use sea_orm::{
-    ActiveModelTrait, DatabaseConnection, DbBackend, EntityTrait, PaginatorTrait, QueryFilter,
-    QueryTrait, Set, TransactionTrait,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, EntityTrait,
+    PaginatorTrait, QueryFilter, QueryOrder, QueryTrait, Set, Statement, TransactionTrait,
 };
 use uuid::Uuid;
 
@@ -43,13 +47,22 @@ const GROUPS: usize = 5;
 const GROUP_SIZE: usize = 40;
 // People only give the scoped count query something to count.
 const PEOPLE_PER_ORGANIZATION: usize = 10;
-const USERS: usize = 10_000;
+const DEFAULT_USERS: [usize; 2] = [10_000, 100_000];
+// Below this the role mix of `grants_for` (10 admins, 2,000 secretaries, ...) has no members.
+const MIN_USERS: usize = 3_100;
+const USERS_ENV: &str = "AUTHZ_BENCH_USERS";
 // Large enough to amortize statement overhead, small enough to stay far below SQLite's
 // bound-parameter limit (organization rows have 16 columns).
 const BATCH: usize = 500;
 const REQUESTS_PER_KIND: usize = 300;
 const WARMUP_REQUESTS: usize = 100;
 const COUNT_QUERIES_PER_KIND: usize = 20;
+/// The objects a typical list request scopes: people, their organizations, the groups.
+const SCOPED: [(&str, &str); 3] = [
+    ("person", "read"),
+    ("organization", "read"),
+    ("linkage_group", "read"),
+];
 
 /// The user kinds the report breaks down by: one per role, plus users holding several grants.
 const KINDS: [&str; 7] = [
@@ -63,13 +76,91 @@ const KINDS: [&str; 7] = [
 ];
 
 fn main() -> BenchResult<()> {
+    let sizes = user_counts(std::env::args().skip(1), std::env::var(USERS_ENV).ok())?;
     tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?
-        .block_on(run())
+        .block_on(run(&sizes))
 }
 
-async fn run() -> BenchResult<()> {
+/// The user counts to measure: `--users N` (repeatable, or `N,M`), else `AUTHZ_BENCH_USERS`,
+/// else both default sizes. Cargo adds `--bench` to a harness-less bench's arguments.
+fn user_counts(
+    mut args: impl Iterator<Item = String>,
+    env: Option<String>,
+) -> BenchResult<Vec<usize>> {
+    let mut lists = Vec::new();
+    while let Some(arg) = args.next() {
+        if let Some(value) = arg.strip_prefix("--users=") {
+            lists.push(value.to_owned());
+        } else if arg == "--users" {
+            lists.push(args.next().ok_or("--users needs a number")?);
+        } else if arg == "--bench" || arg.starts_with("--") {
+            // `--bench` and other harness flags cargo passes through.
+        } else {
+            return Err(format!("unexpected argument {arg:?}; use --users N").into());
+        }
+    }
+    if lists.is_empty() {
+        lists.extend(env.filter(|v| !v.trim().is_empty()));
+    }
+    let mut sizes = Vec::new();
+    for list in &lists {
+        for part in list.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+            let n: usize = part
+                .replace('_', "")
+                .parse()
+                .map_err(|_| format!("not a user count: {part:?}"))?;
+            if n < MIN_USERS {
+                return Err(format!("at least {MIN_USERS} users, got {n}").into());
+            }
+            sizes.push(n);
+        }
+    }
+    if sizes.is_empty() {
+        sizes.extend(DEFAULT_USERS);
+    }
+    Ok(sizes)
+}
+
+async fn run(sizes: &[usize]) -> BenchResult<()> {
+    // The rules are compiled once per process and know nothing about users.
+    let started = Instant::now();
+    let authz = Arc::new(Authz::load().await?);
+    let load_line = format!(
+        "Authz::load (model + role permissions of policies/, no users): {:.2} ms",
+        ms(started.elapsed())
+    );
+    eprintln!("{load_line}");
+
+    let mut summaries = Vec::new();
+    for &users in sizes {
+        summaries.push(run_size(users, &authz).await?);
+    }
+
+    println!();
+    println!("{load_line}");
+    if summaries.len() > 1 {
+        print_comparison(&summaries);
+    }
+    Ok(())
+}
+
+/// The headline figures of one size, for the side-by-side comparison.
+struct SizeSummary {
+    users: usize,
+    grants: usize,
+    auth: Summary,
+    statements: f64,
+    scope: Summary,
+    scope_memo: Summary,
+    allows: Summary,
+    count: Summary,
+}
+
+async fn run_size(users: usize, authz: &Arc<Authz>) -> BenchResult<SizeSummary> {
+    eprintln!();
+    eprintln!("== {} users: setup", group_digits(users));
     let dir = tempfile::tempdir()?;
     let url = format!(
         "sqlite://{}?mode=rwc",
@@ -80,43 +171,24 @@ async fn run() -> BenchResult<()> {
     Migrator::up(&db.write, None).await?;
 
     let setup = Instant::now();
-    let data = populate(&db.write).await?;
+    let data = populate(&db.write, users).await?;
+    // What the server's readers would find after a while: statistics for the query planner.
+    db.write.execute_unprepared("ANALYZE").await?;
     eprintln!(
         "setup: data inserted in {:.1} s",
         setup.elapsed().as_secs_f64()
     );
-
-    let started = Instant::now();
-    let authz = Authz::load(&db.write).await?;
-    let load_time = started.elapsed();
-    let started = Instant::now();
-    authz.reload(&db.write).await?;
-    let reload_time = started.elapsed();
-    // Splits the reload into its SQL part and the part spent inside Casbin.
-    let started = Instant::now();
-    let lines = adapter::grant_lines(&db.write).await?;
-    let grant_lines_time = started.elapsed();
-    let domains: BTreeSet<&str> = lines
-        .iter()
-        .filter_map(|l| l.get(2).map(String::as_str))
-        .collect();
-    let enforcer_line = format!(
-        "enforcer: Authz::load {:.1} ms (seed + build), reload {:.1} ms (grant_lines SQL {:.1} ms); \
-         {} g lines in {} domain patterns",
-        ms(load_time),
-        ms(reload_time),
-        ms(grant_lines_time),
-        group_digits(lines.len()),
-        group_digits(domains.len()),
-    );
-    eprintln!("{enforcer_line}");
+    let plans = query_plans(&db.read, &data).await?;
+    for line in &plans {
+        eprintln!("plan: {line}");
+    }
 
     let secret = token_secret(&db.write, None).await?;
     let keys = TokenKeys::new(&secret, chrono::Duration::hours(1));
     let requests = plan_requests(&data, &keys)?;
 
     for request in requests.iter().take(WARMUP_REQUESTS) {
-        viewer_from_token(&db.read, &keys, &authz, &request.token).await?;
+        viewer_from_token(&db.read, &keys, authz, &request.token).await?;
     }
 
     let mut results = Results::default();
@@ -124,23 +196,31 @@ async fn run() -> BenchResult<()> {
     for (i, request) in requests.iter().enumerate() {
         let before = sql_statements(&metrics);
         let started = Instant::now();
-        let viewer = viewer_from_token(&db.read, &keys, &authz, &request.token).await?;
+        let viewer = viewer_from_token(&db.read, &keys, authz, &request.token).await?;
         let auth = started.elapsed();
         let statements = sql_statements(&metrics).saturating_sub(before);
 
+        // The same steps one by one, right after: where the authentication time goes.
         let started = Instant::now();
-        let person_scope = viewer.scope("person", "read");
-        viewer.scope("organization", "read");
-        viewer.scope("linkage_group", "read");
+        let subject = keys.verify(&request.token)?;
+        let verify = started.elapsed();
+        let started = Instant::now();
+        accounts::get(&db.read, subject.user_id).await?;
+        let account = started.elapsed();
+        let started = Instant::now();
+        accounts::grants_of(&db.read, subject.user_id).await?;
+        let grants_sql = started.elapsed();
+
+        let started = Instant::now();
+        let scopes = SCOPED.map(|(object, action)| viewer.scope(object, action));
         let scope = started.elapsed();
 
-        // The same user's next request: scopes come from the policy generation's cache.
-        let next = viewer_from_token(&db.read, &keys, &authz, &request.token).await?;
+        // Later resolvers of the same request ask again.
         let started = Instant::now();
-        next.scope("person", "read");
-        next.scope("organization", "read");
-        next.scope("linkage_group", "read");
-        let scope_warm = started.elapsed();
+        for (object, action) in SCOPED {
+            viewer.scope(object, action);
+        }
+        let scope_memo = started.elapsed();
 
         let own = own_domain(&viewer, &data);
         let started = Instant::now();
@@ -152,6 +232,7 @@ async fn run() -> BenchResult<()> {
         let other_allowed = viewer.allows("person", "read", std::slice::from_ref(&other));
         let allows_other = started.elapsed();
 
+        let person_scope = &scopes[0];
         let query = person::Entity::find()
             .filter(person_scope.organization_condition(person::Column::OrganizationId));
         let statement = query.build(DbBackend::Sqlite);
@@ -172,8 +253,11 @@ async fn run() -> BenchResult<()> {
         let kind = results.kinds.entry(request.kind).or_default();
         kind.auth.push(auth);
         kind.statements += statements;
+        kind.verify.push(verify);
+        kind.account.push(account);
+        kind.grants_sql.push(grants_sql);
         kind.scope.push(scope);
-        kind.scope_warm.push(scope_warm);
+        kind.scope_memo.push(scope_memo);
         kind.grants += viewer.grants.len();
         kind.paths += person_scope.subtree_paths.len();
         kind.groups += person_scope.group_ids.len();
@@ -192,20 +276,81 @@ async fn run() -> BenchResult<()> {
             eprintln!("measure: {}/{} requests", i + 1, requests.len());
         }
     }
+    db.close().await?;
 
     println!();
     println!(
-        "authz bench: {} organizations, {} groups, {} users, {} grants, {} people (SQLite WAL file)",
+        "== authz bench: {} users, {} grants, {} organizations, {} groups, {} people \
+         (SQLite WAL file, {} requests)",
+        group_digits(users),
+        group_digits(data.grants),
         group_digits(ORGANIZATIONS),
         GROUPS,
-        group_digits(USERS),
-        group_digits(data.grants),
         group_digits(ORGANIZATIONS * PEOPLE_PER_ORGANIZATION),
+        group_digits(requests.len()),
     );
-    println!("{enforcer_line}");
+    for line in &plans {
+        println!("plan: {line}");
+    }
     print_timings(&results, requests.len());
     print_scope_sizes(&results);
-    Ok(())
+
+    let all = |pick: fn(&KindResults) -> &Vec<Duration>| -> Vec<Duration> {
+        results
+            .in_order()
+            .flat_map(|(_, r)| pick(r).iter().copied())
+            .collect()
+    };
+    let statements: u64 = results.in_order().map(|(_, r)| r.statements).sum();
+    let mut allows = results.allows_own.clone();
+    allows.extend(&results.allows_other);
+    Ok(SizeSummary {
+        users,
+        grants: data.grants,
+        auth: summarize(&all(|r| &r.auth)),
+        statements: statements as f64 / requests.len().max(1) as f64,
+        scope: summarize(&all(|r| &r.scope)),
+        scope_memo: summarize(&all(|r| &r.scope_memo)),
+        allows: summarize(&allows),
+        count: summarize(&all(|r| &r.count)),
+    })
+}
+
+/// How SQLite runs the two lookups of every request: both must search an index, never scan.
+async fn query_plans(db: &DatabaseConnection, data: &Data) -> BenchResult<Vec<String>> {
+    let user = data.users.first().map(|u| u.0).ok_or("no users")?;
+    // The statements of `accounts::get` and `accounts::grants_of`.
+    let lookups = [
+        (
+            "account",
+            user_account::Entity::find_by_id(user)
+                .build(DbBackend::Sqlite)
+                .to_string(),
+        ),
+        (
+            "grants",
+            role_grant::Entity::find()
+                .filter(role_grant::Column::UserId.eq(user))
+                .order_by_asc(role_grant::Column::CreatedAt)
+                .build(DbBackend::Sqlite)
+                .to_string(),
+        ),
+    ];
+    let mut lines = Vec::new();
+    for (what, sql) in lookups {
+        let rows = db
+            .query_all_raw(Statement::from_string(
+                DbBackend::Sqlite,
+                format!("EXPLAIN QUERY PLAN {sql}"),
+            ))
+            .await?;
+        let steps: Vec<String> = rows
+            .iter()
+            .filter_map(|row| row.try_get::<String>("", "detail").ok())
+            .collect();
+        lines.push(format!("{what}: {}", steps.join("; ")));
+    }
+    Ok(lines)
 }
 
 /// What setup leaves behind for the measurements.
@@ -255,7 +400,7 @@ fn grants_for(i: usize) -> (&'static str, Grants) {
         _ => (Role::Member, Target::Org(i * 7919 % ORGANIZATIONS)),
     };
     let mut grants = vec![primary];
-    // Ten users hold two or three grants; scope cost grows with the grant count.
+    // One user in a thousand holds two or three grants; scope cost grows with the grant count.
     if i % 1000 == 999 {
         grants.push((Role::Supervisor, Target::Group(i % GROUPS)));
         if i % 2000 == 1999 {
@@ -274,7 +419,7 @@ fn grants_for(i: usize) -> (&'static str, Grants) {
     (kind, grants)
 }
 
-async fn populate(db: &DatabaseConnection) -> BenchResult<Data> {
+async fn populate(db: &DatabaseConnection, users: usize) -> BenchResult<Data> {
     let now = Utc::now();
     let day = NaiveDate::from_ymd_opt(2026, 1, 1).ok_or("invalid date")?;
     let area_id = Uuid::now_v7();
@@ -390,7 +535,7 @@ async fn populate(db: &DatabaseConnection) -> BenchResult<Data> {
 
     // Argon2 takes tens of milliseconds per hash; one shared hash keeps setup to seconds.
     let password_hash = hash_password("benchmark-password")?;
-    let users: Vec<(Uuid, &'static str, Grants)> = (0..USERS)
+    let users: Vec<(Uuid, &'static str, Grants)> = (0..users)
         .map(|i| {
             let (kind, grants) = grants_for(i);
             (Uuid::now_v7(), kind, grants)
@@ -401,7 +546,7 @@ async fn populate(db: &DatabaseConnection) -> BenchResult<Data> {
         .enumerate()
         .map(|(i, (id, ..))| user_account::ActiveModel {
             id: Set(*id),
-            username: Set(format!("user{i:05}")),
+            username: Set(format!("user{i:06}")),
             password_hash: Set(password_hash.clone()),
             person_id: Set(None),
             disabled: Set(false),
@@ -457,6 +602,8 @@ where
     A: ActiveModelTrait + Send,
 {
     let total = rows.len();
+    // About ten progress lines per table, whatever its size.
+    let step = (total / 10).max(1000);
     let tx = db.begin().await?;
     let mut rows = rows.into_iter().peekable();
     let mut done = 0;
@@ -467,7 +614,7 @@ where
             .exec_without_returning(&tx)
             .await?;
         done += n;
-        if done / 1000 > (done - n) / 1000 || done == total {
+        if done / step > (done - n) / step || done == total {
             eprintln!(
                 "setup: {}/{} {what}",
                 group_digits(done),
@@ -503,8 +650,10 @@ fn plan_requests(data: &Data, keys: &TokenKeys) -> BenchResult<Vec<Request>> {
             if users.is_empty() {
                 continue;
             }
-            // A stride coprime with most user counts visits users in a scattered order.
-            let user = users[(round * 101) % users.len()];
+            // Spread over the whole table (ids are time-ordered, so over the whole index), in a
+            // scattered order: 7,919 is prime, so `round * 7919 % 300` visits every slot once.
+            let slot = round * 7919 % REQUESTS_PER_KIND;
+            let user = users[slot * users.len() / REQUESTS_PER_KIND];
             let (token, _) = keys.issue(user, 0)?;
             requests.push(Request { kind, token });
         }
@@ -539,8 +688,11 @@ fn sql_statements(metrics: &Metrics) -> u64 {
 struct KindResults {
     auth: Vec<Duration>,
     statements: u64,
+    verify: Vec<Duration>,
+    account: Vec<Duration>,
+    grants_sql: Vec<Duration>,
     scope: Vec<Duration>,
-    scope_warm: Vec<Duration>,
+    scope_memo: Vec<Duration>,
     count: Vec<Duration>,
     counted_rows: u64,
     grants: usize,
@@ -602,53 +754,92 @@ fn summarize(samples: &[Duration]) -> Summary {
 fn timing_row(metric: &str, kind: &str, samples: &[Duration], note: &str) {
     let s = summarize(samples);
     println!(
-        "{metric:<22} {kind:<16} {:>5} {:>9.1} {:>9.1} {:>9.1} {:>9.1}  {note}",
+        "{metric:<24} {kind:<16} {:>5} {:>9.1} {:>9.1} {:>9.1} {:>9.1}  {note}",
         s.n, s.mean, s.p50, s.p95, s.max
     );
+}
+
+/// One row for every kind together, then one per kind.
+fn timing_rows(
+    results: &Results,
+    metric: &str,
+    pick: fn(&KindResults) -> &Vec<Duration>,
+    all_note: &str,
+    kind_note: &dyn Fn(&KindResults) -> String,
+) {
+    let all: Vec<Duration> = results
+        .in_order()
+        .flat_map(|(_, r)| pick(r).iter().copied())
+        .collect();
+    timing_row(metric, "all", &all, all_note);
+    for (kind, r) in results.in_order() {
+        timing_row("", kind, pick(r), &kind_note(r));
+    }
 }
 
 fn print_timings(results: &Results, requests: usize) {
     println!();
     println!(
-        "{:<22} {:<16} {:>5} {:>9} {:>9} {:>9} {:>9}",
+        "{:<24} {:<16} {:>5} {:>9} {:>9} {:>9} {:>9}",
         "per request (µs)", "kind", "n", "mean", "p50", "p95", "max"
     );
-    let all_auth: Vec<Duration> = results
-        .in_order()
-        .flat_map(|(_, r)| r.auth.iter().copied())
-        .collect();
     let statements: u64 = results.in_order().map(|(_, r)| r.statements).sum();
-    timing_row(
+    timing_rows(
+        results,
         "viewer_from_token",
-        "all",
-        &all_auth,
-        &format!("{:.2} SQL/request", statements as f64 / requests as f64),
+        |r| &r.auth,
+        &format!(
+            "{:.2} SQL/request",
+            statements as f64 / requests.max(1) as f64
+        ),
+        &|r| {
+            format!(
+                "{:.2} SQL, {:.2} grants",
+                r.statements as f64 / r.auth.len().max(1) as f64,
+                r.grants as f64 / r.auth.len().max(1) as f64
+            )
+        },
     );
-    for (kind, r) in results.in_order() {
-        let note = format!("{:.2} SQL", r.statements as f64 / r.auth.len() as f64);
-        timing_row("", kind, &r.auth, &note);
-    }
-    let all_scope: Vec<Duration> = results
-        .in_order()
-        .flat_map(|(_, r)| r.scope.iter().copied())
-        .collect();
-    timing_row("scope x3 (3 objects)", "all", &all_scope, "");
-    for (kind, r) in results.in_order() {
-        let grants = r.grants as f64 / r.scope.len() as f64;
-        let note = format!("{:.0} enforce", 3.0 * grants);
-        timing_row("", kind, &r.scope, &note);
-    }
-    let all_warm: Vec<Duration> = results
-        .in_order()
-        .flat_map(|(_, r)| r.scope_warm.iter().copied())
-        .collect();
-    timing_row(
-        "scope x3, next request",
-        "all",
-        &all_warm,
-        "cached per policy generation",
+    let none = |_: &KindResults| String::new();
+    timing_rows(
+        results,
+        "  token verify",
+        |r| &r.verify,
+        "signature and expiry",
+        &none,
     );
-    let allowed = |n: usize| format!("{:.0}% allowed", 100.0 * n as f64 / requests as f64);
+    timing_rows(
+        results,
+        "  account SQL",
+        |r| &r.account,
+        "accounts::get",
+        &none,
+    );
+    timing_rows(
+        results,
+        "  grants SQL",
+        |r| &r.grants_sql,
+        "accounts::grants_of (grants, their organizations)",
+        &none,
+    );
+    timing_rows(
+        results,
+        "scope x3, first",
+        |r| &r.scope,
+        "person, organization, linkage_group",
+        &|r| {
+            let grants = r.grants as f64 / r.scope.len().max(1) as f64;
+            format!("{:.0} enforce", SCOPED.len() as f64 * grants)
+        },
+    );
+    timing_rows(
+        results,
+        "scope x3, memoized",
+        |r| &r.scope_memo,
+        "asked again in the same request",
+        &none,
+    );
+    let allowed = |n: usize| format!("{:.0}% allowed", 100.0 * n as f64 / requests.max(1) as f64);
     timing_row(
         "allows, own domain",
         "all",
@@ -696,6 +887,36 @@ fn print_scope_sizes(results: &Results) {
             count.p50,
             count.p95,
             count.max,
+        );
+    }
+}
+
+/// The sizes side by side: the per-request figures should not move with the number of users.
+fn print_comparison(summaries: &[SizeSummary]) {
+    println!();
+    println!(
+        "{:>9} {:>9} {:>6} {:>20} {:>20} {:>20} {:>20} {:>20}",
+        "users",
+        "grants",
+        "SQL",
+        "auth µs mean/p95",
+        "scope x3 mean/p95",
+        "memoized mean/p95",
+        "allows mean/p95",
+        "count mean/p95"
+    );
+    let pair = |s: &Summary| format!("{:.1} / {:.1}", s.mean, s.p95);
+    for s in summaries {
+        println!(
+            "{:>9} {:>9} {:>6.2} {:>20} {:>20} {:>20} {:>20} {:>20}",
+            group_digits(s.users),
+            group_digits(s.grants),
+            s.statements,
+            pair(&s.auth),
+            pair(&s.scope),
+            pair(&s.scope_memo),
+            pair(&s.allows),
+            pair(&s.count),
         );
     }
 }
