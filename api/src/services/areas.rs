@@ -66,11 +66,7 @@ pub async fn get_many(db: &impl ConnectionTrait, ids: &[Uuid]) -> AppResult<Vec<
         .await?)
 }
 
-pub async fn create<C>(
-    db: &C,
-    actor: &Actor,
-    input: NewArea,
-) -> AppResult<area::Model>
+pub async fn create<C>(db: &C, actor: &Actor, input: NewArea) -> AppResult<area::Model>
 where
     C: ConnectionTrait + TransactionTrait,
 {
