@@ -10,6 +10,7 @@ pub mod context;
 pub mod enums;
 pub mod errors;
 pub mod ids;
+pub mod limits;
 pub mod linkage_groups;
 pub mod loaders;
 pub mod node;

@@ -150,6 +150,7 @@ where
                 remote: o.remote,
             },
             &all,
+            &all,
         )
         .await?;
         org_ids.insert(o.key, created.id);
@@ -176,6 +177,7 @@ where
             cadence_starts_on: None,
         },
         today,
+        &all,
         &all,
     )
     .await?;
@@ -208,6 +210,7 @@ where
                 })?,
                 positions,
             },
+            &all,
             &all,
         )
         .await?;
@@ -447,7 +450,10 @@ where
                 description: None,
                 allow_conflicts: false,
             },
-            &all,
+            activities::Access {
+                read: &all,
+                manage: &all,
+            },
             &|c: &activities::Clash| c.to_json(),
         )
         .await?;
