@@ -11,8 +11,8 @@ use entities::{
 };
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DbBackend, EntityTrait,
-    PaginatorTrait, QueryFilter, QuerySelect, QueryTrait, Set, Statement, TransactionSession,
-    TransactionTrait,
+    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait, Set, Statement,
+    TransactionSession, TransactionTrait,
 };
 use serde_json::{Value as Json, json};
 use uuid::Uuid;
@@ -279,7 +279,11 @@ async fn find_clashes(
     if let Some(id) = exclude {
         overlapping = overlapping.filter(joint_activity::Column::Id.ne(id));
     }
-    let overlapping = overlapping.all(db).await?;
+    let overlapping = overlapping
+        .order_by_asc(joint_activity::Column::StartsAt)
+        .order_by_asc(joint_activity::Column::Id)
+        .all(db)
+        .await?;
     if overlapping.is_empty() {
         return Ok(Vec::new());
     }
@@ -314,13 +318,25 @@ async fn find_clashes(
             clashes.push(clash(activity, None, true));
         }
     }
-    let shared = activity_participant::Entity::find()
+    let mut shared = activity_participant::Entity::find()
         .filter(activity_participant::Column::ActivityId.is_in(overlapping.iter().map(|a| a.id)))
         .filter(
             activity_participant::Column::OrganizationId.is_in(slot.organizations.iter().copied()),
         )
         .all(db)
         .await?;
+    // In the order of the request (host first), then by time: the same answer on every engine.
+    shared.sort_by_key(|p| {
+        let org = slot
+            .organizations
+            .iter()
+            .position(|o| *o == p.organization_id);
+        let starts = overlapping
+            .iter()
+            .find(|a| a.id == p.activity_id)
+            .map(|a| a.starts_at);
+        (org, starts, p.activity_id)
+    });
     for participant in shared {
         if let Some(activity) = overlapping.iter().find(|a| a.id == participant.activity_id) {
             clashes.push(clash(activity, Some(participant.organization_id), false));
