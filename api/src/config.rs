@@ -101,6 +101,14 @@ pub struct ServerConfig {
     )]
     pub max_query_complexity: usize,
 
+    /// Most mutation fields (aliases included) in one request.
+    #[arg(
+        long = "max-mutation-fields",
+        env = "LIANJIAN_MAX_MUTATION_FIELDS",
+        default_value_t = 10
+    )]
+    pub max_mutation_fields: usize,
+
     /// Most operations in one batched request.
     #[arg(long = "max-batch", env = "LIANJIAN_MAX_BATCH", default_value_t = 10)]
     pub max_batch: usize,
@@ -150,6 +158,7 @@ impl Default for ServerConfig {
             max_body_bytes: 1024 * 1024,
             max_query_depth: 16,
             max_query_complexity: 20_000,
+            max_mutation_fields: 10,
             max_batch: 10,
             jwt_secret: None,
             token_ttl_hours: 12,

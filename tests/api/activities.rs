@@ -699,3 +699,388 @@ async fn a_page_of_activities_costs_the_same_statements_for_5_or_30() {
     assert_eq!(costs[0], costs[1], "{costs:?}");
     assert!(costs[1] <= 7, "{costs:?}");
 }
+
+const SCHEDULE_DETAILED: &str = "mutation($input: ScheduleJointActivityInput!) {
+    scheduleJointActivity(input: $input) {
+        jointActivity { id }
+        acceptedConflicts { jointActivity { id title description venue participants { organization { name } } }
+            organization { name } venue startsAt endsAt } } }";
+
+/// The text of an answer must not carry anything of a hidden activity.
+fn assert_discloses_nothing(response: &Gql, hidden: &[&str]) {
+    let text = response.body.to_string();
+    for secret in hidden {
+        assert!(!text.contains(secret), "{secret} leaked: {text}");
+    }
+}
+
+#[tokio::test]
+async fn a_clash_with_an_unreadable_activity_is_busy_time_only() {
+    let app = TestApp::spawn().await;
+    let w = world(&app).await;
+    let (a, a1, b, c) = (&w.orgs["A"], &w.orgs["A1"], &w.orgs["B"], &w.orgs["C"]);
+    // C alone holds a meeting nobody of A or of the group may read.
+    let mut hidden = input(
+        "保密会议",
+        c,
+        &[],
+        "Village Hall",
+        "2027-07-01T09:00:00+08:00",
+        "2027-07-01T11:00:00+08:00",
+    );
+    hidden["description"] = json!("内部事项");
+    let hidden_id = id_of(&schedule(&app, hidden).await);
+    let readable_id = id_of(
+        &schedule(
+            &app,
+            input(
+                "公开学习",
+                a,
+                &[],
+                "礼堂",
+                "2027-07-01T09:00:00+08:00",
+                "2027-07-01T10:00:00+08:00",
+            ),
+        )
+        .await,
+    );
+    let secrets = [hidden_id.as_str(), "保密会议", "内部事项", "Village Hall"];
+    let secretary = app
+        .user_with(
+            "sec-a",
+            &[(Role::OrgSecretary, GrantScope::Organization(uuid_of(a)))],
+        )
+        .await;
+    let staff = app
+        .user_with(
+            "staff",
+            &[(
+                Role::CommitteeStaff,
+                GrantScope::LinkageGroup(uuid_of(&w.group)),
+            )],
+        )
+        .await;
+    let node = "query($id: ID!) { node(id: $id) { id } }";
+    for token in [&secretary, &staff] {
+        let r = app
+            .graphql_as(Some(token), node, json!({ "id": hidden_id }))
+            .await;
+        assert!(r.ok()["node"].is_null());
+    }
+
+    // The secretary invites C over C's meeting, and A over A's own readable one.
+    let request = input(
+        "联合学习",
+        a,
+        &[c],
+        "会议室",
+        "2027-07-01T09:30:00+08:00",
+        "2027-07-01T10:30:00+08:00",
+    );
+    let r = app
+        .graphql_as(
+            Some(&secretary),
+            SCHEDULE_DETAILED,
+            json!({ "input": request }),
+        )
+        .await;
+    let conflicts = r.error("CONFLICT")["extensions"]["conflicts"].clone();
+    assert_eq!(
+        conflicts,
+        json!([
+            { "activityId": readable_id, "organizationId": a, "venue": null,
+              "startsAt": "2027-07-01T01:00:00Z", "endsAt": "2027-07-01T02:00:00Z" },
+            { "activityId": null, "organizationId": c, "venue": null,
+              "startsAt": "2027-07-01T01:00:00Z", "endsAt": "2027-07-01T03:00:00Z" },
+        ])
+    );
+    assert_discloses_nothing(&r, &secrets);
+
+    let mut forced = request.clone();
+    forced["allowConflicts"] = json!(true);
+    let r = app
+        .graphql_as(
+            Some(&secretary),
+            SCHEDULE_DETAILED,
+            json!({ "input": forced }),
+        )
+        .await;
+    let payload = r.ok()["scheduleJointActivity"].clone();
+    assert_eq!(
+        payload["acceptedConflicts"],
+        json!([
+            { "jointActivity": { "id": readable_id, "title": "公开学习", "description": null,
+                "venue": "礼堂", "participants": [{ "organization": { "name": "风景区党委" } }] },
+              "organization": { "name": "风景区党委" }, "venue": null,
+              "startsAt": "2027-07-01T09:00:00+08:00", "endsAt": "2027-07-01T10:00:00+08:00" },
+            { "jointActivity": null, "organization": { "name": "石坑村党支部" }, "venue": null,
+              "startsAt": "2027-07-01T09:00:00+08:00", "endsAt": "2027-07-01T11:00:00+08:00" },
+        ])
+    );
+    assert_discloses_nothing(&r, &secrets);
+    let booked = payload["jointActivity"]["id"].as_str().unwrap().to_owned();
+
+    // The venue alone: the caller's own text comes back, not the other activity's.
+    let r = app
+        .graphql_as(
+            Some(&secretary),
+            SCHEDULE_DETAILED,
+            json!({ "input": input("宣讲", a1, &[], "village hall", "2027-07-01T10:00:00+08:00", "2027-07-01T10:30:00+08:00") }),
+        )
+        .await;
+    assert_eq!(
+        r.error("CONFLICT")["extensions"]["conflicts"],
+        json!([{ "activityId": null, "organizationId": null, "venue": "village hall",
+                 "startsAt": "2027-07-01T01:00:00Z", "endsAt": "2027-07-01T03:00:00Z" }])
+    );
+    assert_discloses_nothing(&r, &secrets);
+
+    // Committee staff meet the hidden meeting through the venue only.
+    let r = app
+        .graphql_as(
+            Some(&staff),
+            SCHEDULE_DETAILED,
+            json!({ "input": input("巡河", a, &[b], "VILLAGE HALL", "2027-07-01T10:30:00+08:00", "2027-07-01T11:00:00+08:00") }),
+        )
+        .await;
+    assert_eq!(
+        r.error("CONFLICT")["extensions"]["conflicts"],
+        json!([{ "activityId": null, "organizationId": null, "venue": "VILLAGE HALL",
+                 "startsAt": "2027-07-01T01:00:00Z", "endsAt": "2027-07-01T03:00:00Z" }])
+    );
+    assert_discloses_nothing(&r, &secrets);
+
+    // Rescheduling onto another hidden booking of C: by organization and by venue.
+    let other_hidden = id_of(
+        &schedule(
+            &app,
+            input(
+                "保密二",
+                c,
+                &[],
+                "Barn",
+                "2027-07-02T14:00:00+08:00",
+                "2027-07-02T16:00:00+08:00",
+            ),
+        )
+        .await,
+    );
+    let reschedule = "mutation($input: RescheduleJointActivityInput!) { rescheduleJointActivity(input: $input) {
+        jointActivity { id } acceptedConflicts { jointActivity { title } organization { name } venue startsAt endsAt } } }";
+    let moved = json!({ "id": booked, "startsAt": "2027-07-02T14:30:00+08:00",
+        "endsAt": "2027-07-02T15:00:00+08:00", "venue": "barn" });
+    let r = app
+        .graphql_as(Some(&secretary), reschedule, json!({ "input": moved }))
+        .await;
+    assert_eq!(
+        r.error("CONFLICT")["extensions"]["conflicts"],
+        json!([
+            { "activityId": null, "organizationId": null, "venue": "barn",
+              "startsAt": "2027-07-02T06:00:00Z", "endsAt": "2027-07-02T08:00:00Z" },
+            { "activityId": null, "organizationId": c, "venue": null,
+              "startsAt": "2027-07-02T06:00:00Z", "endsAt": "2027-07-02T08:00:00Z" },
+        ])
+    );
+    assert_discloses_nothing(&r, &[other_hidden.as_str(), "保密二", "Barn"]);
+    let mut forced = moved.clone();
+    forced["allowConflicts"] = json!(true);
+    let r = app
+        .graphql_as(Some(&secretary), reschedule, json!({ "input": forced }))
+        .await;
+    assert_eq!(
+        r.ok()["rescheduleJointActivity"]["acceptedConflicts"],
+        json!([
+            { "jointActivity": null, "organization": null, "venue": "barn",
+              "startsAt": "2027-07-02T14:00:00+08:00", "endsAt": "2027-07-02T16:00:00+08:00" },
+            { "jointActivity": null, "organization": { "name": "石坑村党支部" }, "venue": null,
+              "startsAt": "2027-07-02T14:00:00+08:00", "endsAt": "2027-07-02T16:00:00+08:00" },
+        ])
+    );
+    assert_discloses_nothing(&r, &[other_hidden.as_str(), "保密二", "Barn"]);
+}
+
+#[tokio::test]
+async fn committee_staff_schedule_only_current_members_into_their_own_group() {
+    let app = TestApp::spawn().await;
+    let w = world(&app).await;
+    let (a, a1, b, c) = (&w.orgs["A"], &w.orgs["A1"], &w.orgs["B"], &w.orgs["C"]);
+    let other_group = app
+        .graphql(
+            "mutation($input: CreateLinkageGroupInput!) { createLinkageGroup(input: $input) { linkageGroup { id } } }",
+            json!({ "input": { "name": "另一联建组", "leadOrganizationId": c, "memberOrganizationIds": [] } }),
+        )
+        .await
+        .ok()["createLinkageGroup"]["linkageGroup"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let staff = app
+        .user_with(
+            "staff",
+            &[(
+                Role::CommitteeStaff,
+                GrantScope::LinkageGroup(uuid_of(&w.group)),
+            )],
+        )
+        .await;
+    let secretary = app
+        .user_with(
+            "sec-a",
+            &[(Role::OrgSecretary, GrantScope::Organization(uuid_of(a)))],
+        )
+        .await;
+    let day = |n: u32| {
+        (
+            format!("2027-08-{n:02}T09:00:00+08:00"),
+            format!("2027-08-{n:02}T10:00:00+08:00"),
+        )
+    };
+    let with_group = |mut input: Value, group: &str| {
+        input["linkageGroupId"] = json!(group);
+        input
+    };
+    let before = app.count_rows("joint_activity").await;
+
+    // Outside the group: a non-member participant, a non-member host, a member's sub-branch.
+    for (n, host, participants) in [(1, a, vec![c]), (2, c, vec![]), (3, a, vec![a1])] {
+        let (s, e) = day(n);
+        let r = app
+            .graphql_as(Some(&staff), SCHEDULE, json!({ "input": input("越界", host, &participants.iter().map(|p| p.as_str()).collect::<Vec<_>>(), "会场", &s, &e) }))
+            .await;
+        r.error("FORBIDDEN");
+    }
+    // Another group, which the staff cannot read: answered like a group that does not exist.
+    let (s, e) = day(4);
+    let r = app
+        .graphql_as(
+            Some(&staff),
+            SCHEDULE,
+            json!({ "input": with_group(input("越组", a, &[b], "会场", &s, &e), &other_group) }),
+        )
+        .await;
+    assert_eq!(
+        r.error("BAD_USER_INPUT")["extensions"]["field"],
+        "linkageGroupId"
+    );
+    assert_eq!(app.count_rows("joint_activity").await, before);
+
+    // Members, into their own group or none.
+    let (s, e) = day(5);
+    let r = app
+        .graphql_as(
+            Some(&staff),
+            SCHEDULE,
+            json!({ "input": with_group(input("联建", a, &[b], "会场", &s, &e), &w.group) }),
+        )
+        .await;
+    assert_eq!(
+        r.ok()["scheduleJointActivity"]["jointActivity"]["title"],
+        "联建"
+    );
+    let (s, e) = day(6);
+    let r = app
+        .graphql_as(
+            Some(&staff),
+            SCHEDULE,
+            json!({ "input": input("联建二", b, &[a], "会场", &s, &e) }),
+        )
+        .await;
+    assert_eq!(
+        r.ok()["scheduleJointActivity"]["jointActivity"]["title"],
+        "联建二"
+    );
+
+    // A secretary attaches only groups its host belongs to, and still invites anyone.
+    let (s, e) = day(7);
+    let r = app
+        .graphql_as(
+            Some(&secretary),
+            SCHEDULE,
+            json!({ "input": with_group(input("越组", a, &[], "会场", &s, &e), &other_group) }),
+        )
+        .await;
+    assert_eq!(
+        r.error("BAD_USER_INPUT")["extensions"]["field"],
+        "linkageGroupId"
+    );
+    let r = app
+        .graphql_as(
+            Some(&secretary),
+            SCHEDULE,
+            json!({ "input": with_group(input("组内", a, &[c], "会场", &s, &e), &w.group) }),
+        )
+        .await;
+    assert_eq!(
+        r.ok()["scheduleJointActivity"]["jointActivity"]["title"],
+        "组内"
+    );
+
+    // Once B has left the group, the staff no longer book it.
+    app.graphql(
+        "mutation($g: ID!, $o: ID!) { removeLinkageGroupMember(input: { linkageGroupId: $g, organizationId: $o }) { linkageGroup { id } } }",
+        json!({ "g": w.group, "o": b }),
+    )
+    .await
+    .ok();
+    let (s, e) = day(8);
+    let r = app
+        .graphql_as(
+            Some(&staff),
+            SCHEDULE,
+            json!({ "input": input("离组", a, &[b], "会场", &s, &e) }),
+        )
+        .await;
+    r.error("FORBIDDEN");
+    assert_eq!(app.count_rows("joint_activity").await, before + 3);
+}
+
+#[tokio::test]
+async fn attendance_errors_name_nobody() {
+    let app = TestApp::spawn().await;
+    let w = world(&app).await;
+    let (a, c) = (&w.orgs["A"], &w.orgs["C"]);
+    let activity = id_of(
+        &schedule(
+            &app,
+            input(
+                "志愿服务",
+                a,
+                &[],
+                "景区入口",
+                "2027-04-01T09:00:00+08:00",
+                "2027-04-01T11:00:00+08:00",
+            ),
+        )
+        .await,
+    );
+    let outsider = person(&app, "赵四保密", c).await;
+    let secretary = app
+        .user_with(
+            "sec-a",
+            &[(Role::OrgSecretary, GrantScope::Organization(uuid_of(a)))],
+        )
+        .await;
+    let record =
+        "mutation($input: RecordAttendanceInput!) { recordAttendance(input: $input) { recorded } }";
+    let r = app
+        .graphql_as(
+            Some(&secretary),
+            record,
+            json!({ "input": { "activityId": activity, "personIds": [outsider] } }),
+        )
+        .await;
+    let error = r.error("BAD_USER_INPUT");
+    assert_eq!(error["extensions"]["field"], "personIds");
+    assert_discloses_nothing(&r, &["赵四保密", outsider.as_str()]);
+    // Someone who does not exist gets the very same answer.
+    let missing = ids::encode(ids::NodeKind::Person, uuid::Uuid::now_v7()).0;
+    let r2 = app
+        .graphql_as(
+            Some(&secretary),
+            record,
+            json!({ "input": { "activityId": activity, "personIds": [missing] } }),
+        )
+        .await;
+    assert_eq!(r2.error("BAD_USER_INPUT")["message"], error["message"]);
+    assert_eq!(app.count_rows("attendance").await, 0);
+}

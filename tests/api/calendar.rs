@@ -633,7 +633,10 @@ async fn a_feed_pages_through_many_activities() {
                 description: None,
                 allow_conflicts: false,
             },
-            &Scope::everything(),
+            activities::Access {
+                read: &Scope::everything(),
+                manage: &Scope::everything(),
+            },
             &|clash| clash.to_json(),
         )
         .await

@@ -671,3 +671,293 @@ async fn update_person_replaces_positions_and_clears_fields() {
     .unwrap();
     assert!(!text.contains("13912345678"), "{text}");
 }
+
+fn uuid_of(global: &str) -> uuid::Uuid {
+    lianjian_api::graphql::ids::decode("id", &async_graphql::ID(global.to_owned()))
+        .unwrap()
+        .id
+}
+
+#[tokio::test]
+async fn an_organization_joins_a_group_only_with_its_consent() {
+    use lianjian_api::{authz::Role, services::accounts::GrantScope};
+    let app = TestApp::spawn().await;
+    let area = app.create_area("温泉镇").await;
+    let lead = org(&app, "风景区党委", &area, None).await;
+    let outsider = org(&app, "石坑村党支部", &area, None).await;
+    let other = org(&app, "龙岗村党支部", &area, None).await;
+    let group = app
+        .graphql(
+            "mutation($input: CreateLinkageGroupInput!) { createLinkageGroup(input: $input) { linkageGroup { id } } }",
+            json!({ "input": { "name": "联建委员会", "leadOrganizationId": lead, "memberOrganizationIds": [] } }),
+        )
+        .await
+        .ok()["createLinkageGroup"]["linkageGroup"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let staff = app
+        .user_with(
+            "staff",
+            &[(
+                Role::CommitteeStaff,
+                GrantScope::LinkageGroup(uuid_of(&group)),
+            )],
+        )
+        .await;
+    let staff_and_secretary = app
+        .user_with(
+            "staff-sec",
+            &[
+                (
+                    Role::CommitteeStaff,
+                    GrantScope::LinkageGroup(uuid_of(&group)),
+                ),
+                (
+                    Role::OrgSecretary,
+                    GrantScope::Organization(uuid_of(&outsider)),
+                ),
+            ],
+        )
+        .await;
+    let add = "mutation($g: ID!, $o: ID!) { addLinkageGroupMember(input: { linkageGroupId: $g, organizationId: $o }) { linkageGroup { members { totalCount } } } }";
+    let (members, audits) = (
+        app.count_rows("linkage_group_member").await,
+        app.audits().await,
+    );
+    // The group's staff cannot pull an organization in to read its people.
+    let r = app
+        .graphql_as(Some(&staff), add, json!({ "g": group, "o": outsider }))
+        .await;
+    r.error("FORBIDDEN");
+    let r = app
+        .graphql_as(Some(&staff), "{ people { totalCount } }", json!({}))
+        .await;
+    assert_eq!(r.ok()["people"]["totalCount"], 0);
+    assert_eq!(app.count_rows("linkage_group_member").await, members);
+    assert_eq!(app.audits().await, audits);
+    // Someone who manages the organization consents for it, an administrator for anyone.
+    let r = app
+        .graphql_as(
+            Some(&staff_and_secretary),
+            add,
+            json!({ "g": group, "o": outsider }),
+        )
+        .await;
+    assert_eq!(
+        r.ok()["addLinkageGroupMember"]["linkageGroup"]["members"]["totalCount"],
+        2
+    );
+    let r = app
+        .graphql_as(
+            Some(&staff_and_secretary),
+            add,
+            json!({ "g": group, "o": other }),
+        )
+        .await;
+    r.error("FORBIDDEN");
+    let r = app.graphql(add, json!({ "g": group, "o": other })).await;
+    assert_eq!(
+        r.ok()["addLinkageGroupMember"]["linkageGroup"]["members"]["totalCount"],
+        3
+    );
+}
+
+const CREATE_PERSON_ID: &str =
+    "mutation($input: CreatePersonInput!) { createPerson(input: $input) { person { id } } }";
+
+#[tokio::test]
+async fn an_identifier_held_outside_scope_is_refused_without_confirming_the_holder() {
+    use lianjian_api::{authz::Role, services::accounts::GrantScope};
+    let app = TestApp::spawn().await;
+    let area = app.create_area("温泉镇").await;
+    let mine = org(&app, "南平村党支部", &area, None).await;
+    let theirs = org(&app, "石坑村党支部", &area, None).await;
+    let hidden_number = valid_id_number("44018419900101123");
+    let r = app
+        .graphql(
+            CREATE_PERSON_ID,
+            json!({ "input": { "name": "他村党员", "politicalStatus": "FULL_MEMBER", "organizationId": theirs, "idNumber": hidden_number } }),
+        )
+        .await;
+    let hidden_person = r.ok()["createPerson"]["person"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let coded = app
+        .graphql(
+            CREATE_ORG,
+            json!({ "input": { "name": "外单位", "level": "BRANCH", "unitType": "ENTERPRISE", "areaId": area, "externalCode": "EXT-001" } }),
+        )
+        .await;
+    coded.ok();
+    let secretary = app
+        .user_with(
+            "sec",
+            &[(Role::OrgSecretary, GrantScope::Organization(uuid_of(&mine)))],
+        )
+        .await;
+
+    // Inside the secretary's scope the refusal says what collides.
+    let own_number = valid_id_number("44018419900101124");
+    let person = |name: &str, number: &str| json!({ "input": { "name": name, "politicalStatus": "FULL_MEMBER", "organizationId": mine, "idNumber": number } });
+    let r = app
+        .graphql_as(
+            Some(&secretary),
+            CREATE_PERSON_ID,
+            person("本村党员", &own_number),
+        )
+        .await;
+    let own_person = r.ok()["createPerson"]["person"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let r = app
+        .graphql_as(
+            Some(&secretary),
+            CREATE_PERSON_ID,
+            person("重复", &own_number),
+        )
+        .await;
+    assert_eq!(r.error("CONFLICT")["extensions"]["field"], "idNumber");
+
+    // Outside it: a bare CONFLICT, the same for people and organizations, each one audited.
+    let (people, orgs) = (
+        app.count_rows("person").await,
+        app.count_rows("organization").await,
+    );
+    let update = "mutation($id: ID!, $n: String) { updatePerson(input: { id: $id, idNumber: $n }) { person { id } } }";
+    let attempts = [
+        app.graphql_as(Some(&secretary), CREATE_PERSON_ID, person("猜一", &hidden_number))
+            .await,
+        app.graphql_as(
+            Some(&secretary),
+            update,
+            json!({ "id": own_person, "n": hidden_number }),
+        )
+        .await,
+        app.graphql_as(
+            Some(&secretary),
+            CREATE_ORG,
+            json!({ "input": { "name": "新支部", "level": "BRANCH", "unitType": "VILLAGE", "areaId": area, "parentId": mine, "externalCode": "EXT-001" } }),
+        )
+        .await,
+        app.graphql_as(Some(&secretary), CREATE_PERSON_ID, person("猜二", &hidden_number))
+            .await,
+        app.graphql_as(Some(&secretary), CREATE_PERSON_ID, person("猜三", &hidden_number))
+            .await,
+    ];
+    for r in &attempts {
+        let error = r.error("CONFLICT");
+        assert_eq!(
+            error["extensions"],
+            json!({ "code": "CONFLICT" }),
+            "{}",
+            r.body
+        );
+        let text = r.body.to_string();
+        assert!(
+            !text.contains(&hidden_person)
+                && !text.contains("他村党员")
+                && !text.contains("外单位")
+        );
+    }
+    assert_eq!(
+        attempts[0].errors()[0]["message"],
+        "idNumber cannot be accepted; if it is right, ask an administrator"
+    );
+    assert_eq!(app.count_rows("person").await, people);
+    assert_eq!(app.count_rows("organization").await, orgs);
+    let log = app
+        .graphql(
+            "{ auditLog(first: 10) { edges { node { action targetType after actor { username } } } } }",
+            json!({}),
+        )
+        .await;
+    let refusals: Vec<Value> = log.ok()["auditLog"]["edges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["node"].clone())
+        .filter(|n| n["action"] == "identifierRefused")
+        .collect();
+    assert_eq!(refusals.len(), 5);
+    assert!(refusals.iter().all(|n| n["actor"]["username"] == "sec"));
+    assert_eq!(refusals[2]["targetType"], "Organization");
+    assert_eq!(refusals[2]["after"]["field"], "externalCode");
+    assert_eq!(refusals[2]["after"]["mutation"], "createOrganization");
+    assert_eq!(
+        refusals[4]["after"]["collidesWith"],
+        uuid_of(&hidden_person).to_string()
+    );
+
+    // The sixth try is rate limited, colliding or not, on every such mutation.
+    let fresh = valid_id_number("44018419900101125");
+    for r in [
+        app.graphql_as(Some(&secretary), CREATE_PERSON_ID, person("新人", &fresh))
+            .await,
+        app.graphql_as(
+            Some(&secretary),
+            update,
+            json!({ "id": own_person, "n": hidden_number }),
+        )
+        .await,
+        app.graphql_as(
+            Some(&secretary),
+            CREATE_ORG,
+            json!({ "input": { "name": "又一支部", "level": "BRANCH", "unitType": "VILLAGE", "areaId": area, "parentId": mine } }),
+        )
+        .await,
+    ] {
+        let retry = r.error("RATE_LIMITED")["extensions"]["retryAfter"]
+            .as_u64()
+            .unwrap();
+        assert!((1..=900).contains(&retry), "{retry}");
+    }
+    assert_eq!(app.count_rows("person").await, people);
+    // Others are not limited by the secretary's refusals.
+    let r = app
+        .graphql(CREATE_PERSON_ID, person("管理员录入", &fresh))
+        .await;
+    r.ok();
+}
+
+#[tokio::test]
+async fn a_request_carries_at_most_ten_mutation_fields() {
+    let app = TestApp::spawn().await;
+    let aliased = |n: usize| {
+        let fields: String = (0..n)
+            .map(|i| format!("a{i}: createArea(input: {{ name: \"区{i}\" }}) {{ area {{ id }} }} "))
+            .collect();
+        format!("mutation {{ {fields} }}")
+    };
+    let areas = app.count_rows("area").await;
+    let r = app.graphql(&aliased(11), json!({})).await;
+    assert_eq!(r.error("BAD_USER_INPUT")["extensions"]["field"], "mutation");
+    assert!(r.data().is_null());
+    assert_eq!(app.count_rows("area").await, areas);
+    // Fragments are followed, as often as they are spread.
+    let r = app
+        .graphql(
+            "mutation { ...Six ...Six } fragment Six on Mutation {
+                a: createArea(input: { name: \"甲\" }) { area { id } } b: createArea(input: { name: \"乙\" }) { area { id } }
+                c: createArea(input: { name: \"丙\" }) { area { id } } d: createArea(input: { name: \"丁\" }) { area { id } }
+                e: createArea(input: { name: \"戊\" }) { area { id } } f: createArea(input: { name: \"己\" }) { area { id } } }",
+            json!({}),
+        )
+        .await;
+    r.error("BAD_USER_INPUT");
+    assert_eq!(app.count_rows("area").await, areas);
+    let r = app.graphql(&aliased(10), json!({})).await;
+    assert_eq!(
+        r.ok()["a9"]["area"]["id"].as_str().map(|s| !s.is_empty()),
+        Some(true)
+    );
+    assert_eq!(app.count_rows("area").await, areas + 10);
+    // Queries are not mutations: eleven aliased reads are fine.
+    let reads: String = (0..11)
+        .map(|i| format!("r{i}: areas {{ totalCount }} "))
+        .collect();
+    let r = app.graphql(&format!("{{ {reads} }}"), json!({})).await;
+    assert_eq!(r.ok()["r10"]["totalCount"], 10);
+}

@@ -188,9 +188,13 @@ impl JointActivity {
 /// A clash a schedule ran into: the other activity, and the organization or venue they share.
 #[derive(SimpleObject)]
 pub struct ScheduleConflict {
-    pub joint_activity: JointActivity,
+    /// Null when the viewer may not read the other activity: then the clash is busy time only,
+    /// with the viewer's own organization or venue and the time range.
+    pub joint_activity: Option<JointActivity>,
     pub organization: Option<Organization>,
     pub venue: Option<String>,
+    pub starts_at: DateTime,
+    pub ends_at: DateTime,
 }
 
 async fn conflicts(ctx: &Context<'_>, clashes: Vec<Clash>) -> Result<Vec<ScheduleConflict>> {
@@ -206,9 +210,11 @@ async fn conflicts(ctx: &Context<'_>, clashes: Vec<Clash>) -> Result<Vec<Schedul
             None => None,
         };
         out.push(ScheduleConflict {
-            joint_activity: JointActivity(clash.activity),
+            joint_activity: clash.activity.map(JointActivity),
             organization,
             venue: clash.venue,
+            starts_at: DateTime::in_zone(clash.starts_at, ctx.timezone()),
+            ends_at: DateTime::in_zone(clash.ends_at, ctx.timezone()),
         });
     }
     Ok(out)
@@ -217,11 +223,11 @@ async fn conflicts(ctx: &Context<'_>, clashes: Vec<Clash>) -> Result<Vec<Schedul
 /// How a clash is reported in `extensions.conflicts`: with global ids, like everything else.
 fn clash_json(clash: &Clash) -> serde_json::Value {
     json!({
-        "activityId": ids::encode(NodeKind::JointActivity, clash.activity.id).0,
+        "activityId": clash.activity.as_ref().map(|a| ids::encode(NodeKind::JointActivity, a.id).0),
         "organizationId": clash.organization_id.map(|o| ids::encode(NodeKind::Organization, o).0),
         "venue": clash.venue,
-        "startsAt": clash.activity.starts_at,
-        "endsAt": clash.activity.ends_at,
+        "startsAt": clash.starts_at,
+        "endsAt": clash.ends_at,
     })
 }
 
@@ -473,11 +479,15 @@ impl ActivityMutation {
             description: input.description,
             allow_conflicts: input.allow_conflicts,
         };
+        let (read, manage) = access(ctx)?;
         let booked = activities::schedule(
             &ctx.state()?.db.write,
             &ctx.actor(),
             new,
-            &ctx.scope("joint_activity", "manage")?,
+            Access {
+                read: &read,
+                manage: &manage,
+            },
             &clash_json,
         )
         .await?;

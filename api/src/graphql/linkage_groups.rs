@@ -216,6 +216,7 @@ impl LinkageGroupMutation {
             new,
             ctx.today(),
             &ctx.scope("linkage_group", "manage")?,
+            &ctx.scope("organization", "manage")?,
         )
         .await?;
         Ok(CreateLinkageGroupPayload {
@@ -249,6 +250,7 @@ impl LinkageGroupMutation {
                 &ctx.scope("linkage_group", "read")?,
                 &ctx.scope("linkage_group", "manage")?,
             ),
+            &ctx.scope("organization", "manage")?,
         )
         .await?;
         Ok(AddLinkageGroupMemberPayload {

@@ -11,6 +11,7 @@ pub mod enums;
 pub mod errors;
 pub mod ids;
 pub mod input_errors;
+pub mod limits;
 pub mod linkage_groups;
 pub mod loaders;
 pub mod node;

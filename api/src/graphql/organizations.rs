@@ -480,6 +480,7 @@ impl OrganizationMutation {
             &ctx.state()?.db.write,
             &ctx.actor(),
             new,
+            &ctx.scope("organization", "read")?,
             &ctx.scope("organization", "manage")?,
         )
         .await?;

@@ -255,6 +255,7 @@ impl PersonMutation {
             &ctx.state()?.db.write,
             &ctx.actor(),
             new,
+            &ctx.scope("person", "read")?,
             &ctx.scope("person", "manage")?,
         )
         .await?;

@@ -10,6 +10,7 @@ use super::{
     calendar::CalendarMutation,
     errors::ErrorCodes,
     input_errors::InputErrors,
+    limits::MutationFieldLimit,
     linkage_groups::{LinkageGroupMutation, LinkageGroupQuery},
     node::NodeQuery,
     organizations::{OrganizationMutation, OrganizationQuery},
@@ -65,7 +66,10 @@ pub fn build_schema(state: Option<AppState>) -> AppSchema {
     .limit_depth(limits.max_query_depth)
     .limit_complexity(limits.max_query_complexity)
     .extension(ErrorCodes)
-    .extension(InputErrors);
+    .extension(InputErrors)
+    .extension(MutationFieldLimit {
+        max: limits.max_mutation_fields,
+    });
     if let Some(state) = state {
         builder = builder.data(state);
     }

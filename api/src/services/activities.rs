@@ -11,8 +11,8 @@ use entities::{
 };
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DbBackend, EntityTrait,
-    PaginatorTrait, QueryFilter, QuerySelect, QueryTrait, Set, Statement, TransactionSession,
-    TransactionTrait,
+    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait, Set, Statement,
+    TransactionSession, TransactionTrait,
 };
 use serde_json::{Value as Json, json};
 use uuid::Uuid;
@@ -45,23 +45,38 @@ pub fn venue_key(venue: &str) -> String {
         .to_lowercase()
 }
 
-/// One clash: the other activity, and the organization or the venue they share.
+/// One clash: the other activity, and the organization or the venue they share. An activity the
+/// caller may not read is busy time only: `activity` is `None`, and `venue` is the caller's own
+/// text, so nothing of the other activity but its time range reaches the caller.
 #[derive(Debug, Clone)]
 pub struct Clash {
-    pub activity: joint_activity::Model,
+    pub activity: Option<joint_activity::Model>,
+    /// One of the caller's own organizations.
     pub organization_id: Option<Uuid>,
     pub venue: Option<String>,
+    pub starts_at: DateTime<Utc>,
+    pub ends_at: DateTime<Utc>,
+    /// The other activity even when unreadable: for the audit trail, which only administrators
+    /// read, never for the caller.
+    other_id: Uuid,
 }
 
 impl Clash {
+    /// What the caller may see of the clash.
     pub fn to_json(&self) -> Json {
         json!({
-            "activityId": self.activity.id,
+            "activityId": self.activity.as_ref().map(|a| a.id),
             "organizationId": self.organization_id,
             "venue": self.venue,
-            "startsAt": self.activity.starts_at,
-            "endsAt": self.activity.ends_at,
+            "startsAt": self.starts_at,
+            "endsAt": self.ends_at,
         })
+    }
+
+    fn audit_json(&self) -> Json {
+        let mut value = self.to_json();
+        value["activityId"] = json!(self.other_id);
+        value
     }
 }
 
@@ -239,48 +254,92 @@ async fn lock_slots(
     Ok(())
 }
 
-/// Every clash of a booking of `organizations` at `venue` during [starts, ends).
-async fn find_clashes(
-    db: &impl ConnectionTrait,
-    organizations: &[Uuid],
-    venue: &str,
+/// Where and when a booking asks to be: its organizations, its venue as the caller wrote it and
+/// as compared, and its time range.
+struct Slot<'a> {
+    organizations: &'a [Uuid],
+    venue: &'a str,
+    venue_key: &'a str,
     starts: DateTime<Utc>,
     ends: DateTime<Utc>,
+}
+
+/// Every clash of a booking with another activity; `read` decides which of them the caller may
+/// see in full.
+async fn find_clashes(
+    db: &impl ConnectionTrait,
+    slot: &Slot<'_>,
     exclude: Option<Uuid>,
+    read: &Scope,
 ) -> AppResult<Vec<Clash>> {
     let mut overlapping = joint_activity::Entity::find()
         .filter(joint_activity::Column::Status.ne(ActivityStatus::Cancelled))
-        .filter(joint_activity::Column::StartsAt.lt(ends))
-        .filter(joint_activity::Column::EndsAt.gt(starts));
+        .filter(joint_activity::Column::StartsAt.lt(slot.ends))
+        .filter(joint_activity::Column::EndsAt.gt(slot.starts));
     if let Some(id) = exclude {
         overlapping = overlapping.filter(joint_activity::Column::Id.ne(id));
     }
-    let overlapping = overlapping.all(db).await?;
+    let overlapping = overlapping
+        .order_by_asc(joint_activity::Column::StartsAt)
+        .order_by_asc(joint_activity::Column::Id)
+        .all(db)
+        .await?;
     if overlapping.is_empty() {
         return Ok(Vec::new());
     }
-    let mut clashes = Vec::new();
-    for activity in &overlapping {
-        if activity.venue_key == venue {
-            clashes.push(Clash {
-                activity: activity.clone(),
-                organization_id: None,
-                venue: Some(activity.venue.clone()),
-            });
-        }
-    }
-    let shared = activity_participant::Entity::find()
-        .filter(activity_participant::Column::ActivityId.is_in(overlapping.iter().map(|a| a.id)))
-        .filter(activity_participant::Column::OrganizationId.is_in(organizations.iter().copied()))
+    let readable: Vec<Uuid> = joint_activity::Entity::find()
+        .select_only()
+        .column(joint_activity::Column::Id)
+        .filter(joint_activity::Column::Id.is_in(overlapping.iter().map(|a| a.id)))
+        .filter(read_condition(read))
+        .into_tuple()
         .all(db)
         .await?;
+    let clash = |activity: &joint_activity::Model, organization_id: Option<Uuid>, venue: bool| {
+        let visible = readable.contains(&activity.id);
+        Clash {
+            activity: visible.then(|| activity.clone()),
+            organization_id,
+            venue: venue.then(|| {
+                if visible {
+                    activity.venue.clone()
+                } else {
+                    slot.venue.to_owned()
+                }
+            }),
+            starts_at: activity.starts_at,
+            ends_at: activity.ends_at,
+            other_id: activity.id,
+        }
+    };
+    let mut clashes = Vec::new();
+    for activity in &overlapping {
+        if activity.venue_key == slot.venue_key {
+            clashes.push(clash(activity, None, true));
+        }
+    }
+    let mut shared = activity_participant::Entity::find()
+        .filter(activity_participant::Column::ActivityId.is_in(overlapping.iter().map(|a| a.id)))
+        .filter(
+            activity_participant::Column::OrganizationId.is_in(slot.organizations.iter().copied()),
+        )
+        .all(db)
+        .await?;
+    // In the order of the request (host first), then by time: the same answer on every engine.
+    shared.sort_by_key(|p| {
+        let org = slot
+            .organizations
+            .iter()
+            .position(|o| *o == p.organization_id);
+        let starts = overlapping
+            .iter()
+            .find(|a| a.id == p.activity_id)
+            .map(|a| a.starts_at);
+        (org, starts, p.activity_id)
+    });
     for participant in shared {
         if let Some(activity) = overlapping.iter().find(|a| a.id == participant.activity_id) {
-            clashes.push(Clash {
-                activity: activity.clone(),
-                organization_id: Some(participant.organization_id),
-                venue: None,
-            });
+            clashes.push(clash(activity, Some(participant.organization_id), false));
         }
     }
     Ok(clashes)
@@ -301,6 +360,95 @@ async fn can_manage(
         .one(db)
         .await?
         .is_some())
+}
+
+/// Whether the actor may book `organizations` (host first) into `group`. A grant on an
+/// organization subtree lets its holder host there and invite anyone; a grant on a linkage group
+/// reaches only the group's current members, and only into a group so granted. A group the actor
+/// may not book into is answered like one that does not exist.
+async fn check_booking(
+    db: &impl ConnectionTrait,
+    manage: &Scope,
+    organizations: &[Uuid],
+    group: Option<Uuid>,
+) -> AppResult<()> {
+    if manage.all {
+        if let Some(group) = group
+            && entities::linkage_group::Entity::find_by_id(group)
+                .one(db)
+                .await?
+                .is_none()
+        {
+            return Err(no_such_group());
+        }
+        return Ok(());
+    }
+    let Some(&host) = organizations.first() else {
+        return Err(AppError::Forbidden);
+    };
+    let by_subtree = Scope {
+        all: false,
+        subtree_paths: manage.subtree_paths.clone(),
+        group_ids: Vec::new(),
+    };
+    let hosts_in_subtree = !by_subtree.is_empty()
+        && organization::Entity::find_by_id(host)
+            .filter(by_subtree.organization_condition(organization::Column::Id))
+            .one(db)
+            .await?
+            .is_some();
+    if let Some(group) = group {
+        let granted = manage.group_ids.contains(&group);
+        let host_is_member = hosts_in_subtree && current_members(db, &[group], &[host]).await? == 1;
+        if !granted && !host_is_member {
+            return Err(no_such_group());
+        }
+    }
+    if hosts_in_subtree {
+        return Ok(());
+    }
+    let groups = match group {
+        Some(group) => vec![group],
+        None => manage.group_ids.clone(),
+    };
+    if groups.is_empty()
+        || current_members(db, &groups, organizations).await? != organizations.len()
+    {
+        return Err(AppError::Forbidden);
+    }
+    Ok(())
+}
+
+fn no_such_group() -> AppError {
+    AppError::bad_input(
+        "linkageGroupId",
+        "linkageGroupId names no linkage group you may schedule into",
+    )
+}
+
+/// How many of `organizations` are current members of at least one of `groups`.
+async fn current_members(
+    db: &impl ConnectionTrait,
+    groups: &[Uuid],
+    organizations: &[Uuid],
+) -> AppResult<usize> {
+    let mut members: Vec<Uuid> = entities::linkage_group_member::Entity::find()
+        .select_only()
+        .column(entities::linkage_group_member::Column::OrganizationId)
+        .filter(
+            entities::linkage_group_member::Column::LinkageGroupId.is_in(groups.iter().copied()),
+        )
+        .filter(
+            entities::linkage_group_member::Column::OrganizationId
+                .is_in(organizations.iter().copied()),
+        )
+        .filter(entities::linkage_group_member::Column::LeftOn.is_null())
+        .into_tuple()
+        .all(db)
+        .await?;
+    members.sort();
+    members.dedup();
+    Ok(members.len())
 }
 
 #[derive(Debug, Clone)]
@@ -354,7 +502,7 @@ pub async fn schedule<C>(
     db: &C,
     actor: &Actor,
     input: NewActivity,
-    manage: &Scope,
+    access: Access<'_>,
     to_global: &(dyn Fn(&Clash) -> Json + Sync),
 ) -> AppResult<Booked>
 where
@@ -403,29 +551,16 @@ where
             "an organization does not exist or is archived",
         ));
     }
-    if let Some(group) = input.linkage_group_id
-        && entities::linkage_group::Entity::find_by_id(group)
-            .one(&tx)
-            .await?
-            .is_none()
-    {
-        return Err(AppError::bad_input(
-            "linkageGroupId",
-            "linkageGroupId names no linkage group",
-        ));
-    }
-    if !can_manage(
-        &tx,
-        manage,
-        input.host_organization_id,
-        input.linkage_group_id,
-    )
-    .await?
-    {
-        return Err(AppError::Forbidden);
-    }
+    check_booking(&tx, access.manage, &org_ids, input.linkage_group_id).await?;
     lock_slots(&tx, &org_ids, &key).await?;
-    let clashes = find_clashes(&tx, &org_ids, &key, input.starts_at, input.ends_at, None).await?;
+    let slot = Slot {
+        organizations: &org_ids,
+        venue: &venue,
+        venue_key: &key,
+        starts: input.starts_at,
+        ends: input.ends_at,
+    };
+    let clashes = find_clashes(&tx, &slot, None, access.read).await?;
     if !clashes.is_empty() && !input.allow_conflicts {
         return Err(conflict(&clashes, to_global));
     }
@@ -464,7 +599,7 @@ where
     }
     let mut after = snapshot(&activity);
     after["participants"] = json!(org_ids);
-    after["acceptedConflicts"] = json!(clashes.iter().map(Clash::to_json).collect::<Vec<_>>());
+    after["acceptedConflicts"] = json!(clashes.iter().map(Clash::audit_json).collect::<Vec<_>>());
     audit::record(
         &tx,
         actor,
@@ -617,15 +752,14 @@ where
         .map(|p| p.organization_id)
         .collect();
     lock_slots(&tx, &org_ids, &key).await?;
-    let clashes = find_clashes(
-        &tx,
-        &org_ids,
-        &key,
-        change.starts_at,
-        change.ends_at,
-        Some(id),
-    )
-    .await?;
+    let slot = Slot {
+        organizations: &org_ids,
+        venue: &venue,
+        venue_key: &key,
+        starts: change.starts_at,
+        ends: change.ends_at,
+    };
+    let clashes = find_clashes(&tx, &slot, Some(id), access.read).await?;
     if !clashes.is_empty() && !change.allow_conflicts {
         return Err(conflict(&clashes, to_global));
     }
@@ -756,27 +890,20 @@ where
         .filter(person::Column::Id.is_in(person_ids.iter().copied()))
         .all(&tx)
         .await?;
-    if people.len()
-        != person_ids
-            .iter()
-            .collect::<std::collections::HashSet<_>>()
-            .len()
-    {
-        return Err(AppError::bad_input(
-            "personIds",
-            "personIds names someone who does not exist",
-        ));
-    }
-    if let Some(outsider) = people
+    // One answer for someone missing and someone outside: the caller may not be allowed to read
+    // the person, so the error names nobody and does not tell the two apart.
+    let distinct = person_ids
         .iter()
-        .find(|p| !participants.contains(&p.organization_id))
+        .collect::<std::collections::HashSet<_>>()
+        .len();
+    if people.len() != distinct
+        || people
+            .iter()
+            .any(|p| !participants.contains(&p.organization_id))
     {
         return Err(AppError::bad_input(
             "personIds",
-            format!(
-                "{} does not belong to a participating organization",
-                outsider.name
-            ),
+            "personIds names someone who is not a member of a participating organization",
         ));
     }
     let present: Vec<Uuid> = attendance::Entity::find()

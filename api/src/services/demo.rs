@@ -146,6 +146,7 @@ where
                 remote: o.remote,
             },
             &all,
+            &all,
         )
         .await?;
         org_ids.insert(o.key, created.id);
@@ -172,6 +173,7 @@ where
             cadence_starts_on: None,
         },
         today,
+        &all,
         &all,
     )
     .await?;
@@ -204,6 +206,7 @@ where
                 })?,
                 positions,
             },
+            &all,
             &all,
         )
         .await?;
@@ -443,7 +446,10 @@ where
                 description: None,
                 allow_conflicts: false,
             },
-            &all,
+            activities::Access {
+                read: &all,
+                manage: &all,
+            },
             &|c: &activities::Clash| c.to_json(),
         )
         .await?;

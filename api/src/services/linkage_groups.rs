@@ -99,12 +99,36 @@ async fn require_organizations(
     Ok(())
 }
 
+/// Joining a group lets the group's staff read the organization's people, so an organization
+/// joins only with its own consent: that of an administrator or of someone who manages it
+/// (`consent` is the actor's manage scope on organizations). Organizations are publicly known,
+/// so a refusal is FORBIDDEN.
+async fn require_consent(
+    db: &impl ConnectionTrait,
+    organizations: &[Uuid],
+    consent: &Scope,
+) -> AppResult<()> {
+    if consent.all || organizations.is_empty() {
+        return Ok(());
+    }
+    let managed = organization::Entity::find()
+        .filter(organization::Column::Id.is_in(organizations.iter().copied()))
+        .filter(consent.organization_condition(organization::Column::Id))
+        .all(db)
+        .await?;
+    if managed.len() != organizations.len() {
+        return Err(AppError::Forbidden);
+    }
+    Ok(())
+}
+
 pub async fn create<C>(
     db: &C,
     actor: &Actor,
     input: NewLinkageGroup,
     today: NaiveDate,
     manage: &Scope,
+    consent: &Scope,
 ) -> AppResult<linkage_group::Model>
 where
     C: ConnectionTrait + TransactionTrait,
@@ -135,6 +159,9 @@ where
     let tx = db.begin().await?;
     require_organizations(&tx, "leadOrganizationId", &[input.lead_organization_id]).await?;
     require_organizations(&tx, "memberOrganizationIds", &members).await?;
+    let mut joining = vec![input.lead_organization_id];
+    joining.extend(members.iter().copied());
+    require_consent(&tx, &joining, consent).await?;
     let taken = linkage_group::Entity::find()
         .filter(linkage_group::Column::Name.eq(name.as_str()))
         .one(&tx)
@@ -224,6 +251,7 @@ pub async fn add_member<C>(
     organization_id: Uuid,
     joined_on: NaiveDate,
     (read, manage): (&Scope, &Scope),
+    consent: &Scope,
 ) -> AppResult<linkage_group::Model>
 where
     C: ConnectionTrait + TransactionTrait,
@@ -231,6 +259,7 @@ where
     let tx = db.begin().await?;
     let group = require_group(&tx, group_id, read, manage).await?;
     require_organizations(&tx, "organizationId", &[organization_id]).await?;
+    require_consent(&tx, &[organization_id], consent).await?;
     let current = linkage_group_member::Entity::find()
         .filter(linkage_group_member::Column::LinkageGroupId.eq(group_id))
         .filter(linkage_group_member::Column::OrganizationId.eq(organization_id))

@@ -12,6 +12,7 @@ pub mod linkage_groups;
 pub mod organizations;
 pub mod pagination;
 pub mod people;
+pub mod refusals;
 pub mod values;
 
 use std::sync::Arc;

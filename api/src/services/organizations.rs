@@ -17,6 +17,7 @@ use uuid::Uuid;
 use super::{
     Actor, audit,
     pagination::{Page, PageRequest, fetch_page},
+    refusals,
     values::{Name, OptionalText},
 };
 use crate::{
@@ -235,11 +236,13 @@ pub async fn create<C>(
     db: &C,
     actor: &Actor,
     input: NewOrganization,
+    read: &Scope,
     manage: &Scope,
 ) -> AppResult<organization::Model>
 where
     C: ConnectionTrait + TransactionTrait,
 {
+    refusals::check_limit(db, actor).await?;
     let name = Name::parse("name", &input.name, NAME_MAX_CHARS)?.into_inner();
     let short_name = optional(
         "shortName",
@@ -264,7 +267,26 @@ where
             .filter(organization::Column::ExternalCode.eq(code.as_str()))
             .one(&tx)
             .await?;
-        if taken.is_some() {
+        if let Some(taken) = taken {
+            // Anyone sees an organization's public card, but its external code only with a
+            // grant: outside one, the refusal must not confirm who holds the code.
+            let readable = organization::Entity::find_by_id(taken.id)
+                .filter(read.organization_condition(organization::Column::Id))
+                .one(&tx)
+                .await?
+                .is_some();
+            if !readable {
+                tx.rollback().await?;
+                return Err(refusals::refuse(
+                    db,
+                    actor,
+                    "createOrganization",
+                    "Organization",
+                    "externalCode",
+                    taken.id,
+                )
+                .await);
+            }
             return Err(AppError::Conflict {
                 message: format!("an organization with external code {code} already exists"),
                 details: Some(json!({ "field": "externalCode" })),

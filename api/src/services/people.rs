@@ -17,6 +17,7 @@ use super::{
     Actor, audit,
     organizations::subtree_condition,
     pagination::{Page, PageRequest, fetch_page},
+    refusals,
     values::{IdNumber, Name, Phone},
 };
 use crate::{
@@ -182,22 +183,65 @@ async fn require_organization(
     Ok(())
 }
 
-async fn require_unique_id_number(
+/// Who else holds an ID-card number, if anyone, and whether the actor may read them.
+enum Holder {
+    Nobody,
+    Readable,
+    Hidden(Uuid),
+}
+
+async fn id_number_holder(
     db: &impl ConnectionTrait,
     id_number: &str,
     except: Option<Uuid>,
-) -> AppResult<()> {
+    read: &Scope,
+) -> AppResult<Holder> {
     let mut select = person::Entity::find().filter(person::Column::IdNumber.eq(id_number));
     if let Some(id) = except {
         select = select.filter(person::Column::Id.ne(id));
     }
-    if select.one(db).await?.is_some() {
-        return Err(AppError::Conflict {
+    let Some(holder) = select.one(db).await? else {
+        return Ok(Holder::Nobody);
+    };
+    let readable = person::Entity::find_by_id(holder.id)
+        .filter(read.organization_condition(person::Column::OrganizationId))
+        .one(db)
+        .await?
+        .is_some();
+    Ok(if readable {
+        Holder::Readable
+    } else {
+        Holder::Hidden(holder.id)
+    })
+}
+
+/// Refuses an ID-card number someone else holds. Inside the actor's read scope the refusal says
+/// so; outside it, the transaction is given up first and the refusal is audited on its own and
+/// confirms nothing (see `refusals`).
+async fn require_unique_id_number<C, T>(
+    db: &C,
+    tx: T,
+    actor: &Actor,
+    mutation: &str,
+    id_number: &str,
+    except: Option<Uuid>,
+    read: &Scope,
+) -> AppResult<T>
+where
+    C: ConnectionTrait,
+    T: ConnectionTrait + TransactionSession,
+{
+    match id_number_holder(&tx, id_number, except, read).await? {
+        Holder::Nobody => Ok(tx),
+        Holder::Readable => Err(AppError::Conflict {
             message: "another person has this ID-card number".into(),
             details: Some(json!({ "field": "idNumber" })),
-        });
+        }),
+        Holder::Hidden(holder) => {
+            tx.rollback().await?;
+            Err(refusals::refuse(db, actor, mutation, "Person", "idNumber", holder).await)
+        }
     }
-    Ok(())
 }
 
 async fn replace_positions(
@@ -246,11 +290,13 @@ pub async fn create<C>(
     db: &C,
     actor: &Actor,
     input: NewPerson,
+    read: &Scope,
     manage: &Scope,
 ) -> AppResult<person::Model>
 where
     C: ConnectionTrait + TransactionTrait,
 {
+    refusals::check_limit(db, actor).await?;
     let name = Name::parse("name", &input.name, NAME_MAX_CHARS)?.into_inner();
     let phone = input
         .phone
@@ -265,10 +311,10 @@ where
         .map(|s| IdNumber::parse("idNumber", s).map(IdNumber::into_inner))
         .transpose()?;
     check_positions(&input.positions)?;
-    let tx = db.begin().await?;
+    let mut tx = db.begin().await?;
     require_organization(&tx, input.organization_id, manage).await?;
     if let Some(id_number) = &id_number {
-        require_unique_id_number(&tx, id_number, None).await?;
+        tx = require_unique_id_number(db, tx, actor, "createPerson", id_number, None, read).await?;
     }
     let now = super::now();
     let created = person::ActiveModel {
@@ -340,7 +386,8 @@ where
     if let Some(positions) = &changes.positions {
         check_positions(positions)?;
     }
-    let tx = db.begin().await?;
+    refusals::check_limit(db, actor).await?;
+    let mut tx = db.begin().await?;
     let before = person::Entity::find_by_id(id)
         .filter(read.organization_condition(person::Column::OrganizationId))
         .one(&tx)
@@ -365,7 +412,8 @@ where
     }
     if let Some(id_number) = id_number {
         if let Some(number) = &id_number {
-            require_unique_id_number(&tx, number, Some(id)).await?;
+            tx = require_unique_id_number(db, tx, actor, "updatePerson", number, Some(id), read)
+                .await?;
         }
         model.id_number = Set(id_number);
     }
