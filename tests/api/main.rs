@@ -13,5 +13,6 @@ mod helpers;
 mod organizations;
 mod process;
 mod schema;
+mod sockets;
 mod subscriptions;
 mod transport;

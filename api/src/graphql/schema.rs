@@ -9,6 +9,7 @@ use super::{
     audit::AuditQuery,
     calendar::CalendarMutation,
     errors::ErrorCodes,
+    guard::SignInGuard,
     linkage_groups::{LinkageGroupMutation, LinkageGroupQuery},
     node::NodeQuery,
     organizations::{OrganizationMutation, OrganizationQuery},
@@ -63,7 +64,8 @@ pub fn build_schema(state: Option<AppState>) -> AppSchema {
     .register_input_type::<Date>()
     .limit_depth(limits.max_query_depth)
     .limit_complexity(limits.max_query_complexity)
-    .extension(ErrorCodes);
+    .extension(ErrorCodes)
+    .extension(SignInGuard);
     if let Some(state) = state {
         builder = builder.data(state);
     }
