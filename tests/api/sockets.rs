@@ -219,6 +219,7 @@ async fn an_anonymous_socket_may_only_sign_in() {
         message["payload"]["errors"][0]["extensions"]["code"], "UNAUTHENTICATED",
         "{message}"
     );
+    assert_eq!(socket.json().await, json!({ "id": id, "type": "complete" }));
     assert_eq!(app.count_rows("area").await, 0);
 
     let result = socket.run("{ __schema { queryType { name } } }", json!({})).await;
@@ -262,7 +263,7 @@ async fn member(app: &TestApp, username: &str) -> (String, String, uuid::Uuid) {
     (user, token, org_uuid)
 }
 
-const ORGANIZATIONS: &str = "{ organizations { totalCount } }";
+const VIEWER: &str = "{ viewer { user { username } } }";
 
 /// A password reset, a disabled account and an expired token each end the socket's rights at its
 /// very next operation: the operation is refused and the server closes the socket with 4401.
@@ -272,11 +273,11 @@ async fn a_socket_is_closed_once_its_token_is_no_longer_valid() {
     let addr = app.serve().await;
 
     // Password reset.
-    let (user, token, _) = member(&app, "wu").await;
+    let (user, token, _) = member(&app, "wuli").await;
     let mut socket = Socket::connect(addr, Some(&token)).await;
     assert_eq!(
-        socket.run(ORGANIZATIONS, json!({})).await["data"]["organizations"]["totalCount"],
-        1
+        socket.run(VIEWER, json!({})).await["data"]["viewer"]["user"]["username"],
+        "wuli"
     );
     app.graphql(
         "mutation($input: ResetPasswordInput!) { resetPassword(input: $input) { user { username } } }",
@@ -284,7 +285,7 @@ async fn a_socket_is_closed_once_its_token_is_no_longer_valid() {
     )
     .await
     .ok();
-    let id = socket.start(ORGANIZATIONS, json!({})).await;
+    let id = socket.start(VIEWER, json!({})).await;
     let refused = socket.json().await;
     assert_eq!(refused["id"], id.as_str());
     assert_eq!(code(&refused["payload"]), "UNAUTHENTICATED", "{refused}");
@@ -298,8 +299,8 @@ async fn a_socket_is_closed_once_its_token_is_no_longer_valid() {
     let (_, token, _) = member(&app, "zheng").await;
     let mut socket = Socket::connect(addr, Some(&token)).await;
     assert_eq!(
-        socket.run(ORGANIZATIONS, json!({})).await["data"]["organizations"]["totalCount"],
-        1
+        socket.run(VIEWER, json!({})).await["data"]["viewer"]["user"]["username"],
+        "zheng"
     );
     let subject = app.state.tokens.verify(&token).unwrap();
     let account = entities::user_account::Entity::find_by_id(subject.user_id)
@@ -310,7 +311,7 @@ async fn a_socket_is_closed_once_its_token_is_no_longer_valid() {
     let mut account: entities::user_account::ActiveModel = account.into();
     account.disabled = Set(true);
     account.update(&app.state.db.write).await.unwrap();
-    let refused = socket.json_of(ORGANIZATIONS).await;
+    let refused = socket.json_of(VIEWER).await;
     assert_eq!(code(&refused["payload"]), "UNAUTHENTICATED", "{refused}");
     assert_eq!(socket.closed().await.0, 4401);
 
@@ -332,12 +333,12 @@ async fn a_socket_is_closed_once_its_token_is_no_longer_valid() {
     let (token, expires_at) = short.issue(subject.user_id, subject.version).unwrap();
     let mut socket = Socket::connect(addr, Some(&token)).await;
     assert_eq!(
-        socket.run(ORGANIZATIONS, json!({})).await["data"]["organizations"]["totalCount"],
-        1
+        socket.run(VIEWER, json!({})).await["data"]["viewer"]["user"]["username"],
+        "feng"
     );
     let wait = (expires_at - chrono::Utc::now()).to_std().unwrap_or_default();
     tokio::time::sleep(wait + Duration::from_millis(1100)).await;
-    let refused = socket.json_of(ORGANIZATIONS).await;
+    let refused = socket.json_of(VIEWER).await;
     assert_eq!(code(&refused["payload"]), "UNAUTHENTICATED", "{refused}");
     assert_eq!(socket.closed().await.0, 4401);
 
@@ -381,6 +382,10 @@ async fn a_revoked_role_ends_subscriptions_and_narrows_the_next_query() {
     };
     app.graphql(schedule, input("第一次巡河", 1)).await.ok();
     let event = socket.json().await;
+    let result = app
+        .graphql_as(Some(&token), "{ jointActivities { totalCount } }", json!({}))
+        .await;
+    assert_eq!(result.ok()["jointActivities"]["totalCount"], 1);
     assert_eq!(event["id"], subscription.as_str());
     assert_eq!(
         event["payload"]["data"]["jointActivityEvents"]["jointActivity"]["title"],
@@ -399,15 +404,17 @@ async fn a_revoked_role_ends_subscriptions_and_narrows_the_next_query() {
         socket.json().await,
         json!({ "id": subscription, "type": "complete" })
     );
-    let result = socket.run(ORGANIZATIONS, json!({})).await;
-    assert_eq!(result["data"]["organizations"]["totalCount"], 0, "{result}");
+    let result = socket
+        .run("{ jointActivities { totalCount } }", json!({}))
+        .await;
+    assert_eq!(result["data"]["jointActivities"]["totalCount"], 0, "{result}");
 }
 
 /// A subscription whose token stops being valid delivers nothing more and the socket closes.
 #[tokio::test]
 async fn a_subscription_ends_with_its_token() {
     let app = TestApp::spawn().await;
-    let (user, token, _) = member(&app, "he").await;
+    let (user, token, _) = member(&app, "heli").await;
     let addr = app.serve().await;
     let mut socket = Socket::connect(addr, Some(&token)).await;
     let subscription = socket
