@@ -189,7 +189,10 @@ async fn anonymous_get_and_batch_operations_are_refused() {
         .await;
     let body: Value = serde_json::from_slice(&body).unwrap();
     assert_eq!(body[0]["data"]["__typename"], "Query");
-    assert_eq!(body[1]["errors"][0]["extensions"]["code"], "UNAUTHENTICATED");
+    assert_eq!(
+        body[1]["errors"][0]["extensions"]["code"],
+        "UNAUTHENTICATED"
+    );
     assert!(body[1]["data"].is_null());
 }
 
@@ -222,7 +225,9 @@ async fn an_anonymous_socket_may_only_sign_in() {
     assert_eq!(socket.json().await, json!({ "id": id, "type": "complete" }));
     assert_eq!(app.count_rows("area").await, 0);
 
-    let result = socket.run("{ __schema { queryType { name } } }", json!({})).await;
+    let result = socket
+        .run("{ __schema { queryType { name } } }", json!({}))
+        .await;
     assert_eq!(result["data"]["__schema"]["queryType"]["name"], "Query");
     let result = socket
         .run(
@@ -246,7 +251,9 @@ async fn member(app: &TestApp, username: &str) -> (String, String, uuid::Uuid) {
         .as_str()
         .unwrap()
         .to_owned();
-    let org_uuid = ids::decode("id", &async_graphql::ID(org.clone())).unwrap().id;
+    let org_uuid = ids::decode("id", &async_graphql::ID(org.clone()))
+        .unwrap()
+        .id;
     let token = app
         .user_with(
             username,
@@ -336,7 +343,9 @@ async fn a_socket_is_closed_once_its_token_is_no_longer_valid() {
         socket.run(VIEWER, json!({})).await["data"]["viewer"]["user"]["username"],
         "feng"
     );
-    let wait = (expires_at - chrono::Utc::now()).to_std().unwrap_or_default();
+    let wait = (expires_at - chrono::Utc::now())
+        .to_std()
+        .unwrap_or_default();
     tokio::time::sleep(wait + Duration::from_millis(1100)).await;
     let refused = socket.json_of(VIEWER).await;
     assert_eq!(code(&refused["payload"]), "UNAUTHENTICATED", "{refused}");
@@ -383,7 +392,11 @@ async fn a_revoked_role_ends_subscriptions_and_narrows_the_next_query() {
     app.graphql(schedule, input("第一次巡河", 1)).await.ok();
     let event = socket.json().await;
     let result = app
-        .graphql_as(Some(&token), "{ jointActivities { totalCount } }", json!({}))
+        .graphql_as(
+            Some(&token),
+            "{ jointActivities { totalCount } }",
+            json!({}),
+        )
         .await;
     assert_eq!(result.ok()["jointActivities"]["totalCount"], 1);
     assert_eq!(event["id"], subscription.as_str());
@@ -407,7 +420,10 @@ async fn a_revoked_role_ends_subscriptions_and_narrows_the_next_query() {
     let result = socket
         .run("{ jointActivities { totalCount } }", json!({}))
         .await;
-    assert_eq!(result["data"]["jointActivities"]["totalCount"], 0, "{result}");
+    assert_eq!(
+        result["data"]["jointActivities"]["totalCount"], 0,
+        "{result}"
+    );
 }
 
 /// A subscription whose token stops being valid delivers nothing more and the socket closes.
@@ -509,10 +525,7 @@ async fn a_database_failure_while_authenticating_is_not_unauthenticated() {
     let response = app
         .graphql("{ viewer { user { username } } }", json!({}))
         .await;
-    assert_eq!(
-        response.status,
-        axum::http::StatusCode::SERVICE_UNAVAILABLE
-    );
+    assert_eq!(response.status, axum::http::StatusCode::SERVICE_UNAVAILABLE);
     assert_eq!(
         response.body,
         json!({ "errors": [{ "message": "the service is unavailable; try again shortly",

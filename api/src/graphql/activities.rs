@@ -724,8 +724,8 @@ impl ActivitySubscription {
         let receiver = state.events.subscribe();
         use futures_util::StreamExt;
         // The cheap filters first, so that only matching events cost a look at the database.
-        let events = tokio_stream::wrappers::BroadcastStream::new(receiver).filter_map(
-            move |event| {
+        let events =
+            tokio_stream::wrappers::BroadcastStream::new(receiver).filter_map(move |event| {
                 let matches = match event {
                     Ok(DomainEvent::JointActivityChanged { action, activity })
                         if (group.is_none() || activity.linkage_group_id == group)
@@ -736,40 +736,44 @@ impl ActivitySubscription {
                     _ => None,
                 };
                 futures_util::future::ready(matches)
-            },
-        );
-        Ok(per_event(source, events, move |viewer, (action, activity)| {
-            let state = state.clone();
-            async move {
-                // The grants of the moment decide; a subscriber left with none is done.
-                let scope = viewer.scope("joint_activity", "read");
-                if scope.is_empty() {
-                    return Delivery::End;
-                }
-                // Visibility (and the organization filter) are decided by the database, with
-                // the same scope condition as every list.
-                let Some(visible) = activities::get_many(&state.db.read, &[activity.id], &scope)
-                    .await
-                    .ok()
-                    .and_then(|rows| rows.into_iter().next())
-                else {
-                    return Delivery::Skip;
-                };
-                if let Some(org) = organization {
-                    let Ok(participants) =
-                        activities::participants_of(&state.db.read, &[activity.id]).await
+            });
+        Ok(per_event(
+            source,
+            events,
+            move |viewer, (action, activity)| {
+                let state = state.clone();
+                async move {
+                    // The grants of the moment decide; a subscriber left with none is done.
+                    let scope = viewer.scope("joint_activity", "read");
+                    if scope.is_empty() {
+                        return Delivery::End;
+                    }
+                    // Visibility (and the organization filter) are decided by the database, with
+                    // the same scope condition as every list.
+                    let Some(visible) =
+                        activities::get_many(&state.db.read, &[activity.id], &scope)
+                            .await
+                            .ok()
+                            .and_then(|rows| rows.into_iter().next())
                     else {
                         return Delivery::Skip;
                     };
-                    if !participants.iter().any(|p| p.organization_id == org) {
-                        return Delivery::Skip;
+                    if let Some(org) = organization {
+                        let Ok(participants) =
+                            activities::participants_of(&state.db.read, &[activity.id]).await
+                        else {
+                            return Delivery::Skip;
+                        };
+                        if !participants.iter().any(|p| p.organization_id == org) {
+                            return Delivery::Skip;
+                        }
                     }
+                    Delivery::Send(JointActivityEvent {
+                        action: action.into(),
+                        joint_activity: JointActivity(visible),
+                    })
                 }
-                Delivery::Send(JointActivityEvent {
-                    action: action.into(),
-                    joint_activity: JointActivity(visible),
-                })
-            }
-        }))
+            },
+        ))
     }
 }

@@ -26,7 +26,7 @@ pub enum ViewerSource {
     Fixed(Option<Arc<Viewer>>),
     /// A WebSocket: its token is checked against the database again.
     Socket {
-        state: AppState,
+        state: Box<AppState>,
         session: SocketSession,
     },
 }
@@ -84,7 +84,7 @@ impl ContextExt for Context<'_> {
     fn viewer_source(&self) -> Result<ViewerSource, AppError> {
         match self.data_opt::<SocketSession>() {
             Some(session) => Ok(ViewerSource::Socket {
-                state: self.state()?.clone(),
+                state: Box::new(self.state()?.clone()),
                 session: session.clone(),
             }),
             None => Ok(ViewerSource::Fixed(

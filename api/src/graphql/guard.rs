@@ -11,12 +11,14 @@
 use std::{
     any::TypeId,
     collections::HashSet,
-    sync::{Arc, Mutex, OnceLock},
+    sync::{Arc, OnceLock},
 };
 
 use async_graphql::{
     ErrorExtensionValues, Request, ServerError, ServerResult, Variables,
-    extensions::{Extension, ExtensionContext, ExtensionFactory, NextParseQuery, NextPrepareRequest},
+    extensions::{
+        Extension, ExtensionContext, ExtensionFactory, NextParseQuery, NextPrepareRequest,
+    },
     parser::types::{DocumentOperations, ExecutableDocument, Selection, SelectionSet},
 };
 
@@ -88,7 +90,8 @@ impl SocketSession {
         {
             Ok(viewer) => Ok(Some(Arc::new(viewer))),
             Err(AppError::Unauthenticated) => {
-                self.close.close(CLOSE_UNAUTHORIZED, "token no longer valid");
+                self.close
+                    .close(CLOSE_UNAUTHORIZED, "token no longer valid");
                 Err(AppError::Unauthenticated)
             }
             Err(other) => Err(other),
@@ -117,14 +120,15 @@ impl ExtensionFactory for SignInGuard {
 }
 
 /// One per request: `prepare_request` learns who is asking and which operation is wanted,
-/// `parse_query` sees the parsed document and decides.
+/// `parse_query` sees the parsed document and decides. Until the caller is known, nothing runs.
 #[derive(Default)]
 struct SignInGuardExtension {
-    anonymous: Mutex<Option<AnonymousRequest>>,
+    caller: OnceLock<Caller>,
 }
 
-struct AnonymousRequest {
-    operation_name: Option<String>,
+enum Caller {
+    SignedIn,
+    Anonymous { operation_name: Option<String> },
 }
 
 #[async_trait::async_trait]
@@ -151,13 +155,14 @@ impl Extension for SignInGuardExtension {
             .and_then(|d| d.downcast_ref::<RequestContext>())
             .or_else(|| ctx.data_opt::<RequestContext>())
             .is_some_and(|c| c.viewer.is_some());
-        if !signed_in {
-            if let Ok(mut anonymous) = self.anonymous.lock() {
-                *anonymous = Some(AnonymousRequest {
-                    operation_name: request.operation_name.clone(),
-                });
+        let caller = if signed_in {
+            Caller::SignedIn
+        } else {
+            Caller::Anonymous {
+                operation_name: request.operation_name.clone(),
             }
-        }
+        };
+        let _ = self.caller.set(caller);
         next.run(ctx, request).await
     }
 
@@ -169,14 +174,14 @@ impl Extension for SignInGuardExtension {
         next: NextParseQuery<'_>,
     ) -> ServerResult<ExecutableDocument> {
         let document = next.run(ctx, query, variables).await?;
-        let anonymous = match self.anonymous.lock() {
-            Ok(mut anonymous) => anonymous.take(),
-            // A poisoned lock cannot tell who asks: refuse.
-            Err(_) => return Err(server_error(AppError::Unauthenticated)),
+        let allowed = match self.caller.get() {
+            Some(Caller::SignedIn) => true,
+            Some(Caller::Anonymous { operation_name }) => {
+                is_anonymous_operation(&document, operation_name.as_deref())
+            }
+            None => false,
         };
-        if let Some(anonymous) = anonymous
-            && !is_anonymous_operation(&document, anonymous.operation_name.as_deref())
-        {
+        if !allowed {
             return Err(server_error(AppError::Unauthenticated));
         }
         Ok(document)
@@ -247,13 +252,19 @@ mod tests {
     #[test]
     fn only_sign_in_and_introspection_are_anonymous() {
         assert!(anonymous("mutation { login(input: {}) { token } }", None));
-        assert!(anonymous("{ __typename __schema { types { name } } }", None));
+        assert!(anonymous(
+            "{ __typename __schema { types { name } } }",
+            None
+        ));
         assert!(anonymous(
             "query { ...F } fragment F on Query { __typename ... on Query { __type(name: \"X\") { name } } }",
             None
         ));
         assert!(!anonymous("{ organizations { totalCount } }", None));
-        assert!(!anonymous("{ __typename ... on Query { areas { totalCount } } }", None));
+        assert!(!anonymous(
+            "{ __typename ... on Query { areas { totalCount } } }",
+            None
+        ));
         assert!(!anonymous(
             "query { ...F } fragment F on Query { ...G } fragment G on Query { areas { totalCount } }",
             None

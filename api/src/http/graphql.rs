@@ -1,6 +1,8 @@
 //! The GraphQL transport over HTTP. POST runs queries and mutations and accepts only
 //! `application/json` (a browser form cannot send that without a CORS preflight, which closes the
-//! door to cross-site request forgery); GET runs queries only, or serves GraphiQL.
+//! door to cross-site request forgery); GET runs queries only, or serves GraphiQL; `/graphql/ws`
+//! runs operations over a WebSocket. Who may run what is decided by the schema itself
+//! (`graphql::guard`), the same for every transport.
 
 use std::time::Instant;
 
@@ -200,7 +202,7 @@ async fn request_context(
             tracing::error!(error = %e, "cannot authenticate: the database did not answer");
             let mut response = json_error(
                 StatusCode::SERVICE_UNAVAILABLE,
-                AppError::internal("").code(),
+                "INTERNAL",
                 "the service is unavailable; try again shortly",
             );
             response
