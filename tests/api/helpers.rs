@@ -384,8 +384,13 @@ impl TestApp {
             .expect("bind a local port");
         let addr = listener.local_addr().expect("local address");
         let router = self.router.clone();
+        // As `serve` does: handlers see the peer address.
         tokio::spawn(async move {
-            let _ = axum::serve(listener, router).await;
+            let _ = axum::serve(
+                listener,
+                router.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+            )
+            .await;
         });
         addr
     }

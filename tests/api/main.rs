@@ -15,5 +15,6 @@ mod organizations;
 mod process;
 mod robustness;
 mod schema;
+mod sockets;
 mod subscriptions;
 mod transport;

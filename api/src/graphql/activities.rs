@@ -6,7 +6,7 @@ use entities::{activity_participant, attendance, joint_activity};
 use serde_json::json;
 
 use super::{
-    context::ContextExt,
+    context::{ContextExt, Delivery, per_event},
     enums::{ActivityKind, ActivityStatus, ParticipantRole},
     ids::{self, NodeKind},
     linkage_groups::LinkageGroup,
@@ -718,7 +718,8 @@ impl ActivitySubscription {
         ctx: &Context<'_>,
         filter: Option<JointActivityEventFilter>,
     ) -> Result<impl futures_util::Stream<Item = JointActivityEvent> + use<>> {
-        let scope = ctx.scope("joint_activity", "read")?;
+        ctx.scope("joint_activity", "read")?;
+        let source = ctx.viewer_source()?;
         let state = ctx.state()?.clone();
         let filter = filter.unwrap_or_default();
         let organization = filter
@@ -739,43 +740,57 @@ impl ActivitySubscription {
             .collect();
         let receiver = state.events.subscribe();
         use futures_util::StreamExt;
-        Ok(
+        // The cheap filters first, so that only matching events cost a look at the database.
+        let events =
             tokio_stream::wrappers::BroadcastStream::new(receiver).filter_map(move |event| {
-                let state = state.clone();
-                let scope = scope.clone();
-                let kinds = kinds.clone();
-                async move {
-                    let Ok(DomainEvent::JointActivityChanged { action, activity }) = event else {
-                        return None;
-                    };
-                    if group.is_some() && activity.linkage_group_id != group {
-                        return None;
+                let matches = match event {
+                    Ok(DomainEvent::JointActivityChanged { action, activity })
+                        if (group.is_none() || activity.linkage_group_id == group)
+                            && (kinds.is_empty() || kinds.contains(&activity.kind)) =>
+                    {
+                        Some((action, activity))
                     }
-                    if !kinds.is_empty() && !kinds.contains(&activity.kind) {
-                        return None;
+                    _ => None,
+                };
+                futures_util::future::ready(matches)
+            });
+        Ok(per_event(
+            source,
+            events,
+            move |viewer, (action, activity)| {
+                let state = state.clone();
+                async move {
+                    // The grants of the moment decide; a subscriber left with none is done.
+                    let scope = viewer.scope("joint_activity", "read");
+                    if scope.is_empty() {
+                        return Delivery::End;
                     }
                     // Visibility (and the organization filter) are decided by the database, with
                     // the same scope condition as every list.
-                    let visible = activities::get_many(&state.db.read, &[activity.id], &scope)
-                        .await
-                        .ok()?
-                        .into_iter()
-                        .next()?;
+                    let Some(visible) =
+                        activities::get_many(&state.db.read, &[activity.id], &scope)
+                            .await
+                            .ok()
+                            .and_then(|rows| rows.into_iter().next())
+                    else {
+                        return Delivery::Skip;
+                    };
                     if let Some(org) = organization {
-                        let participants =
-                            activities::participants_of(&state.db.read, &[activity.id])
-                                .await
-                                .ok()?;
+                        let Ok(participants) =
+                            activities::participants_of(&state.db.read, &[activity.id]).await
+                        else {
+                            return Delivery::Skip;
+                        };
                         if !participants.iter().any(|p| p.organization_id == org) {
-                            return None;
+                            return Delivery::Skip;
                         }
                     }
-                    Some(JointActivityEvent {
+                    Delivery::Send(JointActivityEvent {
                         action: action.into(),
                         joint_activity: JointActivity(visible),
                     })
                 }
-            }),
-        )
+            },
+        ))
     }
 }

@@ -6,7 +6,7 @@ use futures_util::{Stream, StreamExt};
 use tokio_stream::wrappers::BroadcastStream;
 
 use super::{
-    context::ContextExt,
+    context::{ContextExt, Delivery, per_event},
     ids::{self, NodeKind},
     relay::{self, Conn},
     scalars::DateTime,
@@ -148,14 +148,17 @@ impl AreaSubscription {
     /// Each area as it is created.
     async fn area_created(&self, ctx: &Context<'_>) -> Result<impl Stream<Item = Area> + use<>> {
         ctx.viewer()?;
+        let source = ctx.viewer_source()?;
         let receiver = ctx.state()?.events.subscribe();
-        Ok(
-            BroadcastStream::new(receiver).filter_map(|event| async move {
-                match event {
-                    Ok(DomainEvent::AreaCreated(area)) => Some(Area(area)),
-                    _ => None,
-                }
-            }),
-        )
+        let events = BroadcastStream::new(receiver).filter_map(|event| async move {
+            match event {
+                Ok(DomainEvent::AreaCreated(area)) => Some(area),
+                _ => None,
+            }
+        });
+        // Every signed-in user reads areas: only a token that stopped being valid ends this.
+        Ok(per_event(source, events, |_, area| async move {
+            Delivery::Send(Area(area))
+        }))
     }
 }

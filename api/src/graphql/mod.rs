@@ -9,6 +9,7 @@ pub mod calendar;
 pub mod context;
 pub mod enums;
 pub mod errors;
+pub mod guard;
 pub mod ids;
 pub mod input_errors;
 pub mod limits;

@@ -9,6 +9,7 @@ use super::{
     audit::AuditQuery,
     calendar::CalendarMutation,
     errors::ErrorCodes,
+    guard::SignInGuard,
     input_errors::InputErrors,
     limits::MutationFieldLimit,
     linkage_groups::{LinkageGroupMutation, LinkageGroupQuery},
@@ -66,6 +67,7 @@ pub fn build_schema(state: Option<AppState>) -> AppSchema {
     .limit_depth(limits.max_query_depth)
     .limit_complexity(limits.max_query_complexity)
     .extension(ErrorCodes)
+    .extension(SignInGuard)
     .extension(InputErrors)
     .extension(MutationFieldLimit {
         max: limits.max_mutation_fields,

@@ -1,6 +1,8 @@
 //! The GraphQL transport over HTTP. POST runs queries and mutations and accepts only
 //! `application/json` (a browser form cannot send that without a CORS preflight, which closes the
-//! door to cross-site request forgery); GET runs queries only, or serves GraphiQL.
+//! door to cross-site request forgery); GET runs queries only, or serves GraphiQL; `/graphql/ws`
+//! runs operations over a WebSocket. Who may run what is decided by the schema itself
+//! (`graphql::guard`), the same for every transport.
 
 use std::time::Instant;
 
@@ -12,6 +14,7 @@ use async_graphql::{
     },
 };
 use async_graphql_axum::GraphQLResponse;
+use axum::extract::ws::{CloseFrame, Message};
 use axum::{
     extract::{RawQuery, State},
     http::{HeaderMap, StatusCode, header},
@@ -24,7 +27,11 @@ use std::sync::Arc;
 use crate::{
     app::HttpState,
     error::AppError,
-    graphql::{context::RequestContext, loaders::Loaders},
+    graphql::{
+        context::RequestContext,
+        guard::{CLOSE_FORBIDDEN, CLOSE_INTERNAL, SocketClose, SocketSession},
+        loaders::Loaders,
+    },
     services::{Actor, accounts},
 };
 
@@ -85,7 +92,10 @@ pub async fn post(State(http): State<HttpState>, request: axum::extract::Request
             );
         }
     }
-    let context = request_context(&http, &headers, address).await;
+    let context = match request_context(&http, &headers, address).await {
+        Ok(context) => context,
+        Err(unavailable) => return unavailable,
+    };
     let response = match batch {
         BatchRequest::Single(request) => {
             BatchResponse::Single(execute(&http, request, &context).await)
@@ -127,36 +137,26 @@ pub async fn get(
             "only queries run over GET; send mutations with POST and content-type: application/json",
         );
     }
-    let context = request_context(&http, &headers, client_address(&extensions)).await;
+    let context = match request_context(&http, &headers, client_address(&extensions)).await {
+        Ok(context) => context,
+        Err(unavailable) => return unavailable,
+    };
     GraphQLResponse::from(execute(&http, request, &context).await).into_response()
 }
 
+/// Runs one operation. Whether the caller may run it at all is decided by the schema
+/// (`graphql::guard`), the same for every transport.
 async fn execute(
     http: &HttpState,
     request: Request,
-    context: &Authenticated,
+    context: &RequestContext,
 ) -> async_graphql::Response {
     let started = Instant::now();
     let operation = request.operation_name.clone().unwrap_or_default();
-    let context = match context {
-        Authenticated::Viewer(context) | Authenticated::Anonymous(context) => context.clone(),
-        Authenticated::Rejected(anonymous) => {
-            if !is_anonymous_operation(&request) {
-                return unauthenticated();
-            }
-            anonymous.clone()
-        }
-    };
-    if context.viewer.is_none() && !is_anonymous_operation(&request) {
-        http.state
-            .metrics
-            .record_operation(&operation, false, started.elapsed());
-        return unauthenticated();
-    }
     let loaders = Loaders::new(&http.state.db.read, context.viewer.as_deref());
     let response = http
         .schema
-        .execute(request.data(context).data(loaders))
+        .execute(request.data(context.clone()).data(loaders))
         .await;
     http.state
         .metrics
@@ -164,16 +164,15 @@ async fn execute(
     response
 }
 
-/// The outcome of reading the bearer token of a request.
-enum Authenticated {
-    Viewer(RequestContext),
-    Anonymous(RequestContext),
-    /// A token was sent but is not valid (bad signature, expired, revoked, unknown or disabled
-    /// account): only operations open to anonymous callers run.
-    Rejected(RequestContext),
-}
-
-async fn request_context(http: &HttpState, headers: &HeaderMap, address: String) -> Authenticated {
+/// The context of a request: the signed-in viewer, or an anonymous one when no token was sent
+/// or the token is not valid (bad signature, expired, outdated, unknown or disabled account),
+/// so that only operations open to anonymous callers run. When the database cannot be asked,
+/// the answer is 503: a caller with a good token must not be told it is signed out.
+async fn request_context(
+    http: &HttpState,
+    headers: &HeaderMap,
+    address: String,
+) -> Result<RequestContext, Response> {
     let anonymous = RequestContext {
         actor: Actor {
             request_id: headers
@@ -186,19 +185,31 @@ async fn request_context(http: &HttpState, headers: &HeaderMap, address: String)
         address,
     };
     let Some(token) = bearer_token(headers) else {
-        return Authenticated::Anonymous(anonymous);
+        return Ok(anonymous);
     };
     let state = &http.state;
     match accounts::viewer_from_token(&state.db.read, &state.tokens, &state.authz, token).await {
-        Ok(viewer) => Authenticated::Viewer(RequestContext {
+        Ok(viewer) => Ok(RequestContext {
             actor: Actor {
                 user_id: Some(viewer.id()),
-                ..anonymous.actor.clone()
+                ..anonymous.actor
             },
             viewer: Some(Arc::new(viewer)),
-            address: anonymous.address.clone(),
+            address: anonymous.address,
         }),
-        Err(_) => Authenticated::Rejected(anonymous),
+        Err(AppError::Unauthenticated) => Ok(anonymous),
+        Err(e) => {
+            tracing::error!(error = %e, "cannot authenticate: the database did not answer");
+            let mut response = json_error(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "INTERNAL",
+                "the service is unavailable; try again shortly",
+            );
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, header::HeaderValue::from_static("1"));
+            Err(response)
+        }
     }
 }
 
@@ -219,44 +230,6 @@ fn client_address(extensions: &axum::http::Extensions) -> String {
         .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
         .map(|c| c.0.ip().to_string())
         .unwrap_or_else(|| "local".to_owned())
-}
-
-fn unauthenticated() -> async_graphql::Response {
-    let mut error = async_graphql::ServerError::new("sign in first", None);
-    let mut extensions = async_graphql::ErrorExtensionValues::default();
-    AppError::Unauthenticated.write_extensions(&mut extensions);
-    error.extensions = Some(extensions);
-    async_graphql::Response::from_errors(vec![error])
-}
-
-/// Root fields anonymous callers may use: signing in and reading the schema.
-const ANONYMOUS_FIELDS: &[&str] = &["login", "__typename", "__schema", "__type"];
-
-/// Whether the operation that would run selects only fields open to anonymous callers. A
-/// document that does not parse counts as open: executing it reports the syntax error.
-fn is_anonymous_operation(request: &Request) -> bool {
-    use async_graphql::parser::types::Selection;
-    let Ok(document) = parse_query(&request.query) else {
-        return true;
-    };
-    let operation = match (&document.operations, request.operation_name.as_deref()) {
-        (DocumentOperations::Single(op), _) => Some(op),
-        (DocumentOperations::Multiple(ops), Some(name)) => ops.get(name),
-        (DocumentOperations::Multiple(ops), None) => ops.values().next(),
-    };
-    let Some(operation) = operation else {
-        return true;
-    };
-    operation
-        .node
-        .selection_set
-        .node
-        .items
-        .iter()
-        .all(|item| match &item.node {
-            Selection::Field(field) => ANONYMOUS_FIELDS.contains(&field.node.name.node.as_str()),
-            _ => false,
-        })
 }
 
 fn is_json(headers: &HeaderMap) -> bool {
@@ -287,50 +260,176 @@ fn is_query_operation(request: &Request) -> bool {
     ty.is_none_or(|ty| ty == OperationType::Query)
 }
 
-/// `GET /graphql/ws`: subscriptions over graphql-transport-ws. The token travels in the
+/// `GET /graphql/ws`: operations over graphql-transport-ws. The token travels in the
 /// `connection_init` payload (`{"authorization": "Bearer <token>"}`), since browsers cannot set
-/// headers on a WebSocket.
+/// headers on a WebSocket. Messages obey the HTTP body limit. The token is checked again for
+/// every operation and every subscription event; once it is no longer valid the server closes
+/// the socket with 4401. A token that is not valid at `connection_init` closes it with 4403;
+/// without a token the socket is anonymous and, as over HTTP, may only `login` and read the
+/// schema.
 pub async fn websocket(
     State(http): State<HttpState>,
     protocol: async_graphql_axum::GraphQLProtocol,
+    extensions: axum::http::Extensions,
     upgrade: axum::extract::WebSocketUpgrade,
 ) -> Response {
+    let limit = http.state.config.server.max_body_bytes;
+    let address = client_address(&extensions);
     upgrade
         .protocols(async_graphql::http::ALL_WEBSOCKET_PROTOCOLS)
-        .on_upgrade(move |stream| {
-            let state = http.state.clone();
-            async_graphql_axum::GraphQLWebSocket::new(stream, http.schema.clone(), protocol)
-                .on_connection_init(move |payload| connection_data(state, payload))
-                .serve()
+        .max_message_size(limit)
+        .max_frame_size(limit)
+        .on_upgrade(move |socket| serve_socket(http, protocol, socket, address))
+}
+
+/// How long the server waits for the answer that made it close a socket before closing anyway.
+const CLOSE_GRACE: std::time::Duration = std::time::Duration::from_millis(500);
+
+async fn serve_socket(
+    http: HttpState,
+    protocol: async_graphql_axum::GraphQLProtocol,
+    socket: axum::extract::ws::WebSocket,
+    address: String,
+) {
+    use futures_util::StreamExt;
+
+    let close = SocketClose::default();
+    let (sink, stream) = socket.split();
+    // The schema's answers go through a channel, so that the server can close the socket after
+    // the answer that refused an operation, with a code of its own.
+    let (sender, receiver) = tokio::sync::mpsc::channel::<Message>(32);
+    let outgoing = futures_util::sink::unfold(sender, |sender, message: Message| async move {
+        sender
+            .send(message)
+            .await
+            .map(|()| sender)
+            .map_err(|_| axum::Error::new("the socket is closed"))
+    });
+    let incoming = {
+        let close = close.clone();
+        stream.inspect(move |message| {
+            if let Err(e) = message
+                && is_too_large(e)
+            {
+                close.close(1009, "message too big");
+            }
         })
+    };
+    let state = http.state.clone();
+    let session_close = close.clone();
+    let serve = async_graphql_axum::GraphQLWebSocket::new_with_pair(
+        outgoing,
+        incoming,
+        http.schema.clone(),
+        protocol,
+    )
+    .on_connection_init(move |payload| connection_data(state, payload, address, session_close))
+    .serve();
+    let write = write_socket(sink, receiver, close);
+    tokio::pin!(write);
+    tokio::select! {
+        () = serve => write.await,
+        () = &mut write => {}
+    }
+}
+
+/// Forwards the schema's answers to the socket; once a close was asked for, forwards the answer
+/// that caused it and closes with the code and reason asked for.
+async fn write_socket(
+    mut sink: futures_util::stream::SplitSink<axum::extract::ws::WebSocket, Message>,
+    mut answers: tokio::sync::mpsc::Receiver<Message>,
+    close: SocketClose,
+) {
+    use futures_util::SinkExt;
+    let frame = |(code, reason): (u16, &'static str)| {
+        Message::Close(Some(CloseFrame {
+            code,
+            reason: reason.into(),
+        }))
+    };
+    loop {
+        let next = tokio::select! {
+            biased;
+            answer = answers.recv() => answer,
+            _ = close.closed() => tokio::time::timeout(CLOSE_GRACE, answers.recv())
+                .await
+                .ok()
+                .flatten(),
+        };
+        let Some(answer) = next else {
+            break;
+        };
+        let (answer, closing) = match (answer, close.reason()) {
+            // The server's own reason replaces the generic one of the protocol layer.
+            (Message::Close(_), Some(reason)) => (frame(reason), true),
+            (answer @ Message::Close(_), None) => (answer, true),
+            (answer, _) => (answer, false),
+        };
+        if sink.send(answer).await.is_err() || closing {
+            return;
+        }
+        if let Some(reason) = close.reason() {
+            let _ = sink.send(frame(reason)).await;
+            return;
+        }
+    }
+    if let Some(reason) = close.reason() {
+        let _ = sink.send(frame(reason)).await;
+    }
+    let _ = sink.close().await;
+}
+
+/// Whether reading failed because a message or frame exceeded the limit (tungstenite reports
+/// it as a capacity error, which axum does not expose as a type).
+fn is_too_large(error: &axum::Error) -> bool {
+    let text = error.to_string();
+    text.contains("Space limit exceeded") || text.contains("too long") || text.contains("too big")
 }
 
 async fn connection_data(
     state: crate::app::AppState,
     payload: serde_json::Value,
+    address: String,
+    close: SocketClose,
 ) -> async_graphql::Result<async_graphql::Data> {
     let token = payload
         .get("authorization")
         .or_else(|| payload.get("Authorization"))
         .and_then(|v| v.as_str())
-        .map(|v| v.trim_start_matches("Bearer ").trim().to_owned())
+        .map(|v| {
+            v.strip_prefix("Bearer ")
+                .or_else(|| v.strip_prefix("bearer "))
+                .unwrap_or(v)
+                .trim()
+                .to_owned()
+        })
         .or_else(|| {
             payload
                 .get("token")
                 .and_then(|v| v.as_str())
-                .map(str::to_owned)
-        });
-    let mut context = RequestContext::default();
-    if let Some(token) = token {
-        let viewer =
-            accounts::viewer_from_token(&state.db.read, &state.tokens, &state.authz, &token)
-                .await
-                .map_err(|_| async_graphql::Error::new("the token is not valid"))?;
-        context.actor.user_id = Some(viewer.id());
-        context.viewer = Some(Arc::new(viewer));
+                .map(|v| v.trim().to_owned())
+        })
+        .filter(|t| !t.is_empty());
+    if let Some(token) = &token {
+        match accounts::viewer_from_token(&state.db.read, &state.tokens, &state.authz, token).await
+        {
+            Ok(_) => {}
+            Err(AppError::Unauthenticated) => {
+                close.close(CLOSE_FORBIDDEN, "token not valid");
+                return Err(async_graphql::Error::new("the token is not valid"));
+            }
+            Err(e) => {
+                tracing::error!(error = %e, "cannot authenticate a socket: the database did not answer");
+                close.close(CLOSE_INTERNAL, "internal error");
+                return Err(async_graphql::Error::new("internal error"));
+            }
+        }
     }
     let mut data = async_graphql::Data::default();
-    data.insert(Loaders::new(&state.db.read, context.viewer.as_deref()));
-    data.insert(context);
+    data.insert(SocketSession {
+        token,
+        address,
+        close,
+    });
     Ok(data)
 }

@@ -383,6 +383,10 @@ async fn check_booking(
         }
         return Ok(());
     }
+    // A caller who may schedule nothing at all learns nothing about the group either.
+    if manage.is_empty() {
+        return Err(AppError::Forbidden);
+    }
     let Some(&host) = organizations.first() else {
         return Err(AppError::Forbidden);
     };
