@@ -3,6 +3,7 @@
 
 pub mod activity_participant;
 pub mod app_setting;
+pub mod attempt_counter;
 pub mod area;
 pub mod attendance;
 pub mod audit_entry;
@@ -12,7 +13,6 @@ pub mod enums;
 pub mod joint_activity;
 pub mod linkage_group;
 pub mod linkage_group_member;
-pub mod login_failure;
 pub mod organization;
 pub mod person;
 pub mod person_position;
