@@ -3,8 +3,8 @@
 
 pub mod activity_participant;
 pub mod app_setting;
-pub mod attempt_counter;
 pub mod area;
+pub mod attempt_counter;
 pub mod attendance;
 pub mod audit_entry;
 pub mod calendar_token;

@@ -317,8 +317,7 @@ pub async fn change_password(
     auth::check_new_password("newPassword", &new_password)?;
     let user = get(db, user_id).await?.ok_or(AppError::Unauthenticated)?;
     let subject = user_id.to_string();
-    let attempt =
-        attempts::count(db, &CHANGE_PASSWORD_PER_USER, &subject, super::now()).await?;
+    let attempt = attempts::count(db, &CHANGE_PASSWORD_PER_USER, &subject, super::now()).await?;
     if !verify(current.to_owned(), user.password_hash.clone()).await? {
         return Err(AppError::bad_input(
             "currentPassword",

@@ -41,8 +41,8 @@ pub async fn count(
     subject: &str,
     now: DateTime<Utc>,
 ) -> AppResult<Attempt> {
-    let ended = Expr::col((attempt_counter::Entity, Column::WindowStartedAt))
-        .lte(now - limit.window());
+    let ended =
+        Expr::col((attempt_counter::Entity, Column::WindowStartedAt)).lte(now - limit.window());
     let attempts = Expr::col((attempt_counter::Entity, Column::Attempts));
     let mut upsert = Query::insert();
     upsert
@@ -53,12 +53,7 @@ pub async fn count(
             Column::WindowStartedAt,
             Column::Attempts,
         ])
-        .values([
-            limit.kind.into(),
-            subject.into(),
-            now.into(),
-            1i32.into(),
-        ])
+        .values([limit.kind.into(), subject.into(), now.into(), 1i32.into()])
         .map_err(AppError::internal)?
         .on_conflict(
             OnConflict::columns([Column::Kind, Column::Subject])
@@ -118,4 +113,3 @@ pub async fn forgive(
         .await?;
     Ok(())
 }
-
