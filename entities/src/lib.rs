@@ -4,6 +4,7 @@
 pub mod activity_participant;
 pub mod app_setting;
 pub mod area;
+pub mod attempt_counter;
 pub mod attendance;
 pub mod audit_entry;
 pub mod calendar_token;
@@ -11,7 +12,6 @@ pub mod enums;
 pub mod joint_activity;
 pub mod linkage_group;
 pub mod linkage_group_member;
-pub mod login_failure;
 pub mod organization;
 pub mod person;
 pub mod person_position;

@@ -11,6 +11,7 @@ mod m20261201_000004_create_linkage_groups;
 mod m20261201_000005_create_people;
 mod m20261201_000006_create_accounts;
 mod m20261201_000007_create_joint_activities;
+mod m20261201_000008_create_attempt_counters;
 mod m20261215_000001_drop_casbin_rule;
 
 pub struct Migrator;
@@ -26,6 +27,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000005_create_people::Migration),
             Box::new(m20261201_000006_create_accounts::Migration),
             Box::new(m20261201_000007_create_joint_activities::Migration),
+            Box::new(m20261201_000008_create_attempt_counters::Migration),
             Box::new(m20261215_000001_drop_casbin_rule::Migration),
         ]
     }

@@ -287,12 +287,12 @@ async fn failed_sign_ins_are_throttled_per_account_and_per_address_and_expire() 
     let past = (chrono::Utc::now() - chrono::Duration::minutes(16)).to_rfc3339();
     let sql = match backend {
         sea_orm::DbBackend::Postgres => {
-            format!("UPDATE login_failure SET failed_at = '{past}'::timestamptz")
+            format!("UPDATE attempt_counter SET window_started_at = '{past}'::timestamptz")
         }
         _ => {
             let past = (chrono::Utc::now() - chrono::Duration::minutes(16))
                 .to_rfc3339_opts(chrono::SecondsFormat::Micros, false);
-            format!("UPDATE login_failure SET failed_at = '{past}'")
+            format!("UPDATE attempt_counter SET window_started_at = '{past}'")
         }
     };
     app.state

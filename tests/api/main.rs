@@ -7,6 +7,7 @@ mod activities;
 mod areas;
 mod authz;
 mod calendar;
+mod concurrency;
 mod demo;
 mod health;
 mod helpers;

@@ -498,12 +498,14 @@ async fn socket_sign_ins_are_throttled_per_peer_address() {
         )
         .await;
     assert_eq!(code(&result), "RATE_LIMITED", "{result}");
-    let recorded = entities::login_failure::Entity::find()
-        .filter(entities::login_failure::Column::Address.eq("127.0.0.1"))
+    let recorded = entities::attempt_counter::Entity::find()
+        .filter(entities::attempt_counter::Column::Kind.eq("login-address"))
         .all(&app.state.db.read)
         .await
         .unwrap();
-    assert_eq!(recorded.len(), 20);
+    assert_eq!(recorded.len(), 1);
+    assert_eq!(recorded[0].subject, "127.0.0.1");
+    assert_eq!(recorded[0].attempts, 20);
     // The same address over HTTP shares the limit; another address does not.
     app.login_from("127.0.0.1", "qian", "password-123")
         .await

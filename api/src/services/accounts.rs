@@ -1,30 +1,51 @@
-//! Accounts, sign-in, passwords and grants. Failed sign-ins are throttled per account and per
-//! client address, and audited (without the password) like successes.
+//! Accounts, sign-in, passwords and grants. Sign-in attempts are counted per account and per
+//! client address before the password is checked, and audited (without the password).
 
-use chrono::{DateTime, Duration, Utc};
-use entities::{
-    app_setting, linkage_group, login_failure, organization, person, role_grant, user_account,
-};
+use chrono::{DateTime, Utc};
+use entities::{app_setting, linkage_group, organization, person, role_grant, user_account};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait,
-    PaginatorTrait, QueryFilter, QueryOrder, Set, TransactionSession, TransactionTrait,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction,
+    EntityTrait, QueryFilter, QueryOrder, Set, TransactionSession, TransactionTrait,
 };
 use serde_json::json;
 use std::sync::Arc;
 use uuid::Uuid;
 
-use super::{Actor, audit};
+use super::{
+    Actor,
+    attempts::{self, Attempt, Limit},
+    audit,
+};
 use crate::{
     auth::{self, TokenKeys},
     authz::{Authz, Role, Viewer, group_domain, organization_domain, scope::GrantInfo},
     error::{AppError, AppResult},
 };
 
-/// Failures per account within the window before sign-in is refused.
-pub const MAX_FAILURES_PER_ACCOUNT: u64 = 5;
-/// Failures per client address within the window before sign-in is refused.
-pub const MAX_FAILURES_PER_ADDRESS: u64 = 20;
-pub const FAILURE_WINDOW_MINUTES: i64 = 15;
+/// Sign-in attempts per account (the username as typed, lower-cased) within the window. Each is
+/// counted before the password is checked; a success takes back the attempts up to its own.
+pub const SIGN_IN_PER_ACCOUNT: Limit = Limit {
+    kind: "login-account",
+    max: 5,
+    window_minutes: 15,
+};
+/// Sign-in attempts per client address within the window; a success takes back its own.
+pub const SIGN_IN_PER_ADDRESS: Limit = Limit {
+    kind: "login-address",
+    max: 20,
+    window_minutes: 15,
+};
+/// Guesses at the current password in `changePassword`, per user: a stolen token must not
+/// become an unlimited password oracle.
+pub const CHANGE_PASSWORD_PER_USER: Limit = Limit {
+    kind: "change-password",
+    max: 5,
+    window_minutes: 15,
+};
+
+/// The longest username or address kept as a counter's subject; longer input is cut, so it
+/// cannot grow the table's keys.
+const SUBJECT_MAX_CHARS: usize = 64;
 
 /// Where a role is granted.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -147,28 +168,31 @@ pub struct SignedIn {
     pub expires_at: DateTime<Utc>,
 }
 
-async fn throttled(
-    db: &impl ConnectionTrait,
-    column: login_failure::Column,
-    value: &str,
-    limit: u64,
+/// Counts the sign-in attempt on the account and on the address in one transaction: if either
+/// refuses, neither is counted.
+async fn count_sign_in(
+    db: &DatabaseConnection,
+    account: &str,
+    address: &str,
     now: DateTime<Utc>,
-) -> AppResult<Option<u64>> {
-    let since = now - Duration::minutes(FAILURE_WINDOW_MINUTES);
-    let recent = login_failure::Entity::find()
-        .filter(column.eq(value))
-        .filter(login_failure::Column::FailedAt.gt(since));
-    if recent.clone().count(db).await? < limit {
-        return Ok(None);
+) -> AppResult<(Attempt, Attempt)> {
+    let tx = db.begin().await?;
+    let counted = async {
+        let on_account = attempts::count(&tx, &SIGN_IN_PER_ACCOUNT, account, now).await?;
+        let on_address = attempts::count(&tx, &SIGN_IN_PER_ADDRESS, address, now).await?;
+        Ok::<_, AppError>((on_account, on_address))
     }
-    let oldest = recent
-        .order_by_asc(login_failure::Column::FailedAt)
-        .one(db)
-        .await?
-        .map(|f| f.failed_at)
-        .unwrap_or(now);
-    let free_at = oldest + Duration::minutes(FAILURE_WINDOW_MINUTES);
-    Ok(Some((free_at - now).num_seconds().max(1) as u64))
+    .await;
+    match counted {
+        Ok(counted) => {
+            tx.commit().await?;
+            Ok(counted)
+        }
+        Err(refused) => {
+            tx.rollback().await?;
+            Err(refused)
+        }
+    }
 }
 
 pub async fn login(
@@ -181,46 +205,25 @@ pub async fn login(
 ) -> AppResult<SignedIn> {
     let now = super::now();
     let username = username.trim().to_lowercase();
-    for (column, value, limit) in [
-        (
-            login_failure::Column::Username,
-            username.as_str(),
-            MAX_FAILURES_PER_ACCOUNT,
-        ),
-        (
-            login_failure::Column::Address,
-            address,
-            MAX_FAILURES_PER_ADDRESS,
-        ),
-    ] {
-        if let Some(retry_after_secs) = throttled(db, column, value, limit, now).await? {
-            return Err(AppError::RateLimited { retry_after_secs });
-        }
-    }
+    let account: String = username.chars().take(SUBJECT_MAX_CHARS).collect();
+    let address: String = address.chars().take(SUBJECT_MAX_CHARS).collect();
+    let (on_account, on_address) = count_sign_in(db, &account, &address, now).await?;
     let user = user_account::Entity::find()
         .filter(user_account::Column::Username.eq(username.as_str()))
         .one(db)
         .await?;
     // Verify against a real hash even for unknown users, so timing does not tell which exist.
-    let stored = user
-        .as_ref()
-        .map(|u| u.password_hash.clone())
-        .unwrap_or_else(dummy_hash);
+    let stored = match &user {
+        Some(user) => user.password_hash.clone(),
+        None => dummy_hash().await?,
+    };
     let matches = verify(password.to_owned(), stored).await?;
     let user = match user {
         Some(user) if matches && !user.disabled => user,
         other => {
-            let tx = db.begin().await?;
-            login_failure::ActiveModel {
-                id: Set(super::new_id()),
-                username: Set(username.chars().take(64).collect()),
-                address: Set(address.chars().take(64).collect()),
-                failed_at: Set(now),
-            }
-            .insert(&tx)
-            .await?;
+            // The attempt stays counted: that is the failure.
             audit::record(
-                &tx,
+                db,
                 actor,
                 audit::Change {
                     action: "login",
@@ -231,15 +234,19 @@ pub async fn login(
                 },
             )
             .await?;
-            tx.commit().await?;
             return Err(AppError::Unauthenticated);
         }
     };
     let tx = db.begin().await?;
-    login_failure::Entity::delete_many()
-        .filter(login_failure::Column::Username.eq(username.as_str()))
-        .exec(&tx)
-        .await?;
+    attempts::forgive(
+        &tx,
+        &SIGN_IN_PER_ACCOUNT,
+        &account,
+        on_account,
+        on_account.number,
+    )
+    .await?;
+    attempts::forgive(&tx, &SIGN_IN_PER_ADDRESS, &address, on_address, 1).await?;
     audit::record(
         &tx,
         &Actor {
@@ -264,30 +271,31 @@ pub async fn login(
     })
 }
 
-/// A hash to verify against when the username is unknown, made once.
-fn dummy_hash() -> String {
-    static HASH: std::sync::OnceLock<String> = std::sync::OnceLock::new();
-    HASH.get_or_init(|| auth::hash_password("unknown-user-password").unwrap_or_default())
-        .clone()
+/// A hash to verify against when the username is unknown, made once (in the hashing pool, like
+/// every other hash).
+async fn dummy_hash() -> AppResult<String> {
+    static HASH: tokio::sync::OnceCell<String> = tokio::sync::OnceCell::const_new();
+    HASH.get_or_try_init(|| hash("unknown-user-password".to_owned()))
+        .await
+        .cloned()
 }
 
+/// Writes a new password hash inside `tx`; every earlier token of the account stops working.
 async fn set_password(
-    db: &DatabaseConnection,
+    tx: &DatabaseTransaction,
     actor: &Actor,
     user: user_account::Model,
-    new_password: String,
+    password_hash: String,
     action: &str,
 ) -> AppResult<user_account::Model> {
-    let password_hash = hash(new_password).await?;
-    let tx = db.begin().await?;
     let version = user.token_version + 1;
     let mut model: user_account::ActiveModel = user.into();
     model.password_hash = Set(password_hash);
     model.token_version = Set(version);
     model.updated_at = Set(super::now());
-    let updated = model.update(&tx).await?;
+    let updated = model.update(tx).await?;
     audit::record(
-        &tx,
+        tx,
         actor,
         audit::Change {
             action,
@@ -298,11 +306,11 @@ async fn set_password(
         },
     )
     .await?;
-    tx.commit().await?;
     Ok(updated)
 }
 
-/// The viewer's own password; every earlier token of the account stops working.
+/// The viewer's own password; every earlier token of the account stops working. Each guess at
+/// the current password is counted before it is checked (CHANGE_PASSWORD_PER_USER).
 pub async fn change_password(
     db: &DatabaseConnection,
     actor: &Actor,
@@ -312,13 +320,27 @@ pub async fn change_password(
 ) -> AppResult<user_account::Model> {
     auth::check_new_password("newPassword", &new_password)?;
     let user = get(db, user_id).await?.ok_or(AppError::Unauthenticated)?;
+    let subject = user_id.to_string();
+    let attempt = attempts::count(db, &CHANGE_PASSWORD_PER_USER, &subject, super::now()).await?;
     if !verify(current.to_owned(), user.password_hash.clone()).await? {
         return Err(AppError::bad_input(
             "currentPassword",
             "currentPassword is wrong",
         ));
     }
-    set_password(db, actor, user, new_password, "changePassword").await
+    let password_hash = hash(new_password).await?;
+    let tx = db.begin().await?;
+    attempts::forgive(
+        &tx,
+        &CHANGE_PASSWORD_PER_USER,
+        &subject,
+        attempt,
+        attempt.number,
+    )
+    .await?;
+    let updated = set_password(&tx, actor, user, password_hash, "changePassword").await?;
+    tx.commit().await?;
+    Ok(updated)
 }
 
 /// An administrator sets a new password; every earlier token of the account stops working.
@@ -331,7 +353,11 @@ pub async fn reset_password(
     actor.require_admin()?;
     auth::check_new_password("newPassword", &new_password)?;
     let user = get(db, user_id).await?.ok_or(AppError::NotFound("user"))?;
-    set_password(db, actor, user, new_password, "resetPassword").await
+    let password_hash = hash(new_password).await?;
+    let tx = db.begin().await?;
+    let updated = set_password(&tx, actor, user, password_hash, "resetPassword").await?;
+    tx.commit().await?;
+    Ok(updated)
 }
 
 fn check_scope(role: Role, scope: GrantScope) -> AppResult<()> {

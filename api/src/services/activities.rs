@@ -12,7 +12,7 @@ use entities::{
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DbBackend, EntityTrait,
     PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait, Set, Statement,
-    TransactionSession, TransactionTrait,
+    TransactionSession, TransactionTrait, TryInsertResult,
 };
 use serde_json::{Value as Json, json};
 use uuid::Uuid;
@@ -872,6 +872,16 @@ where
         ));
     }
     let tx = db.begin().await?;
+    // Check-ins of one activity wait for each other from here to the commit, so the attendees
+    // counted below are still all there are when the new ones are written (capacity holds). On
+    // SQLite the single writer connection already serializes the transactions of a process.
+    joint_activity::Entity::find_by_id(id)
+        .select_only()
+        .column(joint_activity::Column::Id)
+        .lock_exclusive()
+        .into_tuple::<Uuid>()
+        .one(&tx)
+        .await?;
     let activity = require_managed(&tx, id, None, access.read, access.manage).await?;
     if !matches!(
         activity.status,
@@ -929,17 +939,24 @@ where
             details: Some(json!({ "field": "personIds", "capacity": capacity })),
         });
     }
+    let mut added = Vec::with_capacity(new.len());
     for p in &new {
-        attendance::ActiveModel {
+        // A check-in already there is not an error: recording attendance twice is idempotent.
+        let inserted = attendance::Entity::insert(attendance::ActiveModel {
             id: Set(super::new_id()),
             activity_id: Set(id),
             person_id: Set(p.id),
             organization_id: Set(p.organization_id),
             checked_in_at: Set(checked_in_at),
-        }
-        .insert(&tx)
+        })
+        .on_conflict_do_nothing_on([attendance::Column::ActivityId, attendance::Column::PersonId])
+        .exec_without_returning(&tx)
         .await?;
+        if matches!(inserted, TryInsertResult::Inserted(n) if n > 0) {
+            added.push(p.id);
+        }
     }
+    let new = added;
     if !new.is_empty() {
         audit::record(
             &tx,
@@ -951,7 +968,7 @@ where
                 before: Some(json!({ "attendees": present.len() })),
                 after: Some(json!({
                     "attendees": present.len() + new.len(),
-                    "added": new.iter().map(|p| p.id).collect::<Vec<_>>(),
+                    "added": new,
                 })),
             },
         )

@@ -4,6 +4,7 @@
 pub mod accounts;
 pub mod activities;
 pub mod areas;
+pub mod attempts;
 pub mod audit;
 pub mod calendar;
 pub mod demo;

@@ -7,8 +7,8 @@ use entities::{
     organization::{self, path_ids, path_segment},
 };
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, Set,
-    TransactionSession, TransactionTrait,
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DbBackend, EntityTrait, QueryFilter,
+    Set, TransactionSession, TransactionTrait,
     sea_query::{BinOper, Expr, ExprTrait, Func},
 };
 use serde_json::{Value as Json, json};
@@ -256,6 +256,9 @@ where
     )?;
     let contact = optional("contact", input.contact.as_deref(), CONTACT_MAX_CHARS)?;
     let tx = db.begin().await?;
+    if input.parent_id.is_some() {
+        lock_tree(&tx).await?;
+    }
     require_area(&tx, input.area_id).await?;
     let parent = match input.parent_id {
         Some(id) => Some(require_parent(&tx, id, manage).await?),
@@ -361,6 +364,9 @@ where
         .map(|s| optional("contact", s.as_deref(), CONTACT_MAX_CHARS))
         .transpose()?;
     let tx = db.begin().await?;
+    if changes.parent_id.is_some() {
+        lock_tree(&tx).await?;
+    }
     let before = get(&tx, id)
         .await?
         .ok_or(AppError::NotFound("organization"))?;
@@ -424,6 +430,22 @@ where
     .await?;
     tx.commit().await?;
     Ok(updated)
+}
+
+/// Makes changes of the tree wait for each other until the transaction ends; paths are read
+/// only after it. Otherwise two moves that each checked the other's old path could close a
+/// cycle, and a child created under a moving parent would keep the parent's old path. On
+/// PostgreSQL this is a transaction-scoped advisory lock; on SQLite the single writer connection
+/// already runs one transaction at a time, and a second process writing in between makes the
+/// later transaction fail (its snapshot is stale) rather than commit on old paths.
+async fn lock_tree(db: &impl ConnectionTrait) -> AppResult<()> {
+    /// "lj-tree" in ASCII: one key for every tree change of the database.
+    const TREE_LOCK: i64 = 0x006c_6a2d_7472_6565;
+    if db.get_database_backend() == DbBackend::Postgres {
+        db.execute_unprepared(&format!("SELECT pg_advisory_xact_lock({TREE_LOCK})"))
+            .await?;
+    }
+    Ok(())
 }
 
 /// Rewrites the path prefix and depth of every descendant of the organization at `old_path`.
