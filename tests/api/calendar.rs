@@ -603,12 +603,9 @@ async fn tokens_are_stored_as_digests_and_never_audited() {
 
 #[tokio::test]
 async fn a_feed_pages_through_many_activities() {
-    use lianjian_api::{
-        authz::Scope,
-        services::{
-            Actor,
-            activities::{self, NewActivity},
-        },
+    use lianjian_api::services::{
+        Actor,
+        activities::{self, NewActivity},
     };
     let app = TestApp::spawn().await;
     let area = app.create_area("Busy area").await;
@@ -632,10 +629,6 @@ async fn a_feed_pages_through_many_activities() {
                 capacity: None,
                 description: None,
                 allow_conflicts: false,
-            },
-            activities::Access {
-                read: &Scope::everything(),
-                manage: &Scope::everything(),
             },
             &|clash| clash.to_json(),
         )

@@ -19,7 +19,7 @@ use crate::{
     error::AppError,
     events::{ActivityAction, DomainEvent},
     services::{
-        activities::{self, Access, ActivityFilter, Booked, Clash, NewActivity, Reschedule},
+        activities::{self, ActivityFilter, Booked, Clash, NewActivity, Reschedule},
         people,
     },
 };
@@ -323,8 +323,7 @@ impl ActivityQuery {
                 .map(Into::into)
                 .collect(),
         };
-        let scope = ctx.scope("joint_activity", "read")?;
-        let rows = activities::list(&ctx.state()?.db.read, &service, &scope, &page).await?;
+        let rows = activities::list(&ctx.state()?.db.read, &ctx.actor(), &service, &page).await?;
         Ok(relay::connection(rows, JointActivity))
     }
 
@@ -479,18 +478,8 @@ impl ActivityMutation {
             description: input.description,
             allow_conflicts: input.allow_conflicts,
         };
-        let (read, manage) = access(ctx)?;
-        let booked = activities::schedule(
-            &ctx.state()?.db.write,
-            &ctx.actor(),
-            new,
-            Access {
-                read: &read,
-                manage: &manage,
-            },
-            &clash_json,
-        )
-        .await?;
+        let booked =
+            activities::schedule(&ctx.state()?.db.write, &ctx.actor(), new, &clash_json).await?;
         let (joint_activity, accepted_conflicts) = booked_payload(ctx, booked).await?;
         publish(ctx, ActivityAction::Scheduled, &joint_activity.0)?;
         Ok(ScheduleJointActivityPayload {
@@ -505,7 +494,6 @@ impl ActivityMutation {
         input: RescheduleJointActivityInput,
     ) -> Result<RescheduleJointActivityPayload> {
         let id = ids::decode_as("id", NodeKind::JointActivity, &input.id)?;
-        let (read, manage) = access(ctx)?;
         let booked = activities::reschedule(
             &ctx.state()?.db.write,
             &ctx.actor(),
@@ -516,10 +504,6 @@ impl ActivityMutation {
                 venue: input.venue,
                 allow_conflicts: input.allow_conflicts,
                 expected_version: input.expected_version,
-            },
-            Access {
-                read: &read,
-                manage: &manage,
             },
             &clash_json,
         )
@@ -538,7 +522,6 @@ impl ActivityMutation {
         input: ConfirmJointActivityInput,
     ) -> Result<JointActivityPayload> {
         let id = ids::decode_as("id", NodeKind::JointActivity, &input.id)?;
-        let (read, manage) = access(ctx)?;
         let activity = activities::change_status(
             &ctx.state()?.db.write,
             &ctx.actor(),
@@ -546,10 +529,6 @@ impl ActivityMutation {
             entities::enums::ActivityStatus::Confirmed,
             None,
             input.expected_version,
-            Access {
-                read: &read,
-                manage: &manage,
-            },
         )
         .await?;
         publish(ctx, ActivityAction::Confirmed, &activity)?;
@@ -564,7 +543,6 @@ impl ActivityMutation {
         input: CancelJointActivityInput,
     ) -> Result<JointActivityPayload> {
         let id = ids::decode_as("id", NodeKind::JointActivity, &input.id)?;
-        let (read, manage) = access(ctx)?;
         let activity = activities::change_status(
             &ctx.state()?.db.write,
             &ctx.actor(),
@@ -572,10 +550,6 @@ impl ActivityMutation {
             entities::enums::ActivityStatus::Cancelled,
             Some(input.reason),
             input.expected_version,
-            Access {
-                read: &read,
-                manage: &manage,
-            },
         )
         .await?;
         publish(ctx, ActivityAction::Cancelled, &activity)?;
@@ -596,23 +570,13 @@ impl ActivityMutation {
             .iter()
             .map(|p| ids::decode_as("personIds", NodeKind::Person, p))
             .collect::<Result<Vec<_>, _>>()?;
-        let (read, manage) = access(ctx)?;
         let when = input
             .checked_in_at
             .map(DateTime::to_utc)
             .unwrap_or_else(crate::services::now);
-        let (activity, recorded) = activities::record_attendance(
-            &ctx.state()?.db.write,
-            &ctx.actor(),
-            id,
-            &people,
-            when,
-            Access {
-                read: &read,
-                manage: &manage,
-            },
-        )
-        .await?;
+        let (activity, recorded) =
+            activities::record_attendance(&ctx.state()?.db.write, &ctx.actor(), id, &people, when)
+                .await?;
         publish(ctx, ActivityAction::AttendanceRecorded, &activity)?;
         Ok(RecordAttendancePayload {
             joint_activity: JointActivity(activity),
@@ -627,17 +591,12 @@ impl ActivityMutation {
         input: CompleteJointActivityInput,
     ) -> Result<JointActivityPayload> {
         let id = ids::decode_as("id", NodeKind::JointActivity, &input.id)?;
-        let (read, manage) = access(ctx)?;
         let activity = activities::complete(
             &ctx.state()?.db.write,
             &ctx.actor(),
             id,
             &input.summary,
             input.expected_version,
-            Access {
-                read: &read,
-                manage: &manage,
-            },
         )
         .await?;
         publish(ctx, ActivityAction::Completed, &activity)?;
@@ -660,13 +619,6 @@ fn publish(
             activity: activity.clone(),
         });
     Ok(())
-}
-
-fn access(ctx: &Context<'_>) -> Result<(crate::authz::Scope, crate::authz::Scope), AppError> {
-    Ok((
-        ctx.scope("joint_activity", "read")?,
-        ctx.scope("joint_activity", "manage")?,
-    ))
 }
 
 /// What happened to an activity.

@@ -122,8 +122,8 @@ impl LinkageGroupQuery {
         let page = relay::page_request(ctx, first, after, last, before)?;
         let rows = linkage_groups::list(
             &ctx.state()?.db.read,
+            &ctx.actor(),
             search.as_deref(),
-            &ctx.scope("linkage_group", "read")?,
             &page,
         )
         .await?;
@@ -210,15 +210,8 @@ impl LinkageGroupMutation {
             cadence_days: Some(input.cadence_days),
             cadence_starts_on: input.cadence_starts_on.map(|d| d.0),
         };
-        let group = linkage_groups::create(
-            &ctx.state()?.db.write,
-            &ctx.actor(),
-            new,
-            ctx.today(),
-            &ctx.scope("linkage_group", "manage")?,
-            &ctx.scope("organization", "manage")?,
-        )
-        .await?;
+        let group =
+            linkage_groups::create(&ctx.state()?.db.write, &ctx.actor(), new, ctx.today()).await?;
         Ok(CreateLinkageGroupPayload {
             linkage_group: LinkageGroup(group),
         })
@@ -240,19 +233,9 @@ impl LinkageGroupMutation {
             &input.organization_id,
         )?;
         let joined_on = input.joined_on.map_or_else(|| ctx.today(), |d| d.0);
-        let group = linkage_groups::add_member(
-            &ctx.state()?.db.write,
-            &ctx.actor(),
-            group,
-            org,
-            joined_on,
-            (
-                &ctx.scope("linkage_group", "read")?,
-                &ctx.scope("linkage_group", "manage")?,
-            ),
-            &ctx.scope("organization", "manage")?,
-        )
-        .await?;
+        let group =
+            linkage_groups::add_member(&ctx.state()?.db.write, &ctx.actor(), group, org, joined_on)
+                .await?;
         Ok(AddLinkageGroupMemberPayload {
             linkage_group: LinkageGroup(group),
         })
@@ -281,10 +264,6 @@ impl LinkageGroupMutation {
             group,
             org,
             left_on,
-            (
-                &ctx.scope("linkage_group", "read")?,
-                &ctx.scope("linkage_group", "manage")?,
-            ),
         )
         .await?;
         Ok(RemoveLinkageGroupMemberPayload {

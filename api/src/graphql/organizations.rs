@@ -286,9 +286,9 @@ impl Organization {
             organization_id: Some(self.0.id),
             ..Default::default()
         };
-        let scope = ctx.scope("joint_activity", "read")?;
-        let rows = crate::services::activities::list(&ctx.state()?.db.read, &filter, &scope, &page)
-            .await?;
+        let rows =
+            crate::services::activities::list(&ctx.state()?.db.read, &ctx.actor(), &filter, &page)
+                .await?;
         Ok(relay::connection(rows, JointActivity))
     }
 
@@ -476,14 +476,7 @@ impl OrganizationMutation {
             key_village: input.key_village.unwrap_or(false),
             remote: input.remote.unwrap_or(false),
         };
-        let created = organizations::create(
-            &ctx.state()?.db.write,
-            &ctx.actor(),
-            new,
-            &ctx.scope("organization", "read")?,
-            &ctx.scope("organization", "manage")?,
-        )
-        .await?;
+        let created = organizations::create(&ctx.state()?.db.write, &ctx.actor(), new).await?;
         Ok(CreateOrganizationPayload {
             organization: Organization(created),
         })
@@ -512,14 +505,8 @@ impl OrganizationMutation {
             key_village: input.key_village,
             remote: input.remote,
         };
-        let updated = organizations::update(
-            &ctx.state()?.db.write,
-            &ctx.actor(),
-            id,
-            changes,
-            &ctx.scope("organization", "manage")?,
-        )
-        .await?;
+        let updated =
+            organizations::update(&ctx.state()?.db.write, &ctx.actor(), id, changes).await?;
         Ok(UpdateOrganizationPayload {
             organization: Organization(updated),
         })
@@ -533,13 +520,7 @@ impl OrganizationMutation {
         input: ArchiveOrganizationInput,
     ) -> Result<ArchiveOrganizationPayload> {
         let id = ids::decode_as("id", NodeKind::Organization, &input.id)?;
-        let archived = organizations::archive(
-            &ctx.state()?.db.write,
-            &ctx.actor(),
-            id,
-            &ctx.scope("organization", "manage")?,
-        )
-        .await?;
+        let archived = organizations::archive(&ctx.state()?.db.write, &ctx.actor(), id).await?;
         Ok(ArchiveOrganizationPayload {
             organization: Organization(archived),
         })

@@ -159,13 +159,7 @@ impl PersonQuery {
             political_status: filter.political_status.map(Into::into),
             search: filter.search,
         };
-        let rows = people::list(
-            &ctx.state()?.db.read,
-            &service,
-            &ctx.scope("person", "read")?,
-            &page,
-        )
-        .await?;
+        let rows = people::list(&ctx.state()?.db.read, &ctx.actor(), &service, &page).await?;
         Ok(relay::connection(rows, Person))
     }
 }
@@ -251,14 +245,7 @@ impl PersonMutation {
                 .map(Into::into)
                 .collect(),
         };
-        let created = people::create(
-            &ctx.state()?.db.write,
-            &ctx.actor(),
-            new,
-            &ctx.scope("person", "read")?,
-            &ctx.scope("person", "manage")?,
-        )
-        .await?;
+        let created = people::create(&ctx.state()?.db.write, &ctx.actor(), new).await?;
         Ok(CreatePersonPayload {
             person: Person(created),
         })
@@ -285,15 +272,7 @@ impl PersonMutation {
                 .positions
                 .map(|ps| ps.into_iter().map(Into::into).collect()),
         };
-        let updated = people::update(
-            &ctx.state()?.db.write,
-            &ctx.actor(),
-            id,
-            changes,
-            &ctx.scope("person", "read")?,
-            &ctx.scope("person", "manage")?,
-        )
-        .await?;
+        let updated = people::update(&ctx.state()?.db.write, &ctx.actor(), id, changes).await?;
         Ok(UpdatePersonPayload {
             person: Person(updated),
         })

@@ -57,8 +57,10 @@ async fn render(http: &HttpState, token: &str) -> AppResult<Option<String>> {
     let Some(viewer) = calendar::viewer_for_user(db, &state.authz, row.user_id).await? else {
         return Ok(None);
     };
+    let viewer = std::sync::Arc::new(viewer);
+    let actor = crate::services::Actor::user(viewer.clone(), None);
     let activities =
-        calendar::feed_activities(db, &viewer, row.organization_id, crate::services::now()).await?;
+        calendar::feed_activities(db, &actor, row.organization_id, crate::services::now()).await?;
     // The organization's name only when the viewer may read it.
     let organization = match row.organization_id {
         Some(org) => {

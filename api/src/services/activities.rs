@@ -150,11 +150,12 @@ pub struct ActivityFilter {
 
 pub async fn list(
     db: &impl ConnectionTrait,
+    actor: &Actor,
     filter: &ActivityFilter,
-    scope: &Scope,
     page: &PageRequest,
 ) -> AppResult<Page<joint_activity::Model>> {
-    let mut cond = Condition::all().add(read_condition(scope));
+    let scope = actor.scope("joint_activity", "read")?;
+    let mut cond = Condition::all().add(read_condition(&scope));
     // Overlap with [from, to): ends after `from` and starts before `to`.
     if let Some(from) = filter.from {
         cond = cond.add(joint_activity::Column::EndsAt.gt(from));
@@ -506,12 +507,12 @@ pub async fn schedule<C>(
     db: &C,
     actor: &Actor,
     input: NewActivity,
-    access: Access<'_>,
     to_global: &(dyn Fn(&Clash) -> Json + Sync),
 ) -> AppResult<Booked>
 where
     C: ConnectionTrait + TransactionTrait,
 {
+    let access = Access::of(actor)?;
     let title = Name::parse("title", &input.title, TITLE_MAX_CHARS)?.into_inner();
     let venue = Name::parse("venue", &input.venue, VENUE_MAX_CHARS)?.into_inner();
     let description =
@@ -555,7 +556,7 @@ where
             "an organization does not exist or is archived",
         ));
     }
-    check_booking(&tx, access.manage, &org_ids, input.linkage_group_id).await?;
+    check_booking(&tx, &access.manage, &org_ids, input.linkage_group_id).await?;
     lock_slots(&tx, &org_ids, &key).await?;
     let slot = Slot {
         organizations: &org_ids,
@@ -564,7 +565,7 @@ where
         starts: input.starts_at,
         ends: input.ends_at,
     };
-    let clashes = find_clashes(&tx, &slot, None, access.read).await?;
+    let clashes = find_clashes(&tx, &slot, None, &access.read).await?;
     if !clashes.is_empty() && !input.allow_conflicts {
         return Err(conflict(&clashes, to_global));
     }
@@ -703,10 +704,19 @@ async fn save(
 }
 
 /// Scopes of the actor: what it may read and what it may manage.
-#[derive(Debug, Clone, Copy)]
-pub struct Access<'a> {
-    pub read: &'a Scope,
-    pub manage: &'a Scope,
+#[derive(Debug, Clone)]
+struct Access {
+    read: Scope,
+    manage: Scope,
+}
+
+impl Access {
+    fn of(actor: &Actor) -> AppResult<Self> {
+        Ok(Self {
+            read: actor.scope("joint_activity", "read")?,
+            manage: actor.scope("joint_activity", "manage")?,
+        })
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -724,12 +734,12 @@ pub async fn reschedule<C>(
     actor: &Actor,
     id: Uuid,
     change: Reschedule,
-    access: Access<'_>,
     to_global: &(dyn Fn(&Clash) -> Json + Sync),
 ) -> AppResult<Booked>
 where
     C: ConnectionTrait + TransactionTrait,
 {
+    let access = Access::of(actor)?;
     check_times(change.starts_at, change.ends_at)?;
     let venue = change
         .venue
@@ -737,8 +747,14 @@ where
         .map(|v| Name::parse("venue", v, VENUE_MAX_CHARS).map(Name::into_inner))
         .transpose()?;
     let tx = db.begin().await?;
-    let before =
-        require_managed(&tx, id, change.expected_version, access.read, access.manage).await?;
+    let before = require_managed(
+        &tx,
+        id,
+        change.expected_version,
+        &access.read,
+        &access.manage,
+    )
+    .await?;
     if !matches!(
         before.status,
         ActivityStatus::Planned | ActivityStatus::Confirmed
@@ -763,7 +779,7 @@ where
         starts: change.starts_at,
         ends: change.ends_at,
     };
-    let clashes = find_clashes(&tx, &slot, Some(id), access.read).await?;
+    let clashes = find_clashes(&tx, &slot, Some(id), &access.read).await?;
     if !clashes.is_empty() && !change.allow_conflicts {
         return Err(conflict(&clashes, to_global));
     }
@@ -788,11 +804,11 @@ pub async fn change_status<C>(
     to: ActivityStatus,
     reason: Option<String>,
     expected_version: Option<i32>,
-    access: Access<'_>,
 ) -> AppResult<joint_activity::Model>
 where
     C: ConnectionTrait + TransactionTrait,
 {
+    let access = Access::of(actor)?;
     let reason = match to {
         ActivityStatus::Cancelled => Some(
             OptionalText::parse("reason", reason.as_deref(), TEXT_MAX_CHARS)?
@@ -802,7 +818,7 @@ where
         _ => None,
     };
     let tx = db.begin().await?;
-    let before = require_managed(&tx, id, expected_version, access.read, access.manage).await?;
+    let before = require_managed(&tx, id, expected_version, &access.read, &access.manage).await?;
     check_transition(before.status, to)?;
     let mut model: joint_activity::ActiveModel = before.clone().into();
     model.status = Set(to);
@@ -825,17 +841,17 @@ pub async fn complete<C>(
     id: Uuid,
     summary: &str,
     expected_version: Option<i32>,
-    access: Access<'_>,
 ) -> AppResult<joint_activity::Model>
 where
     C: ConnectionTrait + TransactionTrait,
 {
+    let access = Access::of(actor)?;
     // A report may run over several lines: only emptiness and length are checked.
     let summary = OptionalText::parse("summary", Some(summary), TEXT_MAX_CHARS)?
         .into_inner()
         .ok_or_else(|| AppError::bad_input("summary", "summary must not be empty"))?;
     let tx = db.begin().await?;
-    let before = require_managed(&tx, id, expected_version, access.read, access.manage).await?;
+    let before = require_managed(&tx, id, expected_version, &access.read, &access.manage).await?;
     check_transition(before.status, ActivityStatus::Completed)?;
     if super::now() < before.starts_at {
         return Err(AppError::bad_input(
@@ -860,11 +876,11 @@ pub async fn record_attendance<C>(
     id: Uuid,
     person_ids: &[Uuid],
     checked_in_at: DateTime<Utc>,
-    access: Access<'_>,
 ) -> AppResult<(joint_activity::Model, usize)>
 where
     C: ConnectionTrait + TransactionTrait,
 {
+    let access = Access::of(actor)?;
     if person_ids.is_empty() {
         return Err(AppError::bad_input(
             "personIds",
@@ -882,7 +898,7 @@ where
         .into_tuple::<Uuid>()
         .one(&tx)
         .await?;
-    let activity = require_managed(&tx, id, None, access.read, access.manage).await?;
+    let activity = require_managed(&tx, id, None, &access.read, &access.manage).await?;
     if !matches!(
         activity.status,
         ActivityStatus::Planned | ActivityStatus::Confirmed

@@ -189,7 +189,7 @@ pub async fn viewer_for_user(
 /// `FEED_FUTURE_DAYS` ahead, of one organization when the token is narrowed.
 pub async fn feed_activities(
     db: &impl ConnectionTrait,
-    viewer: &Viewer,
+    actor: &super::Actor,
     organization_id: Option<Uuid>,
     now: DateTime<Utc>,
 ) -> AppResult<Vec<joint_activity::Model>> {
@@ -199,14 +199,13 @@ pub async fn feed_activities(
         organization_id,
         ..ActivityFilter::default()
     };
-    let scope = viewer.scope("joint_activity", "read");
     let mut out = Vec::new();
     let mut after = None;
     for _ in 0..FEED_MAX_PAGES {
         let page = activities::list(
             db,
+            actor,
             &filter,
-            &scope,
             &PageRequest {
                 limit: FEED_PAGE_SIZE,
                 after: after.take(),

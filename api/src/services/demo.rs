@@ -18,7 +18,7 @@ use super::{
     people::{NewPerson, NewPosition},
 };
 use crate::{
-    authz::{Role, Scope},
+    authz::Role,
     error::{AppError, AppResult},
 };
 
@@ -104,7 +104,6 @@ where
         ));
     }
     let actor = Actor::system("demo-data");
-    let all = Scope::everything();
 
     let mut area_ids: HashMap<&str, Uuid> = HashMap::new();
     let demo_areas = demo_data::areas();
@@ -145,8 +144,6 @@ where
                 key_village: o.key_village,
                 remote: o.remote,
             },
-            &all,
-            &all,
         )
         .await?;
         org_ids.insert(o.key, created.id);
@@ -173,8 +170,6 @@ where
             cadence_starts_on: None,
         },
         today,
-        &all,
-        &all,
     )
     .await?;
 
@@ -206,8 +201,6 @@ where
                 })?,
                 positions,
             },
-            &all,
-            &all,
         )
         .await?;
         first_person_of.entry(p.organization).or_insert(created.id);
@@ -293,11 +286,6 @@ where
 {
     use chrono::TimeZone;
     use entities::enums::{ActivityKind, ActivityStatus};
-    let all = Scope::everything();
-    let access = activities::Access {
-        read: &all,
-        manage: &all,
-    };
     let at = |days: i64, hour: u32, minute: u32| {
         let date = today + chrono::Duration::days(days);
         zone.from_local_datetime(&date.and_hms_opt(hour, minute, 0).unwrap_or_default())
@@ -446,10 +434,6 @@ where
                 description: None,
                 allow_conflicts: false,
             },
-            activities::Access {
-                read: &all,
-                manage: &all,
-            },
             &|c: &activities::Clash| c.to_json(),
         )
         .await?;
@@ -463,22 +447,13 @@ where
                     ActivityStatus::Cancelled,
                     Some("当事双方已自行和解".to_owned()),
                     None,
-                    access,
                 )
                 .await?;
             }
             "planned" => {}
             _ => {
-                activities::change_status(
-                    tx,
-                    actor,
-                    id,
-                    ActivityStatus::Confirmed,
-                    None,
-                    None,
-                    access,
-                )
-                .await?;
+                activities::change_status(tx, actor, id, ActivityStatus::Confirmed, None, None)
+                    .await?;
             }
         }
         if *outcome == "completed" {
@@ -486,8 +461,7 @@ where
                 .chain(participants.iter().copied())
                 .filter_map(|key| first_person_of.get(key).copied())
                 .collect();
-            activities::record_attendance(tx, actor, id, &attendees, at(*days, *hour, 0)?, access)
-                .await?;
+            activities::record_attendance(tx, actor, id, &attendees, at(*days, *hour, 0)?).await?;
             activities::complete(
                 tx,
                 actor,
@@ -497,7 +471,6 @@ where
                     participants.len() + 1
                 ),
                 None,
-                access,
             )
             .await?;
         }

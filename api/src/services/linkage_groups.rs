@@ -41,10 +41,11 @@ pub struct NewLinkageGroup {
 
 pub async fn list(
     db: &impl ConnectionTrait,
+    actor: &Actor,
     search: Option<&str>,
-    scope: &Scope,
     page: &PageRequest,
 ) -> AppResult<Page<linkage_group::Model>> {
+    let scope = actor.scope("linkage_group", "read")?;
     let mut select = linkage_group::Entity::find().filter(scope.linkage_group_condition());
     if let Some(search) = search.filter(|s| !s.trim().is_empty()) {
         select = select.filter(super::text_contains(linkage_group::Column::Name, search));
@@ -127,12 +128,12 @@ pub async fn create<C>(
     actor: &Actor,
     input: NewLinkageGroup,
     today: NaiveDate,
-    manage: &Scope,
-    consent: &Scope,
 ) -> AppResult<linkage_group::Model>
 where
     C: ConnectionTrait + TransactionTrait,
 {
+    let manage = &actor.scope("linkage_group", "manage")?;
+    let consent = &actor.scope("organization", "manage")?;
     if !manage.all {
         return Err(AppError::Forbidden);
     }
@@ -250,12 +251,13 @@ pub async fn add_member<C>(
     group_id: Uuid,
     organization_id: Uuid,
     joined_on: NaiveDate,
-    (read, manage): (&Scope, &Scope),
-    consent: &Scope,
 ) -> AppResult<linkage_group::Model>
 where
     C: ConnectionTrait + TransactionTrait,
 {
+    let read = &actor.scope("linkage_group", "read")?;
+    let manage = &actor.scope("linkage_group", "manage")?;
+    let consent = &actor.scope("organization", "manage")?;
     let tx = db.begin().await?;
     let group = require_group(&tx, group_id, read, manage).await?;
     require_organizations(&tx, "organizationId", &[organization_id]).await?;
@@ -305,11 +307,12 @@ pub async fn remove_member<C>(
     group_id: Uuid,
     organization_id: Uuid,
     left_on: NaiveDate,
-    (read, manage): (&Scope, &Scope),
 ) -> AppResult<linkage_group::Model>
 where
     C: ConnectionTrait + TransactionTrait,
 {
+    let read = &actor.scope("linkage_group", "read")?;
+    let manage = &actor.scope("linkage_group", "manage")?;
     let tx = db.begin().await?;
     let group = require_group(&tx, group_id, read, manage).await?;
     if group.lead_organization_id == organization_id {

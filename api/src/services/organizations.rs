@@ -236,12 +236,12 @@ pub async fn create<C>(
     db: &C,
     actor: &Actor,
     input: NewOrganization,
-    read: &Scope,
-    manage: &Scope,
 ) -> AppResult<organization::Model>
 where
     C: ConnectionTrait + TransactionTrait,
 {
+    let read = &actor.scope("organization", "read")?;
+    let manage = &actor.scope("organization", "manage")?;
     refusals::check_limit(db, actor).await?;
     let name = Name::parse("name", &input.name, NAME_MAX_CHARS)?.into_inner();
     let short_name = optional(
@@ -343,11 +343,11 @@ pub async fn update<C>(
     actor: &Actor,
     id: Uuid,
     changes: OrganizationChanges,
-    manage: &Scope,
 ) -> AppResult<organization::Model>
 where
     C: ConnectionTrait + TransactionTrait,
 {
+    let manage = &actor.scope("organization", "manage")?;
     let name = changes
         .name
         .as_deref()
@@ -475,15 +475,11 @@ async fn move_subtree(
     Ok(())
 }
 
-pub async fn archive<C>(
-    db: &C,
-    actor: &Actor,
-    id: Uuid,
-    manage: &Scope,
-) -> AppResult<organization::Model>
+pub async fn archive<C>(db: &C, actor: &Actor, id: Uuid) -> AppResult<organization::Model>
 where
     C: ConnectionTrait + TransactionTrait,
 {
+    let manage = &actor.scope("organization", "manage")?;
     let tx = db.begin().await?;
     let before = get(&tx, id)
         .await?

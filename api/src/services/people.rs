@@ -72,10 +72,11 @@ pub struct PersonChanges {
 
 pub async fn list(
     db: &impl ConnectionTrait,
+    actor: &Actor,
     filter: &PersonFilter,
-    scope: &Scope,
     page: &PageRequest,
 ) -> AppResult<Page<person::Model>> {
+    let scope = actor.scope("person", "read")?;
     let mut cond =
         Condition::all().add(scope.organization_condition(person::Column::OrganizationId));
     if let Some(org_id) = filter.organization_id {
@@ -286,16 +287,12 @@ fn snapshot(p: &person::Model, positions: Option<&[NewPosition]>) -> Json {
     value
 }
 
-pub async fn create<C>(
-    db: &C,
-    actor: &Actor,
-    input: NewPerson,
-    read: &Scope,
-    manage: &Scope,
-) -> AppResult<person::Model>
+pub async fn create<C>(db: &C, actor: &Actor, input: NewPerson) -> AppResult<person::Model>
 where
     C: ConnectionTrait + TransactionTrait,
 {
+    let read = &actor.scope("person", "read")?;
+    let manage = &actor.scope("person", "manage")?;
     refusals::check_limit(db, actor).await?;
     let name = Name::parse("name", &input.name, NAME_MAX_CHARS)?.into_inner();
     let phone = input
@@ -352,12 +349,12 @@ pub async fn update<C>(
     actor: &Actor,
     id: Uuid,
     changes: PersonChanges,
-    read: &Scope,
-    manage: &Scope,
 ) -> AppResult<person::Model>
 where
     C: ConnectionTrait + TransactionTrait,
 {
+    let read = &actor.scope("person", "read")?;
+    let manage = &actor.scope("person", "manage")?;
     let name = changes
         .name
         .as_deref()
