@@ -50,9 +50,8 @@ pub struct Attendance(pub attendance::Model);
 impl Attendance {
     /// Null when the viewer may not read the person.
     async fn person(&self, ctx: &Context<'_>) -> Result<Option<Person>> {
-        let scope = ctx.scope("person", "read")?;
         Ok(
-            people::get_many(&ctx.state()?.db.read, &[self.0.person_id], &scope)
+            people::readable(&ctx.state()?.db.read, &ctx.actor(), &[self.0.person_id])
                 .await?
                 .into_iter()
                 .next()

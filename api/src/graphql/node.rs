@@ -93,25 +93,21 @@ async fn load(ctx: &Context<'_>, kind: NodeKind, keys: &[Uuid]) -> Result<HashMa
             .into_iter()
             .map(|o| (o.id, Node::Organization(Organization(o))))
             .collect(),
-        NodeKind::LinkageGroup => {
-            linkage_groups::get_many(db, keys, &ctx.scope("linkage_group", "read")?)
-                .await?
-                .into_iter()
-                .map(|g| (g.id, Node::LinkageGroup(LinkageGroup(g))))
-                .collect()
-        }
-        NodeKind::Person => people::get_many(db, keys, &ctx.scope("person", "read")?)
+        NodeKind::LinkageGroup => linkage_groups::readable(db, &ctx.actor(), keys)
+            .await?
+            .into_iter()
+            .map(|g| (g.id, Node::LinkageGroup(LinkageGroup(g))))
+            .collect(),
+        NodeKind::Person => people::readable(db, &ctx.actor(), keys)
             .await?
             .into_iter()
             .map(|p| (p.id, Node::Person(Person(p))))
             .collect(),
-        NodeKind::JointActivity => {
-            activities::get_many(db, keys, &ctx.scope("joint_activity", "read")?)
-                .await?
-                .into_iter()
-                .map(|a| (a.id, Node::JointActivity(JointActivity(a))))
-                .collect()
-        }
+        NodeKind::JointActivity => activities::readable(db, &ctx.actor(), keys)
+            .await?
+            .into_iter()
+            .map(|a| (a.id, Node::JointActivity(JointActivity(a))))
+            .collect(),
         NodeKind::User => {
             // Accounts are visible to administrators and to their owner.
             let viewer = ctx.viewer()?;

@@ -208,6 +208,15 @@ pub async fn list(
     .await
 }
 
+/// The activities among `ids` the actor may read; the others read as missing.
+pub async fn readable(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    ids: &[Uuid],
+) -> AppResult<Vec<joint_activity::Model>> {
+    get_many(db, ids, &actor.scope("joint_activity", "read")?).await
+}
+
 pub async fn get_many(
     db: &impl ConnectionTrait,
     ids: &[Uuid],

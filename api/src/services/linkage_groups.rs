@@ -59,6 +59,15 @@ pub async fn list(
     .await
 }
 
+/// The linkage groups among `ids` the actor may read; the others read as missing.
+pub async fn readable(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    ids: &[Uuid],
+) -> AppResult<Vec<linkage_group::Model>> {
+    get_many(db, ids, &actor.scope("linkage_group", "read")?).await
+}
+
 pub async fn get_many(
     db: &impl ConnectionTrait,
     ids: &[Uuid],

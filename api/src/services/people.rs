@@ -115,6 +115,15 @@ pub async fn list(
     fetch_page(db, person::Entity::find().filter(cond), PERSON_KEYS, page).await
 }
 
+/// The people among `ids` the actor may read; the others read as missing.
+pub async fn readable(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    ids: &[Uuid],
+) -> AppResult<Vec<person::Model>> {
+    get_many(db, ids, &actor.scope("person", "read")?).await
+}
+
 pub async fn get_many(
     db: &impl ConnectionTrait,
     ids: &[Uuid],
