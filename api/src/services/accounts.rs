@@ -108,7 +108,7 @@ where
     let username = normalize_username("username", &input.username)?;
     auth::check_new_password("password", &input.password)?;
     let password_hash = hash(input.password).await?;
-    let tx = db.begin().await?;
+    let tx = super::begin_write(db).await?;
     if let Some(person_id) = input.person_id
         && person::Entity::find_by_id(person_id)
             .one(&tx)
@@ -176,7 +176,7 @@ async fn count_sign_in(
     address: &str,
     now: DateTime<Utc>,
 ) -> AppResult<(Attempt, Attempt)> {
-    let tx = db.begin().await?;
+    let tx = super::begin_write(db).await?;
     let counted = async {
         let on_account = attempts::count(&tx, &SIGN_IN_PER_ACCOUNT, account, now).await?;
         let on_address = attempts::count(&tx, &SIGN_IN_PER_ADDRESS, address, now).await?;
@@ -237,7 +237,7 @@ pub async fn login(
             return Err(AppError::Unauthenticated);
         }
     };
-    let tx = db.begin().await?;
+    let tx = super::begin_write(db).await?;
     attempts::forgive(
         &tx,
         &SIGN_IN_PER_ACCOUNT,
@@ -329,7 +329,7 @@ pub async fn change_password(
         ));
     }
     let password_hash = hash(new_password).await?;
-    let tx = db.begin().await?;
+    let tx = super::begin_write(db).await?;
     attempts::forgive(
         &tx,
         &CHANGE_PASSWORD_PER_USER,
@@ -354,7 +354,7 @@ pub async fn reset_password(
     auth::check_new_password("newPassword", &new_password)?;
     let user = get(db, user_id).await?.ok_or(AppError::NotFound("user"))?;
     let password_hash = hash(new_password).await?;
-    let tx = db.begin().await?;
+    let tx = super::begin_write(db).await?;
     let updated = set_password(&tx, actor, user, password_hash, "resetPassword").await?;
     tx.commit().await?;
     Ok(updated)
@@ -394,7 +394,7 @@ where
 {
     actor.require_admin()?;
     check_scope(role, scope)?;
-    let tx = db.begin().await?;
+    let tx = super::begin_write(db).await?;
     let user = get(&tx, user_id).await?.ok_or(AppError::NotFound("user"))?;
     match scope {
         GrantScope::Organization(id) => {
@@ -478,7 +478,7 @@ where
     C: ConnectionTrait + TransactionTrait,
 {
     actor.require_admin()?;
-    let tx = db.begin().await?;
+    let tx = super::begin_write(db).await?;
     let user = get(&tx, user_id).await?.ok_or(AppError::NotFound("user"))?;
     let removed = role_grant::Entity::delete_many()
         .filter(role_grant::Column::UserId.eq(user_id))

@@ -553,7 +553,7 @@ where
     let org_ids: Vec<Uuid> = roles.iter().map(|(o, _)| *o).collect();
     let key = venue_key(&venue);
 
-    let tx = db.begin().await?;
+    let tx = super::begin_write(db).await?;
     let found = organization::Entity::find()
         .filter(organization::Column::Id.is_in(org_ids.clone()))
         .filter(organization::Column::ArchivedAt.is_null())
@@ -755,7 +755,7 @@ where
         .as_deref()
         .map(|v| Name::parse("venue", v, VENUE_MAX_CHARS).map(Name::into_inner))
         .transpose()?;
-    let tx = db.begin().await?;
+    let tx = super::begin_write(db).await?;
     let before = require_managed(
         &tx,
         id,
@@ -826,7 +826,7 @@ where
         ),
         _ => None,
     };
-    let tx = db.begin().await?;
+    let tx = super::begin_write(db).await?;
     let before = require_managed(&tx, id, expected_version, &access.read, &access.manage).await?;
     check_transition(before.status, to)?;
     let mut model: joint_activity::ActiveModel = before.clone().into();
@@ -859,7 +859,7 @@ where
     let summary = OptionalText::parse("summary", Some(summary), TEXT_MAX_CHARS)?
         .into_inner()
         .ok_or_else(|| AppError::bad_input("summary", "summary must not be empty"))?;
-    let tx = db.begin().await?;
+    let tx = super::begin_write(db).await?;
     let before = require_managed(&tx, id, expected_version, &access.read, &access.manage).await?;
     check_transition(before.status, ActivityStatus::Completed)?;
     if super::now() < before.starts_at {
@@ -896,7 +896,7 @@ where
             "personIds must name at least one person",
         ));
     }
-    let tx = db.begin().await?;
+    let tx = super::begin_write(db).await?;
     // Check-ins of one activity wait for each other from here to the commit, so the attendees
     // counted below are still all there are when the new ones are written (capacity holds). On
     // SQLite the single writer connection already serializes the transactions of a process.

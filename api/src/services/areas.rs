@@ -80,7 +80,7 @@ where
         DESCRIPTION_MAX_CHARS,
     )?
     .into_inner();
-    let tx = db.begin().await?;
+    let tx = super::begin_write(db).await?;
     let taken = area::Entity::find()
         .filter(area::Column::Name.eq(name.as_str()))
         .one(&tx)

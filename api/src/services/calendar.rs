@@ -65,7 +65,7 @@ where
     C: ConnectionTrait + TransactionTrait,
 {
     let token = new_token();
-    let tx = db.begin().await?;
+    let tx = super::begin_write(db).await?;
     if let Some(org) = organization_id
         && organization::Entity::find_by_id(org)
             .one(&tx)
@@ -113,7 +113,7 @@ where
     if !well_formed(token) {
         return Err(not_found);
     }
-    let tx = db.begin().await?;
+    let tx = super::begin_write(db).await?;
     let row = calendar_token::Entity::find()
         .filter(calendar_token::Column::TokenDigest.eq(digest(token)))
         .filter(calendar_token::Column::UserId.eq(user_id))

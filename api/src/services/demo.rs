@@ -89,7 +89,7 @@ pub async fn load<C>(db: &C, today: NaiveDate, zone: chrono_tz::Tz) -> AppResult
 where
     C: ConnectionTrait + TransactionTrait,
 {
-    let tx = db.begin().await?;
+    let tx = super::begin_write(db).await?;
     let group_exists = linkage_group::Entity::find()
         .filter(linkage_group::Column::Name.eq(demo_data::LINKAGE_GROUP_NAME))
         .one(&tx)

@@ -166,7 +166,7 @@ where
             members.push(*id);
         }
     }
-    let tx = db.begin().await?;
+    let tx = super::begin_write(db).await?;
     require_organizations(&tx, "leadOrganizationId", &[input.lead_organization_id]).await?;
     require_organizations(&tx, "memberOrganizationIds", &members).await?;
     let mut joining = vec![input.lead_organization_id];
@@ -267,7 +267,7 @@ where
     let read = &actor.scope("linkage_group", "read")?;
     let manage = &actor.scope("linkage_group", "manage")?;
     let consent = &actor.scope("organization", "manage")?;
-    let tx = db.begin().await?;
+    let tx = super::begin_write(db).await?;
     let group = require_group(&tx, group_id, read, manage).await?;
     require_organizations(&tx, "organizationId", &[organization_id]).await?;
     require_consent(&tx, &[organization_id], consent).await?;
@@ -322,7 +322,7 @@ where
 {
     let read = &actor.scope("linkage_group", "read")?;
     let manage = &actor.scope("linkage_group", "manage")?;
-    let tx = db.begin().await?;
+    let tx = super::begin_write(db).await?;
     let group = require_group(&tx, group_id, read, manage).await?;
     if group.lead_organization_id == organization_id {
         return Err(AppError::bad_input(

@@ -102,6 +102,20 @@ impl Actor {
     }
 }
 
+/// Starts the transaction of a write. On SQLite it takes the write lock at `BEGIN IMMEDIATE`: a
+/// deferred transaction that reads before it writes fails at once when another process (a second
+/// server or the command line on the same file) committed since its read, instead of waiting.
+/// PostgreSQL ignores the mode.
+pub async fn begin_write<C: sea_orm::TransactionTrait>(
+    db: &C,
+) -> Result<C::Transaction, sea_orm::DbErr> {
+    db.begin_with_options(sea_orm::TransactionOptions {
+        sqlite_transaction_mode: Some(sea_orm::SqliteTransactionMode::Immediate),
+        ..Default::default()
+    })
+    .await
+}
+
 /// A new id: UUID v7, so ids sort by creation time.
 pub fn new_id() -> Uuid {
     Uuid::now_v7()

@@ -255,7 +255,7 @@ where
         EXTERNAL_CODE_MAX_CHARS,
     )?;
     let contact = optional("contact", input.contact.as_deref(), CONTACT_MAX_CHARS)?;
-    let tx = db.begin().await?;
+    let tx = super::begin_write(db).await?;
     if input.parent_id.is_some() {
         lock_tree(&tx).await?;
     }
@@ -363,7 +363,7 @@ where
         .as_ref()
         .map(|s| optional("contact", s.as_deref(), CONTACT_MAX_CHARS))
         .transpose()?;
-    let tx = db.begin().await?;
+    let tx = super::begin_write(db).await?;
     if changes.parent_id.is_some() {
         lock_tree(&tx).await?;
     }
@@ -480,7 +480,7 @@ where
     C: ConnectionTrait + TransactionTrait,
 {
     let manage = &actor.scope("organization", "manage")?;
-    let tx = db.begin().await?;
+    let tx = super::begin_write(db).await?;
     let before = get(&tx, id)
         .await?
         .ok_or(AppError::NotFound("organization"))?;

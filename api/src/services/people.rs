@@ -317,7 +317,7 @@ where
         .map(|s| IdNumber::parse("idNumber", s).map(IdNumber::into_inner))
         .transpose()?;
     check_positions(&input.positions)?;
-    let mut tx = db.begin().await?;
+    let mut tx = super::begin_write(db).await?;
     require_organization(&tx, input.organization_id, manage).await?;
     if let Some(id_number) = &id_number {
         tx = require_unique_id_number(db, tx, actor, "createPerson", id_number, None, read).await?;
@@ -393,7 +393,7 @@ where
         check_positions(positions)?;
     }
     refusals::check_limit(db, actor).await?;
-    let mut tx = db.begin().await?;
+    let mut tx = super::begin_write(db).await?;
     let before = person::Entity::find_by_id(id)
         .filter(read.organization_condition(person::Column::OrganizationId))
         .one(&tx)
