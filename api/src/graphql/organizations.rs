@@ -69,7 +69,7 @@ impl Organization {
     /// Whether the viewer may see more than the public card (name, level, unit type, area,
     /// parent): a grant covering the organization or a group it belongs to.
     pub async fn readable(&self, ctx: &Context<'_>) -> Result<bool> {
-        self.covered_by(ctx, &ctx.scope("organization", "read")?)
+        self.covered_by(ctx, &organizations::internal_fields_scope(&ctx.actor())?)
             .await
     }
 }

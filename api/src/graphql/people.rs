@@ -23,7 +23,7 @@ pub struct Person(pub person::Model);
 
 impl Person {
     async fn personal_data_visible(&self, ctx: &Context<'_>) -> Result<bool> {
-        let scope = ctx.scope("person", "read_personal")?;
+        let scope = people::personal_data_scope(&ctx.actor())?;
         if scope.all || scope.is_empty() {
             return Ok(scope.all);
         }

@@ -131,6 +131,13 @@ pub struct OrganizationChanges {
     pub remote: Option<bool>,
 }
 
+/// Where the actor sees more than an organization's public card (name, level, unit type, area,
+/// parent): its organization read scope, which a grant on the organization's subtree or on a group
+/// it belongs to gives.
+pub fn internal_fields_scope(actor: &Actor) -> AppResult<Scope> {
+    actor.scope("organization", "read")
+}
+
 pub async fn list(
     db: &impl ConnectionTrait,
     filter: &OrganizationFilter,

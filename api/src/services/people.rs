@@ -70,6 +70,12 @@ pub struct PersonChanges {
     pub positions: Option<Vec<NewPosition>>,
 }
 
+/// Where the actor sees phone and ID-card numbers in full (DESIGN 4.4): administrators, and
+/// secretaries of the person's organization; everyone else sees them masked.
+pub fn personal_data_scope(actor: &Actor) -> AppResult<Scope> {
+    actor.scope("person", "read_personal")
+}
+
 pub async fn list(
     db: &impl ConnectionTrait,
     actor: &Actor,
