@@ -84,8 +84,32 @@ pub async fn count(
         .await?
         .map(|c| c.window_started_at)
         .unwrap_or(now);
-    let retry_after_secs = std::cmp::max((started + limit.window() - now).num_seconds(), 1) as u64;
-    Err(AppError::RateLimited { retry_after_secs })
+    Err(rate_limited(limit, started, now))
+}
+
+/// RATE_LIMITED (with the seconds until the window ends) when `subject`'s window already holds
+/// `limit.max` attempts; counts nothing.
+pub async fn check(
+    db: &impl ConnectionTrait,
+    limit: &Limit,
+    subject: &str,
+    now: DateTime<Utc>,
+) -> AppResult<()> {
+    let counter = attempt_counter::Entity::find_by_id((limit.kind.to_owned(), subject.to_owned()))
+        .one(db)
+        .await?;
+    match counter {
+        Some(c) if c.window_started_at > now - limit.window() && c.attempts >= limit.max => {
+            Err(rate_limited(limit, c.window_started_at, now))
+        }
+        _ => Ok(()),
+    }
+}
+
+fn rate_limited(limit: &Limit, window_started_at: DateTime<Utc>, now: DateTime<Utc>) -> AppError {
+    let retry_after_secs =
+        std::cmp::max((window_started_at + limit.window() - now).num_seconds(), 1) as u64;
+    AppError::RateLimited { retry_after_secs }
 }
 
 /// Takes back `attempts` attempts of the window `attempt` was counted in: a success forgives
