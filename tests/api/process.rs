@@ -31,27 +31,9 @@ fn database_args(database: &TestDatabase) -> Vec<String> {
 #[tokio::test]
 async fn sigterm_lets_the_request_in_flight_finish_and_exits_zero() {
     let database = TestDatabase::create().await;
-    let port = free_port();
-    let mut child = Command::new(BINARY)
-        .arg("serve")
-        .args(["--bind", &format!("127.0.0.1:{port}")])
-        .args(database_args(&database))
-        .env("LIANJIAN_JWT_SECRET", crate::helpers::TEST_JWT_SECRET)
-        .env("LIANJIAN_LOG", "warn")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-
-    // Wait until it answers.
-    let started = Instant::now();
-    while TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(
-            started.elapsed() < Duration::from_secs(30),
-            "server did not start"
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    let mut server = start_server(&database);
+    let port = server.port;
+    let child = &mut server.child;
 
     // Send the headers and half of the body: the request is now in flight.
     let body = r#"{"query":"{ __schema { queryType { name } } }"}"#;
@@ -255,35 +237,8 @@ async fn the_token_key_is_kept_on_sqlite_and_required_on_postgres() {
 #[tokio::test]
 async fn create_user_command_makes_an_administrator_who_can_sign_in() {
     let database = TestDatabase::create().await;
-    let mut child = Command::new(BINARY)
-        .args([
-            "create-user",
-            "--username",
-            "Boss",
-            "--role",
-            "admin",
-            "--password-stdin",
-        ])
-        .args(database_args(&database))
-        .env("LIANJIAN_LOG", "off")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(b"a long boss password\n")
-        .unwrap();
-    let output = child.wait_with_output().unwrap();
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    assert!(String::from_utf8_lossy(&output.stdout).contains("created boss with role admin"));
+    let stdout = create_admin_from_the_command_line(&database, "Boss", "a long boss password");
+    assert!(stdout.contains("created boss with role admin"));
 
     let metrics = lianjian_api::metrics::Metrics::new();
     let db = lianjian_api::db::Db::connect(&database.config, &metrics)
@@ -399,7 +354,12 @@ fn post_graphql(
     serde_json::from_str(&body).unwrap_or_else(|e| panic!("{e}: {body}"))
 }
 
-fn create_admin_from_the_command_line(database: &TestDatabase, username: &str, password: &str) {
+/// Runs `lianjian create-user --role admin` with the password on standard input; its output.
+fn create_admin_from_the_command_line(
+    database: &TestDatabase,
+    username: &str,
+    password: &str,
+) -> String {
     let mut child = Command::new(BINARY)
         .args([
             "create-user",
@@ -428,6 +388,7 @@ fn create_admin_from_the_command_line(database: &TestDatabase, username: &str, p
         "{}",
         String::from_utf8_lossy(&output.stderr)
     );
+    String::from_utf8_lossy(&output.stdout).into_owned()
 }
 
 fn sign_in(port: u16, username: &str, password: &str) -> String {
