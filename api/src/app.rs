@@ -24,7 +24,7 @@ use crate::{
     db::Db,
     error::AppResult,
     events::EventBus,
-    graphql::{AppSchema, build_schema},
+    graphql::Api,
     http::{self, json_error},
     metrics::Metrics,
     services::accounts,
@@ -65,20 +65,20 @@ impl AppState {
     }
 }
 
-/// The router's own state: the application state and the schema built over it.
+/// The router's own state: the application state and the API built over it.
 #[derive(Clone)]
 pub struct HttpState {
     pub state: AppState,
-    pub schema: AppSchema,
+    pub api: Api,
 }
 
 const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
 pub fn build_router(state: AppState) -> Router {
-    let schema = build_schema(Some(state.clone()));
-    state.metrics.label_operations_of(&schema.sdl());
+    let api = Api::new(Some(state.clone()));
+    state.metrics.label_operations_of(api.source_sdl());
     let timeout = state.config.server.request_timeout();
-    let http_state = HttpState { state, schema };
+    let http_state = HttpState { state, api };
     Router::new()
         .route(
             "/graphql",
@@ -144,7 +144,7 @@ fn drop_unfit_request_id<B>(mut request: Request<B>) -> Request<B> {
 }
 
 async fn sdl(axum::extract::State(http): axum::extract::State<HttpState>) -> String {
-    http.schema.sdl()
+    http.api.sdl().await
 }
 
 /// The path as logs show it: the path only (query strings may carry tokens or personal data),

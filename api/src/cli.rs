@@ -11,7 +11,7 @@ use crate::{
     app::{AppState, build_router},
     config::{Config, DatabaseConfig, ServerConfig},
     db::Db,
-    graphql::build_schema,
+    graphql::Api,
     metrics::Metrics,
     services::demo::DemoOutcome,
 };
@@ -174,7 +174,7 @@ async fn dispatch(command: Command) -> Result<(), Failure> {
             password_stdin: _,
         } => create_user(&database, &username, &role, scope.as_deref()).await,
         Command::ExportSchema => {
-            print!("{}", build_schema(None).sdl());
+            print!("{}", Api::new(None).sdl().await);
             Ok(())
         }
     }

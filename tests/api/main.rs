@@ -8,6 +8,7 @@ mod areas;
 mod authz;
 mod calendar;
 mod concurrency;
+mod contract;
 mod demo;
 mod health;
 mod helpers;

@@ -133,12 +133,12 @@ fn code(result: &Value) -> &str {
         .unwrap_or_else(|| panic!("expected an error, got {result}"))
 }
 
-/// The schema is the gate: executed directly, without any transport, it refuses anonymous
-/// operations that are not sign-in or introspection.
+/// The API is the gate: run directly, without any transport, it refuses anonymous operations
+/// that are not sign-in or introspection.
 #[tokio::test]
-async fn the_schema_refuses_anonymous_operations_without_any_transport() {
+async fn the_api_refuses_anonymous_operations_without_any_transport() {
     let app = TestApp::spawn().await;
-    let schema = lianjian_api::graphql::build_schema(Some(app.state.clone()));
+    let schema = lianjian_api::graphql::Api::new(Some(app.state.clone()));
     for query in [
         "{ organizations { totalCount } }",
         "{ __typename ... on Query { areas { totalCount } } }",

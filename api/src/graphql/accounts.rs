@@ -1,6 +1,6 @@
 //! Accounts: `login`, `viewer`, users, passwords and role grants.
 
-use async_graphql::{Context, Enum, ID, InputObject, Object, Result, SimpleObject, Union};
+use async_graphql::{Context, Enum, ID, InputObject, Object, Result, SimpleObject};
 use entities::user_account;
 use uuid::Uuid;
 
@@ -8,6 +8,7 @@ use super::{
     context::ContextExt,
     ids::{self, NodeKind},
     linkage_groups::LinkageGroup,
+    node::Node,
     organizations::Organization,
     people::Person,
     scalars::DateTime,
@@ -21,7 +22,9 @@ use crate::{
     },
 };
 
+/// A role a grant gives (DESIGN 4.1).
 #[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
+#[graphql(remote = "authz::Role")]
 pub enum Role {
     Admin,
     CommitteeStaff,
@@ -31,48 +34,16 @@ pub enum Role {
     Member,
 }
 
-impl From<Role> for authz::Role {
-    fn from(r: Role) -> Self {
-        match r {
-            Role::Admin => Self::Admin,
-            Role::CommitteeStaff => Self::CommitteeStaff,
-            Role::Supervisor => Self::Supervisor,
-            Role::OrgSecretary => Self::OrgSecretary,
-            Role::FirstSecretary => Self::FirstSecretary,
-            Role::Member => Self::Member,
-        }
-    }
-}
-
-impl From<authz::Role> for Role {
-    fn from(r: authz::Role) -> Self {
-        match r {
-            authz::Role::Admin => Self::Admin,
-            authz::Role::CommitteeStaff => Self::CommitteeStaff,
-            authz::Role::Supervisor => Self::Supervisor,
-            authz::Role::OrgSecretary => Self::OrgSecretary,
-            authz::Role::FirstSecretary => Self::FirstSecretary,
-            authz::Role::Member => Self::Member,
-        }
-    }
-}
-
 /// A sign-in account.
 #[derive(Debug, Clone)]
 pub struct User(pub user_account::Model);
-
-/// Where a grant applies.
-#[derive(Union, Clone)]
-pub enum GrantScopeNode {
-    Organization(Organization),
-    LinkageGroup(LinkageGroup),
-}
 
 /// A role in a scope; `scope` null means the whole system.
 #[derive(SimpleObject, Clone)]
 pub struct Grant {
     pub role: Role,
-    pub scope: Option<GrantScopeNode>,
+    /// The organization or linkage group the role applies to.
+    pub scope: Option<Node>,
 }
 
 async fn grants_of(ctx: &Context<'_>, user_id: Uuid) -> Result<Vec<Grant>> {
@@ -98,12 +69,12 @@ async fn grants_of(ctx: &Context<'_>, user_id: Uuid) -> Result<Vec<Grant>> {
                     .iter()
                     .find(|o| o.id == id)
                     .cloned()
-                    .map(|o| GrantScopeNode::Organization(Organization(o))),
+                    .map(|o| Node::Organization(Organization(o))),
                 (None, Some(id)) => groups
                     .iter()
                     .find(|x| x.id == id)
                     .cloned()
-                    .map(|x| GrantScopeNode::LinkageGroup(LinkageGroup(x))),
+                    .map(|x| Node::LinkageGroup(LinkageGroup(x))),
                 (None, None) => None,
             },
         })

@@ -155,7 +155,6 @@ impl JointActivity {
     }
 
     /// People checked in, in check-in order.
-    #[graphql(complexity = "relay::complexity(first, last, child_complexity)")]
     async fn attendance(
         &self,
         ctx: &Context<'_>,
@@ -267,7 +266,6 @@ pub struct ActivityQuery;
 #[Object]
 impl ActivityQuery {
     /// Joint activities the viewer may read, by start time.
-    #[graphql(complexity = "relay::complexity(first, last, child_complexity)")]
     #[allow(clippy::too_many_arguments)]
     async fn joint_activities(
         &self,
@@ -622,6 +620,7 @@ fn publish(
 
 /// What happened to an activity.
 #[derive(async_graphql::Enum, Copy, Clone, Debug, PartialEq, Eq)]
+#[graphql(remote = "crate::events::ActivityAction")]
 pub enum ActivityEventAction {
     Scheduled,
     Rescheduled,
@@ -629,19 +628,6 @@ pub enum ActivityEventAction {
     Cancelled,
     Completed,
     AttendanceRecorded,
-}
-
-impl From<ActivityAction> for ActivityEventAction {
-    fn from(a: ActivityAction) -> Self {
-        match a {
-            ActivityAction::Scheduled => Self::Scheduled,
-            ActivityAction::Rescheduled => Self::Rescheduled,
-            ActivityAction::Confirmed => Self::Confirmed,
-            ActivityAction::Cancelled => Self::Cancelled,
-            ActivityAction::Completed => Self::Completed,
-            ActivityAction::AttendanceRecorded => Self::AttendanceRecorded,
-        }
-    }
 }
 
 #[derive(SimpleObject)]

@@ -71,7 +71,6 @@ pub struct AreaQuery;
 #[Object]
 impl AreaQuery {
     /// Every area, by name unless ordered otherwise.
-    #[graphql(complexity = "relay::complexity(first, last, child_complexity)")]
     #[allow(clippy::too_many_arguments)]
     async fn areas(
         &self,

@@ -16,10 +16,15 @@ use crate::services::{
 };
 
 /// One mutation: who did what to which object, with the object before and after.
+#[derive(Clone)]
 pub struct AuditEntry(pub audit_entry::Model);
 
 #[Object]
 impl AuditEntry {
+    pub async fn id(&self) -> ID {
+        ids::encode(NodeKind::AuditEntry, self.0.id)
+    }
+
     /// The mutation, e.g. `createOrganization`.
     async fn action(&self) -> &str {
         &self.0.action
@@ -38,15 +43,7 @@ impl AuditEntry {
 
     /// The global id of the changed object.
     async fn target_id(&self) -> Option<ID> {
-        let kind = match self.0.target_type.as_str() {
-            "Area" => NodeKind::Area,
-            "Organization" => NodeKind::Organization,
-            "LinkageGroup" => NodeKind::LinkageGroup,
-            "Person" => NodeKind::Person,
-            "User" => NodeKind::User,
-            "JointActivity" => NodeKind::JointActivity,
-            _ => return None,
-        };
+        let kind = NodeKind::from_audit_target(&self.0.target_type)?;
         self.0.target_id.map(|id| ids::encode(kind, id))
     }
 
@@ -85,7 +82,6 @@ pub struct AuditQuery;
 #[Object]
 impl AuditQuery {
     /// Every mutation, newest first. Administrators only.
-    #[graphql(complexity = "relay::complexity(first, last, child_complexity)")]
     async fn audit_log(
         &self,
         ctx: &Context<'_>,

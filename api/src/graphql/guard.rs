@@ -1,6 +1,6 @@
-//! Sign-in, enforced by the schema itself so that every transport (HTTP POST, GET, batches,
-//! WebSocket, a test calling `Schema::execute`) goes through the same gate: without a signed-in
-//! viewer an operation may only select `login` and the introspection fields.
+//! Sign-in, checked by the gate ([`Api`](super::gate::Api)) that every transport goes through
+//! (HTTP POST, GET, batches, WebSocket, a test): without a signed-in viewer an operation may
+//! only select `login` and the introspection fields.
 //!
 //! A WebSocket carries its token for its whole life, so the viewer of a socket is read again
 //! from the database for every operation it starts (and, through
@@ -9,20 +9,15 @@
 //! grant takes effect at once. Once the token is no longer valid, the socket is closed.
 
 use std::{
-    any::TypeId,
     collections::HashSet,
     sync::{Arc, OnceLock},
 };
 
-use async_graphql::{
-    ErrorExtensionValues, Request, ServerError, ServerResult, Variables,
-    extensions::{
-        Extension, ExtensionContext, ExtensionFactory, NextParseQuery, NextPrepareRequest,
-    },
-    parser::types::{DocumentOperations, ExecutableDocument, Selection, SelectionSet},
+use async_graphql::parser::types::{
+    DocumentOperations, ExecutableDocument, Selection, SelectionSet,
 };
 
-use super::{context::RequestContext, loaders::Loaders};
+use super::context::RequestContext;
 use crate::{app::AppState, authz::Viewer, error::AppError, services::accounts};
 
 /// Root fields anonymous callers may use: signing in and reading the schema.
@@ -99,7 +94,7 @@ impl SocketSession {
     }
 
     /// The request context of one operation started on this socket.
-    fn context(&self, viewer: Option<Arc<Viewer>>) -> RequestContext {
+    pub(crate) fn context(&self, viewer: Option<Arc<Viewer>>) -> RequestContext {
         let mut context = RequestContext {
             address: self.address.clone(),
             ..RequestContext::default()
@@ -108,95 +103,6 @@ impl SocketSession {
         context.viewer = viewer;
         context
     }
-}
-
-/// The schema extension that refuses operations of anonymous callers.
-pub struct SignInGuard;
-
-impl ExtensionFactory for SignInGuard {
-    fn create(&self) -> Arc<dyn Extension> {
-        Arc::new(SignInGuardExtension::default())
-    }
-}
-
-/// One per request: `prepare_request` learns who is asking and which operation is wanted,
-/// `parse_query` sees the parsed document and decides. Until the caller is known, nothing runs.
-#[derive(Default)]
-struct SignInGuardExtension {
-    caller: OnceLock<Caller>,
-}
-
-enum Caller {
-    SignedIn,
-    Anonymous { operation_name: Option<String> },
-}
-
-#[async_trait::async_trait]
-impl Extension for SignInGuardExtension {
-    async fn prepare_request(
-        &self,
-        ctx: &ExtensionContext<'_>,
-        mut request: Request,
-        next: NextPrepareRequest<'_>,
-    ) -> ServerResult<Request> {
-        if let Some(session) = ctx.data_opt::<SocketSession>() {
-            // A socket: the viewer of this operation is read now, with the grants of now.
-            let state = ctx
-                .data_opt::<AppState>()
-                .ok_or_else(|| server_error(AppError::internal("application state missing")))?;
-            let viewer = session.viewer(state).await.map_err(server_error)?;
-            request = request
-                .data(Loaders::new(&state.db.read, viewer.as_deref()))
-                .data(session.context(viewer));
-        }
-        let signed_in = request
-            .data
-            .get(&TypeId::of::<RequestContext>())
-            .and_then(|d| d.downcast_ref::<RequestContext>())
-            .or_else(|| ctx.data_opt::<RequestContext>())
-            .is_some_and(|c| c.viewer.is_some());
-        let caller = if signed_in {
-            Caller::SignedIn
-        } else {
-            Caller::Anonymous {
-                operation_name: request.operation_name.clone(),
-            }
-        };
-        let _ = self.caller.set(caller);
-        next.run(ctx, request).await
-    }
-
-    async fn parse_query(
-        &self,
-        ctx: &ExtensionContext<'_>,
-        query: &str,
-        variables: &Variables,
-        next: NextParseQuery<'_>,
-    ) -> ServerResult<ExecutableDocument> {
-        let document = next.run(ctx, query, variables).await?;
-        let allowed = match self.caller.get() {
-            Some(Caller::SignedIn) => true,
-            Some(Caller::Anonymous { operation_name }) => {
-                is_anonymous_operation(&document, operation_name.as_deref())
-            }
-            None => false,
-        };
-        if !allowed {
-            return Err(server_error(AppError::Unauthenticated));
-        }
-        Ok(document)
-    }
-}
-
-fn server_error(error: AppError) -> ServerError {
-    let mut server_error = ServerError::new(error.to_string(), None);
-    if let AppError::Internal(detail) = &error {
-        tracing::error!(error = %detail, "internal error while authenticating");
-    }
-    let mut extensions = ErrorExtensionValues::default();
-    error.write_extensions(&mut extensions);
-    server_error.extensions = Some(extensions);
-    server_error
 }
 
 /// Whether the operation that would run selects, at its root, only fields open to anonymous

@@ -6,7 +6,8 @@ use uuid::Uuid;
 
 use crate::error::{AppError, AppResult};
 
-/// The node types a global id can name.
+/// The node types a global id can name. Everything the API says of a kind is in
+/// [`NodeKind::info`], the one table to extend when a domain adds a node type.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum NodeKind {
     Area,
@@ -15,30 +16,59 @@ pub enum NodeKind {
     Person,
     User,
     JointActivity,
+    AuditEntry,
+}
+
+/// What the API says of one kind of node.
+pub struct KindInfo {
+    /// The GraphQL type, which is also the prefix inside the kind's global ids.
+    pub type_name: &'static str,
+    /// `AuditEntry.targetType` of changes to nodes of this kind, when they are audited.
+    pub audit_target: Option<&'static str>,
 }
 
 impl NodeKind {
-    pub fn as_str(self) -> &'static str {
+    pub const ALL: [NodeKind; 7] = [
+        Self::Area,
+        Self::Organization,
+        Self::LinkageGroup,
+        Self::Person,
+        Self::User,
+        Self::JointActivity,
+        Self::AuditEntry,
+    ];
+
+    pub const fn info(self) -> KindInfo {
+        const fn kind(type_name: &'static str, audited: bool) -> KindInfo {
+            KindInfo {
+                type_name,
+                audit_target: if audited { Some(type_name) } else { None },
+            }
+        }
         match self {
-            Self::Area => "Area",
-            Self::Organization => "Organization",
-            Self::LinkageGroup => "LinkageGroup",
-            Self::Person => "Person",
-            Self::User => "User",
-            Self::JointActivity => "JointActivity",
+            Self::Area => kind("Area", true),
+            Self::Organization => kind("Organization", true),
+            Self::LinkageGroup => kind("LinkageGroup", true),
+            Self::Person => kind("Person", true),
+            Self::User => kind("User", true),
+            Self::JointActivity => kind("JointActivity", true),
+            Self::AuditEntry => kind("AuditEntry", false),
         }
     }
 
+    pub fn as_str(self) -> &'static str {
+        self.info().type_name
+    }
+
     fn from_name(name: &str) -> Option<Self> {
-        match name {
-            "Area" => Some(Self::Area),
-            "Organization" => Some(Self::Organization),
-            "LinkageGroup" => Some(Self::LinkageGroup),
-            "Person" => Some(Self::Person),
-            "User" => Some(Self::User),
-            "JointActivity" => Some(Self::JointActivity),
-            _ => None,
-        }
+        Self::ALL.into_iter().find(|k| k.as_str() == name)
+    }
+
+    /// The kind of the objects an audit entry of `target_type` changed.
+    pub fn from_audit_target(target_type: &str) -> Option<Self> {
+        Self::ALL
+            .into_iter()
+            .find(|k| k.info().audit_target == Some(target_type))
     }
 }
 
@@ -98,6 +128,15 @@ mod tests {
                 Err(AppError::BadUserInput { field, .. }) => assert_eq!(field, "areaId"),
                 other => panic!("expected BAD_USER_INPUT for {bad:?}, got {other:?}"),
             }
+        }
+    }
+
+    #[test]
+    fn type_names_are_unique_and_round_trip() {
+        for kind in NodeKind::ALL {
+            assert_eq!(NodeKind::from_name(kind.as_str()), Some(kind));
+            let id = Uuid::now_v7();
+            assert_eq!(decode("id", &encode(kind, id)).unwrap().kind, Some(kind));
         }
     }
 

@@ -3,12 +3,9 @@
 //! Arguments of mutations are named without their `input.` prefix (`startsAt`), filters with
 //! theirs (`filter.toDate`).
 
-use std::sync::{Arc, Mutex};
-
 use async_graphql::{
-    Response, ServerError, ServerResult, Value, Variables,
-    extensions::{Extension, ExtensionContext, ExtensionFactory, NextParseQuery, NextRequest},
-    parser::types::{ExecutableDocument, Selection, SelectionSet},
+    ServerError, Value, Variables,
+    parser::types::{Selection, SelectionSet},
 };
 
 use super::scalars::{DATE_HINT, DATE_TIME_HINT};
@@ -16,50 +13,9 @@ use crate::error::AppError;
 
 const INT_HINT: &str = "expected a whole number from -2147483648 to 2147483647";
 
-pub struct InputErrors;
-
-impl ExtensionFactory for InputErrors {
-    fn create(&self) -> Arc<dyn Extension> {
-        Arc::new(InputErrorsExtension::default())
-    }
-}
-
-/// One request's query text and variables, kept to find the offending value when an error
-/// does not say where it is.
-#[derive(Default)]
-struct InputErrorsExtension {
-    request: Mutex<Option<(String, Variables)>>,
-}
-
-#[async_trait::async_trait]
-impl Extension for InputErrorsExtension {
-    async fn parse_query(
-        &self,
-        ctx: &ExtensionContext<'_>,
-        query: &str,
-        variables: &Variables,
-        next: NextParseQuery<'_>,
-    ) -> ServerResult<ExecutableDocument> {
-        if let Ok(mut request) = self.request.lock() {
-            *request = Some((query.to_owned(), variables.clone()));
-        }
-        next.run(ctx, query, variables).await
-    }
-
-    async fn request(&self, ctx: &ExtensionContext<'_>, next: NextRequest<'_>) -> Response {
-        let mut response = next.run(ctx).await;
-        if response.errors.is_empty() {
-            return response;
-        }
-        let request = self.request.lock().ok().and_then(|mut r| r.take());
-        for error in &mut response.errors {
-            name_field(error, request.as_ref());
-        }
-        response
-    }
-}
-
-fn name_field(error: &mut ServerError, request: Option<&(String, Variables)>) {
+/// Names the field of an argument error async-graphql raised itself; `query` and `variables`
+/// are the request's, to find an integer too wide for `Int`.
+pub fn name_field(error: &mut ServerError, query: &str, variables: &Variables) {
     if error.source::<AppError>().is_some() {
         return;
     }
@@ -75,9 +31,9 @@ fn name_field(error: &mut ServerError, request: Option<&(String, Variables)>) {
                 .map(|(t, _)| t.to_owned());
             (Some(path.to_owned()), type_name)
         } else if error.message.starts_with("Failed to parse \"Int\"") {
-            // Raised while executing or measuring complexity, without the argument's name: the
+            // Raised while executing, without the argument's name: the
             // only integers that fail to parse as `Int` are those beyond 32 bits.
-            let field = request.and_then(|(query, variables)| wide_integer_path(query, variables));
+            let field = wide_integer_path(query, variables);
             (field, Some("Int".to_owned()))
         } else {
             return;

@@ -1,63 +1,71 @@
-//! Limits that hold on every transport because the schema enforces them: a mutation operation
+//! Limits that hold on every transport because the gate enforces them: a mutation operation
 //! carries at most a few root fields (aliases count, fragments are followed), so one request
 //! cannot multiply an attempt by aliasing it hundreds of times.
 
-use std::{collections::HashSet, sync::Arc};
+use std::collections::HashSet;
 
 use async_graphql::{
-    ServerResult, Variables,
-    extensions::{Extension, ExtensionContext, ExtensionFactory, NextParseQuery},
+    ServerError, Variables,
     parser::types::{ExecutableDocument, OperationType, Selection, SelectionSet},
 };
 
-use crate::error::AppError;
+use crate::{config::ServerConfig, error::AppError};
 
-pub struct MutationFieldLimit {
-    pub max: usize,
+/// The limits a document is held to, from the configuration.
+#[derive(Debug, Clone)]
+pub struct QueryLimits {
+    pub max_mutation_fields: usize,
 }
 
-impl ExtensionFactory for MutationFieldLimit {
-    fn create(&self) -> Arc<dyn Extension> {
-        Arc::new(MutationFieldLimit { max: self.max })
-    }
-}
-
-#[async_trait::async_trait]
-impl Extension for MutationFieldLimit {
-    async fn parse_query(
-        &self,
-        ctx: &ExtensionContext<'_>,
-        query: &str,
-        variables: &Variables,
-        next: NextParseQuery<'_>,
-    ) -> ServerResult<ExecutableDocument> {
-        let document = next.run(ctx, query, variables).await?;
-        // Every mutation operation of the document is held to the limit, whichever one the
-        // request names: the check runs before the operation is chosen, and before anything runs.
-        for (_, operation) in document.operations.iter() {
-            if operation.node.ty != OperationType::Mutation {
-                continue;
-            }
-            let fields = count_fields(
-                &document,
-                &operation.node.selection_set.node,
-                &mut HashSet::new(),
-            );
-            if fields > self.max {
-                let error = AppError::bad_input(
-                    "mutation",
-                    format!(
-                        "a request may carry at most {} mutation fields (aliases included); this one has {fields}",
-                        self.max
-                    ),
-                );
-                return Err(
-                    async_graphql::Error::new_with_source(error).into_server_error(operation.pos)
-                );
-            }
+impl From<&ServerConfig> for QueryLimits {
+    fn from(config: &ServerConfig) -> Self {
+        Self {
+            max_mutation_fields: config.max_mutation_fields,
         }
-        Ok(document)
     }
+}
+
+/// What the limits need to know of the schema.
+#[derive(Debug, Clone, Default)]
+pub struct SchemaShape;
+
+impl SchemaShape {
+    pub fn from_sdl(_sdl: &str) -> Self {
+        Self
+    }
+}
+
+/// Checks a parsed document against the limits before anything runs. Every mutation operation
+/// of the document is held to the limit, whichever one the request names.
+pub fn check_document(
+    document: &ExecutableDocument,
+    _variables: &Variables,
+    _shape: &SchemaShape,
+    limits: &QueryLimits,
+) -> Result<(), ServerError> {
+    for (_, operation) in document.operations.iter() {
+        if operation.node.ty != OperationType::Mutation {
+            continue;
+        }
+        let fields = count_fields(
+            document,
+            &operation.node.selection_set.node,
+            &mut HashSet::new(),
+        );
+        if fields > limits.max_mutation_fields {
+            let error = AppError::bad_input(
+                "mutation",
+                format!(
+                    "a request may carry at most {} mutation fields (aliases included); this one has {fields}",
+                    limits.max_mutation_fields
+                ),
+            );
+            return Err(
+                async_graphql::Error::new_with_source(error).into_server_error(operation.pos)
+            );
+        }
+    }
+    Ok(())
 }
 
 /// Root fields of a selection set, following fragments as often as they are spread; `seen` holds

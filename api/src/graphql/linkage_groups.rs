@@ -67,7 +67,6 @@ impl LinkageGroup {
     }
 
     /// Members in joining order; former members too when `includeFormer`.
-    #[graphql(complexity = "relay::complexity(first, last, child_complexity)")]
     #[allow(clippy::too_many_arguments)]
     async fn members(
         &self,
@@ -109,7 +108,6 @@ pub struct LinkageGroupQuery;
 #[Object]
 impl LinkageGroupQuery {
     /// Linkage groups by name.
-    #[graphql(complexity = "relay::complexity(first, last, child_complexity)")]
     async fn linkage_groups(
         &self,
         ctx: &Context<'_>,

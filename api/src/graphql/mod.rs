@@ -9,6 +9,7 @@ pub mod calendar;
 pub mod context;
 pub mod enums;
 pub mod errors;
+pub mod gate;
 pub mod guard;
 pub mod ids;
 pub mod input_errors;
@@ -21,5 +22,7 @@ pub mod people;
 pub mod relay;
 pub mod scalars;
 pub mod schema;
+pub mod sdl;
 
-pub use schema::{AppSchema, build_schema};
+pub use gate::Api;
+pub use schema::AppSchema;

@@ -9,6 +9,7 @@ use super::{
     accounts::User,
     activities::JointActivity,
     areas::Area,
+    audit::AuditEntry,
     context::ContextExt,
     ids::{self, NodeKind},
     linkage_groups::LinkageGroup,
@@ -17,7 +18,7 @@ use super::{
 };
 use crate::{
     error::AppError,
-    services::{accounts, activities, areas, linkage_groups, organizations, people},
+    services::{accounts, activities, areas, audit, linkage_groups, organizations, people},
 };
 
 /// Most ids `nodes` takes at once.
@@ -33,6 +34,7 @@ pub enum Node {
     Person(Person),
     User(User),
     JointActivity(JointActivity),
+    AuditEntry(AuditEntry),
 }
 
 #[derive(Default)]
@@ -107,6 +109,11 @@ async fn load(ctx: &Context<'_>, kind: NodeKind, keys: &[Uuid]) -> Result<HashMa
             .await?
             .into_iter()
             .map(|a| (a.id, Node::JointActivity(JointActivity(a))))
+            .collect(),
+        NodeKind::AuditEntry => audit::readable(db, &ctx.actor(), keys)
+            .await?
+            .into_iter()
+            .map(|e| (e.id, Node::AuditEntry(AuditEntry(e))))
             .collect(),
         NodeKind::User => {
             // Accounts are visible to administrators and to their owner.

@@ -169,7 +169,6 @@ impl Organization {
     }
 
     /// The direct sub-organizations, by name.
-    #[graphql(complexity = "relay::complexity(first, last, child_complexity)")]
     #[allow(clippy::too_many_arguments)]
     async fn children(
         &self,
@@ -213,7 +212,6 @@ impl Organization {
     }
 
     /// Every organization below this one, at any depth, by name.
-    #[graphql(complexity = "relay::complexity(first, last, child_complexity)")]
     #[allow(clippy::too_many_arguments)]
     async fn descendants(
         &self,
@@ -237,7 +235,6 @@ impl Organization {
     }
 
     /// The linkage groups this organization currently belongs to, in joining order.
-    #[graphql(complexity = "relay::complexity(first, last, child_complexity)")]
     async fn linkage_groups(
         &self,
         ctx: &Context<'_>,
@@ -272,7 +269,6 @@ impl Organization {
     }
 
     /// The joint activities this organization takes part in that the viewer may read, by start.
-    #[graphql(complexity = "relay::complexity(first, last, child_complexity)")]
     async fn joint_activities(
         &self,
         ctx: &Context<'_>,
@@ -293,7 +289,6 @@ impl Organization {
     }
 
     /// The people whose primary organization this is, by name.
-    #[graphql(complexity = "relay::complexity(first, last, child_complexity)")]
     async fn people(
         &self,
         ctx: &Context<'_>,
@@ -352,7 +347,6 @@ pub struct OrganizationQuery;
 #[Object]
 impl OrganizationQuery {
     /// Organizations matching the filter; archived ones only when asked for.
-    #[graphql(complexity = "relay::complexity(first, last, child_complexity)")]
     #[allow(clippy::too_many_arguments)]
     async fn organizations(
         &self,

@@ -136,7 +136,6 @@ pub struct PersonQuery;
 #[Object]
 impl PersonQuery {
     /// People by name.
-    #[graphql(complexity = "relay::complexity(first, last, child_complexity)")]
     async fn people(
         &self,
         ctx: &Context<'_>,

@@ -8,7 +8,7 @@ use async_graphql::{
 
 use crate::{
     error::AppResult,
-    services::pagination::{DEFAULT_PAGE_SIZE, Page, PageRequest},
+    services::pagination::{Page, PageRequest},
 };
 
 /// Fields every connection has besides `edges`, `nodes` and `pageInfo`.
@@ -48,13 +48,4 @@ pub fn connection<M, T: OutputType>(page: Page<M>, node: impl Fn(M) -> T) -> Con
         .map(|(cursor, row)| Edge::new(cursor, node(row)))
         .collect();
     conn
-}
-
-/// Query complexity of a connection field: its children count once per requested node.
-pub fn complexity(first: Option<i32>, last: Option<i32>, child: usize) -> usize {
-    let size = first
-        .or(last)
-        .and_then(|n| usize::try_from(n).ok())
-        .unwrap_or(DEFAULT_PAGE_SIZE as usize);
-    size.max(1).saturating_mul(child).saturating_add(1)
 }

@@ -8,17 +8,13 @@ use super::{
     areas::{AreaMutation, AreaQuery, AreaSubscription},
     audit::AuditQuery,
     calendar::CalendarMutation,
-    errors::ErrorCodes,
-    guard::SignInGuard,
-    input_errors::InputErrors,
-    limits::MutationFieldLimit,
     linkage_groups::{LinkageGroupMutation, LinkageGroupQuery},
     node::NodeQuery,
     organizations::{OrganizationMutation, OrganizationQuery},
     people::{PersonMutation, PersonQuery},
     scalars::Date,
 };
-use crate::app::AppState;
+use crate::{app::AppState, config::ServerConfig};
 
 #[derive(MergedObject, Default)]
 #[graphql(name = "Query")]
@@ -51,12 +47,13 @@ pub struct SubscriptionRoot(AreaSubscription, ActivitySubscription);
 
 pub type AppSchema = Schema<QueryRoot, MutationRoot, SubscriptionRoot>;
 
-/// Builds the schema; `state` is `None` only for exporting the SDL.
-pub fn build_schema(state: Option<AppState>) -> AppSchema {
-    let limits = state
-        .as_ref()
-        .map(|s| s.config.server.clone())
-        .unwrap_or_default();
+/// Builds the schema; `state` is `None` only for printing the SDL. Only the gate
+/// ([`Api`](super::gate::Api)) runs operations on it; it carries no extensions, so a field
+/// costs only its resolver.
+pub(super) fn build_schema(state: Option<&AppState>) -> AppSchema {
+    let max_depth = state
+        .map(|s| s.config.server.max_query_depth)
+        .unwrap_or(ServerConfig::default().max_query_depth);
     let mut builder = Schema::build(
         QueryRoot::default(),
         MutationRoot::default(),
@@ -64,16 +61,9 @@ pub fn build_schema(state: Option<AppState>) -> AppSchema {
     )
     // `Date` is part of the contract before any field uses it, so clients can generate it.
     .register_input_type::<Date>()
-    .limit_depth(limits.max_query_depth)
-    .limit_complexity(limits.max_query_complexity)
-    .extension(ErrorCodes)
-    .extension(SignInGuard)
-    .extension(InputErrors)
-    .extension(MutationFieldLimit {
-        max: limits.max_mutation_fields,
-    });
+    .limit_depth(max_depth);
     if let Some(state) = state {
-        builder = builder.data(state);
+        builder = builder.data(state.clone());
     }
     builder.finish()
 }

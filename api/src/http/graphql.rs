@@ -1,8 +1,8 @@
 //! The GraphQL transport over HTTP. POST runs queries and mutations and accepts only
 //! `application/json` (a browser form cannot send that without a CORS preflight, which closes the
 //! door to cross-site request forgery); GET runs queries only, or serves GraphiQL; `/graphql/ws`
-//! runs operations over a WebSocket. Who may run what is decided by the schema itself
-//! (`graphql::guard`), the same for every transport.
+//! runs operations over a WebSocket. Who may run what is decided by the gate
+//! (`graphql::gate`), the same for every transport.
 
 use std::time::Instant;
 
@@ -30,7 +30,6 @@ use crate::{
     graphql::{
         context::RequestContext,
         guard::{CLOSE_FORBIDDEN, CLOSE_INTERNAL, SocketClose, SocketSession},
-        loaders::Loaders,
     },
     services::{Actor, accounts},
 };
@@ -144,8 +143,8 @@ pub async fn get(
     GraphQLResponse::from(execute(&http, request, &context).await).into_response()
 }
 
-/// Runs one operation. Whether the caller may run it at all is decided by the schema
-/// (`graphql::guard`), the same for every transport.
+/// Runs one operation. Whether the caller may run it at all is decided by the gate
+/// (`graphql::gate`), the same for every transport.
 async fn execute(
     http: &HttpState,
     request: Request,
@@ -153,11 +152,7 @@ async fn execute(
 ) -> async_graphql::Response {
     let started = Instant::now();
     let operation = request.operation_name.clone().unwrap_or_default();
-    let loaders = Loaders::new(&http.state.db.read, context.viewer.as_deref());
-    let response = http
-        .schema
-        .execute(request.data(context.clone()).data(loaders))
-        .await;
+    let response = http.api.execute(request.data(context.clone())).await;
     http.state
         .metrics
         .record_operation(&operation, response.is_ok(), started.elapsed());
@@ -320,7 +315,7 @@ async fn serve_socket(
     let serve = async_graphql_axum::GraphQLWebSocket::new_with_pair(
         outgoing,
         incoming,
-        http.schema.clone(),
+        http.api.clone(),
         protocol,
     )
     .on_connection_init(move |payload| connection_data(state, payload, address, session_close))

@@ -6,7 +6,7 @@ use serde_json::Value as Json;
 use uuid::Uuid;
 
 use super::{Actor, new_id, now};
-use crate::error::AppResult;
+use crate::error::{AppError, AppResult};
 
 /// What a mutation changed.
 #[derive(Debug)]
@@ -78,4 +78,22 @@ pub async fn list(
         page,
     )
     .await
+}
+
+/// The entries among `ids` the actor may read: all of them for administrators, none otherwise
+/// (an entry someone may not read is answered as one that does not exist).
+pub async fn readable(
+    db: &impl ConnectionTrait,
+    actor: &super::Actor,
+    ids: &[Uuid],
+) -> AppResult<Vec<audit_entry::Model>> {
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+    match actor.require_admin() {
+        Ok(()) => Ok(audit_entry::Entity::find()
+            .filter(audit_entry::Column::Id.is_in(ids.iter().copied()))
+            .all(db)
+            .await?),
+        Err(AppError::Forbidden) => Ok(Vec::new()),
+        Err(other) => Err(other),
+    }
 }

@@ -1,0 +1,205 @@
+//! The gate: the only way to run an operation. Every transport (HTTP POST and GET, batches,
+//! WebSocket, a test, the next transport) hands its request to [`Api`], which
+//!
+//! 1. reads who is asking: the viewer the HTTP layer read with the request, or, on a socket, the
+//!    viewer read again from the database with the grants of now;
+//! 2. parses the document once and checks it before anything runs: anonymous callers may only
+//!    sign in and read the schema, and the document must stay within the limits
+//!    ([`limits`](super::limits));
+//! 3. runs it on the schema, with the request's DataLoaders;
+//! 4. gives every error its `extensions.code` (and `extensions.field` where async-graphql's own
+//!    argument errors leave it out).
+//!
+//! The schema itself carries no extensions, so resolving a field costs nothing beyond the
+//! resolver: the checks above run once per operation, not once per field.
+
+use std::{any::TypeId, sync::Arc};
+
+use async_graphql::{
+    Data, Executor, Request, Response, ServerError, Variables,
+    futures_util::stream::{self, BoxStream, StreamExt},
+};
+
+use super::{
+    context::RequestContext,
+    errors, guard, input_errors,
+    limits::{self, QueryLimits, SchemaShape},
+    loaders::Loaders,
+    schema::{AppSchema, build_schema},
+    sdl,
+};
+use crate::{app::AppState, error::AppError};
+
+/// The API: the schema behind its gate. Cheap to clone.
+#[derive(Clone)]
+pub struct Api(Arc<Inner>);
+
+struct Inner {
+    schema: AppSchema,
+    state: Option<AppState>,
+    shape: SchemaShape,
+    limits: QueryLimits,
+    /// The SDL as async-graphql exports it, for tools inside the server.
+    source_sdl: String,
+    sdl: tokio::sync::OnceCell<String>,
+}
+
+/// What the gate keeps of a request to explain errors after it ran.
+struct Echo {
+    query: String,
+    variables: Variables,
+}
+
+impl Api {
+    /// The API over `state`; `None` only for printing the schema.
+    pub fn new(state: Option<AppState>) -> Self {
+        let schema = build_schema(state.as_ref());
+        let limits = QueryLimits::from(
+            &state
+                .as_ref()
+                .map(|s| s.config.server.clone())
+                .unwrap_or_default(),
+        );
+        let source_sdl = schema.sdl();
+        let shape = SchemaShape::from_sdl(&source_sdl);
+        Self(Arc::new(Inner {
+            schema,
+            state,
+            shape,
+            limits,
+            source_sdl,
+            sdl: tokio::sync::OnceCell::new(),
+        }))
+    }
+
+    /// The schema as SDL, printed the way graphql-js's `printSchema` prints the introspected
+    /// schema, so that what `/schema.graphql` serves is what a client's tools see.
+    pub async fn sdl(&self) -> String {
+        self.0
+            .sdl
+            .get_or_init(|| async {
+                let introspection = self
+                    .0
+                    .schema
+                    .execute(Request::new(sdl::INTROSPECTION_QUERY))
+                    .await;
+                match sdl::print_introspection(&introspection) {
+                    Ok(text) => text,
+                    Err(e) => {
+                        tracing::error!(error = %e, "cannot print the schema");
+                        String::new()
+                    }
+                }
+            })
+            .await
+            .clone()
+    }
+
+    /// The SDL as async-graphql exports it (types in name order, without `@specifiedBy`): for
+    /// tools inside the server, such as the metrics' list of root fields.
+    pub fn source_sdl(&self) -> &str {
+        &self.0.source_sdl
+    }
+
+    /// Runs one operation through the gate.
+    pub async fn execute(&self, request: impl Into<Request>) -> Response {
+        match self.admit(request.into(), None).await {
+            Ok((request, echo)) => finish(self.0.schema.execute(request).await, &echo),
+            Err(refusal) => refusal,
+        }
+    }
+
+    /// Steps 1 and 2: who asks, and whether the document may run at all.
+    async fn admit(
+        &self,
+        mut request: Request,
+        session: Option<&Data>,
+    ) -> Result<(Request, Echo), Response> {
+        let echo = Echo {
+            query: request.query.clone(),
+            variables: request.variables.clone(),
+        };
+        let refuse = |error: ServerError| Err(finish(Response::from_errors(vec![error]), &echo));
+
+        if let Some(session) = session.and_then(data_of::<guard::SocketSession>) {
+            let Some(state) = &self.0.state else {
+                return refuse(app_error(AppError::internal("application state missing")));
+            };
+            // A socket: the viewer of this operation is read now, with the grants of now.
+            match session.viewer(state).await {
+                Ok(viewer) => request = request.data(session.context(viewer)),
+                Err(e) => return refuse(app_error(e)),
+            }
+        }
+        let viewer = data_of::<RequestContext>(&request.data).and_then(|c| c.viewer.clone());
+        if let Some(state) = &self.0.state
+            && data_of::<Loaders>(&request.data).is_none()
+        {
+            let loaders = Loaders::new(&state.db.read, viewer.as_deref());
+            request = request.data(loaders);
+        }
+
+        let operation_name = request.operation_name.clone();
+        let variables = request.variables.clone();
+        let document = match request.parsed_query() {
+            Ok(document) => document,
+            Err(e) => return refuse(e),
+        };
+        if viewer.is_none() && !guard::is_anonymous_operation(document, operation_name.as_deref()) {
+            return refuse(app_error(AppError::Unauthenticated));
+        }
+        if let Err(e) = limits::check_document(document, &variables, &self.0.shape, &self.0.limits)
+        {
+            return refuse(e);
+        }
+        Ok((request, echo))
+    }
+}
+
+impl Executor for Api {
+    async fn execute(&self, request: Request) -> Response {
+        Api::execute(self, request).await
+    }
+
+    fn execute_stream(
+        &self,
+        request: Request,
+        session_data: Option<Arc<Data>>,
+    ) -> BoxStream<'static, Response> {
+        let api = self.clone();
+        stream::once(async move {
+            let session = session_data.unwrap_or_default();
+            match api.admit(request, Some(&session)).await {
+                Ok((request, echo)) => api
+                    .0
+                    .schema
+                    .execute_stream_with_session_data(request, session)
+                    .map(move |response| finish(response, &echo))
+                    .boxed(),
+                Err(refusal) => stream::once(async move { refusal }).boxed(),
+            }
+        })
+        .flatten()
+        .boxed()
+    }
+}
+
+fn data_of<T: 'static>(data: &Data) -> Option<&T> {
+    data.get(&TypeId::of::<T>())
+        .and_then(|d| d.downcast_ref::<T>())
+}
+
+fn app_error(error: AppError) -> ServerError {
+    let mut server_error = ServerError::new(error.to_string(), None);
+    server_error.source = Some(Arc::new(error));
+    server_error
+}
+
+/// Step 4: every error gets its code.
+fn finish(mut response: Response, echo: &Echo) -> Response {
+    for error in &mut response.errors {
+        input_errors::name_field(error, &echo.query, &echo.variables);
+        errors::classify(error);
+    }
+    response
+}
