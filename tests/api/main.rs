@@ -11,6 +11,7 @@ mod concurrency;
 mod demo;
 mod health;
 mod helpers;
+mod limits;
 mod oracle;
 mod organizations;
 mod process;

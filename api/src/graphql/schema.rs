@@ -11,7 +11,7 @@ use super::{
     errors::ErrorCodes,
     guard::SignInGuard,
     input_errors::InputErrors,
-    limits::MutationFieldLimit,
+    limits::{DocumentLimits, QueryLimits},
     linkage_groups::{LinkageGroupMutation, LinkageGroupQuery},
     node::NodeQuery,
     organizations::{OrganizationMutation, OrganizationQuery},
@@ -65,13 +65,10 @@ pub fn build_schema(state: Option<AppState>) -> AppSchema {
     // `Date` is part of the contract before any field uses it, so clients can generate it.
     .register_input_type::<Date>()
     .limit_depth(limits.max_query_depth)
-    .limit_complexity(limits.max_query_complexity)
     .extension(ErrorCodes)
     .extension(SignInGuard)
     .extension(InputErrors)
-    .extension(MutationFieldLimit {
-        max: limits.max_mutation_fields,
-    });
+    .extension(DocumentLimits::new(QueryLimits::from_config(&limits)));
     if let Some(state) = state {
         builder = builder.data(state);
     }
