@@ -26,7 +26,10 @@ use async_graphql::{
     },
 };
 
-use crate::{config::ServerConfig, services::pagination::DEFAULT_PAGE_SIZE};
+use crate::{
+    config::ServerConfig,
+    services::pagination::{DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE},
+};
 
 /// The limits `check_document` holds a document to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -287,10 +290,49 @@ pub fn check_directives(
     document: &ExecutableDocument,
     shape: &SchemaShape,
 ) -> Result<(), ServerError> {
-    let check = |directives: &[Positioned<Directive>], location: DirectiveLocation, place: &str| {
+    let checker = DirectiveChecker { shape };
+    for (_, operation) in document.operations.iter() {
+        let operation = &operation.node;
+        let (location, place) = match operation.ty {
+            OperationType::Query => (DirectiveLocation::Query, "a query"),
+            OperationType::Mutation => (DirectiveLocation::Mutation, "a mutation"),
+            OperationType::Subscription => (DirectiveLocation::Subscription, "a subscription"),
+        };
+        checker.check(&operation.directives, location, place)?;
+        for variable in &operation.variable_definitions {
+            checker.check(
+                &variable.node.directives,
+                DirectiveLocation::VariableDefinition,
+                "a variable definition",
+            )?;
+        }
+        checker.walk(&operation.selection_set.node)?;
+    }
+    for fragment in document.fragments.values() {
+        checker.check(
+            &fragment.node.directives,
+            DirectiveLocation::FragmentDefinition,
+            "a fragment definition",
+        )?;
+        checker.walk(&fragment.node.selection_set.node)?;
+    }
+    Ok(())
+}
+
+struct DirectiveChecker<'a> {
+    shape: &'a SchemaShape,
+}
+
+impl DirectiveChecker<'_> {
+    fn check(
+        &self,
+        directives: &[Positioned<Directive>],
+        location: DirectiveLocation,
+        place: &str,
+    ) -> Result<(), ServerError> {
         for directive in directives {
             let name = directive.node.name.node.as_str();
-            match shape.directives.get(name) {
+            match self.shape.directives.get(name) {
                 None => {
                     return Err(bad_directive(
                         format!("unknown directive @{name}"),
@@ -307,64 +349,32 @@ pub fn check_directives(
             }
         }
         Ok(())
-    };
-    fn walk(
-        set: &SelectionSet,
-        check: &dyn Fn(
-            &[Positioned<Directive>],
-            DirectiveLocation,
-            &str,
-        ) -> Result<(), ServerError>,
-    ) -> Result<(), ServerError> {
+    }
+
+    fn walk(&self, set: &SelectionSet) -> Result<(), ServerError> {
         for item in &set.items {
             match &item.node {
                 Selection::Field(field) => {
-                    check(&field.node.directives, DirectiveLocation::Field, "a field")?;
-                    walk(&field.node.selection_set.node, check)?;
+                    self.check(&field.node.directives, DirectiveLocation::Field, "a field")?;
+                    self.walk(&field.node.selection_set.node)?;
                 }
-                Selection::FragmentSpread(spread) => check(
+                Selection::FragmentSpread(spread) => self.check(
                     &spread.node.directives,
                     DirectiveLocation::FragmentSpread,
                     "a fragment spread",
                 )?,
                 Selection::InlineFragment(fragment) => {
-                    check(
+                    self.check(
                         &fragment.node.directives,
                         DirectiveLocation::InlineFragment,
                         "an inline fragment",
                     )?;
-                    walk(&fragment.node.selection_set.node, check)?;
+                    self.walk(&fragment.node.selection_set.node)?;
                 }
             }
         }
         Ok(())
     }
-    for (_, operation) in document.operations.iter() {
-        let operation = &operation.node;
-        let (location, place) = match operation.ty {
-            OperationType::Query => (DirectiveLocation::Query, "a query"),
-            OperationType::Mutation => (DirectiveLocation::Mutation, "a mutation"),
-            OperationType::Subscription => (DirectiveLocation::Subscription, "a subscription"),
-        };
-        check(&operation.directives, location, place)?;
-        for variable in &operation.variable_definitions {
-            check(
-                &variable.node.directives,
-                DirectiveLocation::VariableDefinition,
-                "a variable definition",
-            )?;
-        }
-        walk(&operation.selection_set.node, &check)?;
-    }
-    for fragment in document.fragments.values() {
-        check(
-            &fragment.node.directives,
-            DirectiveLocation::FragmentDefinition,
-            "a fragment definition",
-        )?;
-        walk(&fragment.node.selection_set.node, &check)?;
-    }
-    Ok(())
 }
 
 /// What a selection set contributes without following its fragment spreads: its own count,
@@ -618,13 +628,17 @@ impl NodeCounter<'_> {
     }
 }
 
-/// A page size from an argument value: negative numbers count 0 (the resolver refuses them).
+/// A page size from an argument value. Sizes the connection refuses before it reads anything
+/// (negative, above `MAX_PAGE_SIZE`, beyond an `Int`) count at most `MAX_PAGE_SIZE`, so that the
+/// client hears about the argument (`first must be at most 100`, naming `first`) rather than
+/// about the cost.
 fn as_count(value: Value) -> Option<u64> {
     match value {
         Value::Number(n) => Some(
             n.as_u64()
                 .or_else(|| n.as_f64().filter(|f| *f > 0.0).map(|f| f as u64))
-                .unwrap_or(0),
+                .unwrap_or(0)
+                .min(MAX_PAGE_SIZE),
         ),
         _ => None,
     }
@@ -805,6 +819,11 @@ mod tests {
         // Both given (the resolver refuses it): the larger.
         assert_eq!(nodes("{ a(first: 2, last: 7) { totalCount } }"), 7);
         assert_eq!(nodes("{ a(first: -5) { totalCount } }"), 0);
+        // Sizes the connection refuses count no more than the largest page.
+        assert_eq!(
+            nodes("{ a(first: 1000) { nodes { b(last: 2147483648) { totalCount } } } }"),
+            100 + 100 * 100
+        );
     }
 
     #[test]
