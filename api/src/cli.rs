@@ -3,7 +3,7 @@
 
 use std::{net::SocketAddr, process::ExitCode};
 
-use clap::{Parser, Subcommand};
+use clap::{Parser, Subcommand, ValueEnum};
 use migration::{Migrator, MigratorTrait};
 use tracing_subscriber::EnvFilter;
 
@@ -34,6 +34,23 @@ struct Cli {
         global = true
     )]
     log: String,
+
+    /// Log lines as plain text, or one JSON object per line for log shippers (with the request
+    /// span and its request id).
+    #[arg(
+        long = "log-format",
+        env = "LIANJIAN_LOG_FORMAT",
+        value_enum,
+        default_value_t = LogFormat::Text,
+        global = true
+    )]
+    log_format: LogFormat,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum LogFormat {
+    Text,
+    Json,
 }
 
 #[derive(Debug, Subcommand)]
@@ -53,8 +70,8 @@ enum Command {
     DemoData {
         #[command(flatten)]
         database: DatabaseConfig,
-        #[arg(long, env = "LIANJIAN_TIMEZONE", default_value = "Asia/Shanghai", value_parser = crate::config::parse_timezone)]
         /// Time zone that decides today's date for memberships.
+        #[arg(long, env = "LIANJIAN_TIMEZONE", default_value_t = crate::config::DEFAULT_TIMEZONE, value_parser = crate::config::parse_timezone)]
         timezone: chrono_tz::Tz,
     },
     /// Apply, roll back or list database migrations.
@@ -111,7 +128,7 @@ const EXIT_CONFIG: u8 = 2;
 
 pub fn run() -> ExitCode {
     let cli = Cli::parse();
-    init_tracing(&cli.log);
+    init_tracing(&cli.log, cli.log_format);
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -372,10 +389,24 @@ fn shutdown_signal() -> Result<impl std::future::Future<Output = ()>, Failure> {
     })
 }
 
-fn init_tracing(filter: &str) {
+/// Logs go to standard error: text with colours only on a terminal (a file or a pipe gets no
+/// escape codes), or JSON lines carrying the spans an event happened in, so the request id of
+/// the HTTP layer's `request` span is on every line logged while a request is handled.
+fn init_tracing(filter: &str, format: LogFormat) {
+    use std::io::IsTerminal;
+
     let filter = EnvFilter::try_new(filter).unwrap_or_else(|_| EnvFilter::new("info"));
-    let _ = tracing_subscriber::fmt()
+    let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .try_init();
+        .with_writer(std::io::stderr);
+    let _ = match format {
+        LogFormat::Text if std::io::stderr().is_terminal() => builder.try_init(),
+        LogFormat::Text => builder.with_ansi(false).try_init(),
+        LogFormat::Json => builder
+            .with_ansi(false)
+            .json()
+            .with_current_span(true)
+            .with_span_list(true)
+            .try_init(),
+    };
 }

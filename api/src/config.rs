@@ -1,18 +1,48 @@
 //! One typed `Config`, read once from flags and their environment variables at start-up.
 
-use std::{net::SocketAddr, time::Duration};
+use std::{
+    net::{Ipv4Addr, SocketAddr, SocketAddrV4},
+    time::Duration,
+};
 
 use chrono_tz::Tz;
 use clap::Args;
 
+/// Defaults of the flags (see `ServerConfig` and `DatabaseConfig`).
+pub const DEFAULT_DATABASE_URL: &str = "sqlite://lianjian.db?mode=rwc";
+pub const DEFAULT_DB_MAX_CONNECTIONS: u32 = 10;
+pub const DEFAULT_SQLITE_READERS: u32 = 4;
+pub const DEFAULT_DB_CONNECT_TIMEOUT_SECS: u64 = 5;
+pub const DEFAULT_BIND: SocketAddr =
+    SocketAddr::V4(SocketAddrV4::new(Ipv4Addr::new(127, 0, 0, 1), 8080));
+pub const DEFAULT_TIMEZONE: Tz = chrono_tz::Asia::Shanghai;
+pub const DEFAULT_REQUEST_TIMEOUT_SECS: u64 = 30;
+pub const DEFAULT_MAX_BODY_BYTES: usize = 1024 * 1024;
+pub const DEFAULT_MAX_QUERY_DEPTH: usize = 16;
+/// Nodes one operation may return. A list screen with details, two nested pages of 100
+/// (`organizations(first: 100) { ... people(first: 100) }`), costs 100 + 100 * 100 = 10,100;
+/// three nested pages of 100 cost 1,010,100. 100,000 sits in between (about their geometric
+/// mean): ten such screens fit in one request, while a third level of full pages, a million
+/// rows for one request on a town's SQLite machine, is refused. The README's queries cost 620
+/// at most.
+pub const DEFAULT_MAX_QUERY_NODES: u64 = 100_000;
+/// Fields one document may select. GraphiQL's introspection query selects 229 fields once its
+/// fragments are expanded, the README's queries 16 at most; 2,000 leaves room for any screen
+/// (and for introspection queries that follow types deeper) while a document of thousands of
+/// aliases, or of fragments spread within fragments, is refused before validation reads it.
+pub const DEFAULT_MAX_QUERY_FIELDS: u64 = 2_000;
+pub const DEFAULT_MAX_MUTATION_FIELDS: usize = 10;
+pub const DEFAULT_MAX_BATCH: usize = 10;
+pub const DEFAULT_TOKEN_TTL_HOURS: i64 = 12;
+
 /// Where the database lives and how many connections to keep.
-#[derive(Debug, Clone, Args)]
+#[derive(Debug, Clone, PartialEq, Args)]
 pub struct DatabaseConfig {
     /// Database URL: `sqlite://FILE?mode=rwc` (embedded) or `postgres://USER@HOST/DB`.
     #[arg(
         long = "database-url",
         env = "DATABASE_URL",
-        default_value = "sqlite://lianjian.db?mode=rwc",
+        default_value = DEFAULT_DATABASE_URL,
         hide_env_values = true
     )]
     pub url: String,
@@ -21,7 +51,7 @@ pub struct DatabaseConfig {
     #[arg(
         long = "db-max-connections",
         env = "LIANJIAN_DB_MAX_CONNECTIONS",
-        default_value_t = 10
+        default_value_t = DEFAULT_DB_MAX_CONNECTIONS
     )]
     pub max_connections: u32,
 
@@ -29,7 +59,7 @@ pub struct DatabaseConfig {
     #[arg(
         long = "sqlite-readers",
         env = "LIANJIAN_SQLITE_READERS",
-        default_value_t = 4
+        default_value_t = DEFAULT_SQLITE_READERS
     )]
     pub sqlite_readers: u32,
 
@@ -37,7 +67,7 @@ pub struct DatabaseConfig {
     #[arg(
         long = "db-connect-timeout",
         env = "LIANJIAN_DB_CONNECT_TIMEOUT",
-        default_value_t = 5
+        default_value_t = DEFAULT_DB_CONNECT_TIMEOUT_SECS
     )]
     pub connect_timeout_secs: u64,
 
@@ -47,12 +77,13 @@ pub struct DatabaseConfig {
 }
 
 impl DatabaseConfig {
+    /// The defaults of the flags with another URL (not read from the environment).
     pub fn new(url: impl Into<String>) -> Self {
         Self {
             url: url.into(),
-            max_connections: 10,
-            sqlite_readers: 4,
-            connect_timeout_secs: 5,
+            max_connections: DEFAULT_DB_MAX_CONNECTIONS,
+            sqlite_readers: DEFAULT_SQLITE_READERS,
+            connect_timeout_secs: DEFAULT_DB_CONNECT_TIMEOUT_SECS,
             schema: None,
         }
     }
@@ -62,55 +93,70 @@ impl DatabaseConfig {
     }
 }
 
-/// Everything `serve` needs besides the database.
-#[derive(Debug, Clone, Args)]
+/// Everything `serve` needs besides the database. Each default is a constant below, used by both
+/// the flag (`default_value_t`) and `Default`, so `--help`, the README and the tests agree.
+#[derive(Debug, Clone, PartialEq, Args)]
 pub struct ServerConfig {
     /// Address to listen on.
-    #[arg(long, env = "LIANJIAN_BIND", default_value = "127.0.0.1:8080")]
+    #[arg(long, env = "LIANJIAN_BIND", default_value_t = DEFAULT_BIND)]
     pub bind: SocketAddr,
 
     /// Time zone of calendar dates (deadlines, rounds) and of rendered times.
-    #[arg(long, env = "LIANJIAN_TIMEZONE", default_value = "Asia/Shanghai", value_parser = parse_timezone)]
+    #[arg(long, env = "LIANJIAN_TIMEZONE", default_value_t = DEFAULT_TIMEZONE, value_parser = parse_timezone)]
     pub timezone: Tz,
 
     /// Seconds a request may take before it is answered with a timeout.
     #[arg(
         long = "request-timeout",
         env = "LIANJIAN_REQUEST_TIMEOUT",
-        default_value_t = 30
+        default_value_t = DEFAULT_REQUEST_TIMEOUT_SECS
     )]
     pub request_timeout_secs: u64,
 
     /// Largest request body in bytes.
-    #[arg(long = "max-body-bytes", env = "LIANJIAN_MAX_BODY_BYTES", default_value_t = 1024 * 1024)]
+    #[arg(
+        long = "max-body-bytes",
+        env = "LIANJIAN_MAX_BODY_BYTES",
+        default_value_t = DEFAULT_MAX_BODY_BYTES
+    )]
     pub max_body_bytes: usize,
 
     /// Deepest GraphQL selection allowed.
     #[arg(
         long = "max-query-depth",
         env = "LIANJIAN_MAX_QUERY_DEPTH",
-        default_value_t = 16
+        default_value_t = DEFAULT_MAX_QUERY_DEPTH
     )]
     pub max_query_depth: usize,
 
-    /// Highest GraphQL query complexity allowed (one per field, times page size on lists).
+    /// Most nodes one operation may return: each connection's `first`/`last` (20 when absent)
+    /// times those of the connections above it, summed over the operation.
     #[arg(
-        long = "max-query-complexity",
-        env = "LIANJIAN_MAX_QUERY_COMPLEXITY",
-        default_value_t = 5000
+        long = "max-query-nodes",
+        env = "LIANJIAN_MAX_QUERY_NODES",
+        default_value_t = DEFAULT_MAX_QUERY_NODES
     )]
-    pub max_query_complexity: usize,
+    pub max_query_nodes: u64,
+
+    /// Most fields one document may select (`__typename` included, fragments counted where
+    /// they are spread).
+    #[arg(
+        long = "max-query-fields",
+        env = "LIANJIAN_MAX_QUERY_FIELDS",
+        default_value_t = DEFAULT_MAX_QUERY_FIELDS
+    )]
+    pub max_query_fields: u64,
 
     /// Most mutation fields (aliases included) in one request.
     #[arg(
         long = "max-mutation-fields",
         env = "LIANJIAN_MAX_MUTATION_FIELDS",
-        default_value_t = 10
+        default_value_t = DEFAULT_MAX_MUTATION_FIELDS
     )]
     pub max_mutation_fields: usize,
 
     /// Most operations in one batched request.
-    #[arg(long = "max-batch", env = "LIANJIAN_MAX_BATCH", default_value_t = 10)]
+    #[arg(long = "max-batch", env = "LIANJIAN_MAX_BATCH", default_value_t = DEFAULT_MAX_BATCH)]
     pub max_batch: usize,
 
     /// Key that signs sign-in tokens (32+ characters); required on PostgreSQL, generated and kept
@@ -126,7 +172,7 @@ pub struct ServerConfig {
     #[arg(
         long = "token-ttl-hours",
         env = "LIANJIAN_TOKEN_TTL_HOURS",
-        default_value_t = 12
+        default_value_t = DEFAULT_TOKEN_TTL_HOURS
     )]
     pub token_ttl_hours: i64,
 }
@@ -149,19 +195,23 @@ impl std::str::FromStr for Secret {
     }
 }
 
+/// The defaults of the flags, without reading the environment: tests that build their
+/// configuration from `Default` do not depend on the `LIANJIAN_*` variables of the shell they run
+/// in.
 impl Default for ServerConfig {
     fn default() -> Self {
         Self {
-            bind: SocketAddr::from(([127, 0, 0, 1], 8080)),
-            timezone: chrono_tz::Asia::Shanghai,
-            request_timeout_secs: 30,
-            max_body_bytes: 1024 * 1024,
-            max_query_depth: 16,
-            max_query_complexity: 20_000,
-            max_mutation_fields: 10,
-            max_batch: 10,
+            bind: DEFAULT_BIND,
+            timezone: DEFAULT_TIMEZONE,
+            request_timeout_secs: DEFAULT_REQUEST_TIMEOUT_SECS,
+            max_body_bytes: DEFAULT_MAX_BODY_BYTES,
+            max_query_depth: DEFAULT_MAX_QUERY_DEPTH,
+            max_query_nodes: DEFAULT_MAX_QUERY_NODES,
+            max_query_fields: DEFAULT_MAX_QUERY_FIELDS,
+            max_mutation_fields: DEFAULT_MAX_MUTATION_FIELDS,
+            max_batch: DEFAULT_MAX_BATCH,
             jwt_secret: None,
-            token_ttl_hours: 12,
+            token_ttl_hours: DEFAULT_TOKEN_TTL_HOURS,
         }
     }
 }
@@ -205,7 +255,53 @@ pub fn redact_url(url: &str) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::redact_url;
+    use clap::{CommandFactory, FromArgMatches, Parser};
+
+    use super::{DatabaseConfig, ServerConfig, redact_url};
+
+    #[derive(Debug, Parser)]
+    struct Flags {
+        #[command(flatten)]
+        database: DatabaseConfig,
+        #[command(flatten)]
+        server: ServerConfig,
+    }
+
+    /// What the flags give on an empty command line, environment variables ignored.
+    fn flags_defaults() -> Flags {
+        let matches = Flags::command()
+            .mut_args(|arg| arg.env(None::<&'static str>))
+            .try_get_matches_from(["lianjian"])
+            .unwrap();
+        Flags::from_arg_matches(&matches).unwrap()
+    }
+
+    #[test]
+    fn default_configs_are_the_flags_defaults() {
+        let flags = flags_defaults();
+        assert_eq!(flags.server, ServerConfig::default());
+        assert_eq!(
+            flags.database,
+            DatabaseConfig::new("sqlite://lianjian.db?mode=rwc")
+        );
+    }
+
+    #[test]
+    fn documented_defaults() {
+        // Written by hand from the README's configuration table.
+        let server = ServerConfig::default();
+        assert_eq!(server.bind.to_string(), "127.0.0.1:8080");
+        assert_eq!(server.timezone.name(), "Asia/Shanghai");
+        assert_eq!(server.request_timeout_secs, 30);
+        assert_eq!(server.max_body_bytes, 1_048_576);
+        assert_eq!(server.max_query_depth, 16);
+        assert_eq!(server.max_query_nodes, 100_000);
+        assert_eq!(server.max_query_fields, 2_000);
+        assert_eq!(server.max_mutation_fields, 10);
+        assert_eq!(server.max_batch, 10);
+        assert_eq!(server.token_ttl_hours, 12);
+        assert!(server.jwt_secret.is_none());
+    }
 
     #[test]
     fn passwords_are_redacted() {

@@ -43,14 +43,17 @@ async fn forty_parallel_sign_ins_check_exactly_five_passwords() {
     let app = Arc::new(TestApp::spawn().await);
     app.user_with("lin", &[]).await;
     let answers = all_at_once(&app, 40, |app, i| async move {
-        app.login_from("10.9.0.1", "lin", &format!("wrong-{i}")).await
+        app.login_from("10.9.0.1", "lin", &format!("wrong-{i}"))
+            .await
     })
     .await;
     let mut checked = 0;
     for answer in &answers {
-        let error = answer.errors().first().cloned().unwrap_or_else(|| {
-            panic!("a wrong password signed in: {}", answer.body)
-        });
+        let error = answer
+            .errors()
+            .first()
+            .cloned()
+            .unwrap_or_else(|| panic!("a wrong password signed in: {}", answer.body));
         match error["extensions"]["code"].as_str() {
             Some("BAD_USER_INPUT") => checked += 1,
             Some("RATE_LIMITED") => {

@@ -12,6 +12,7 @@ mod contract;
 mod demo;
 mod health;
 mod helpers;
+mod limits;
 mod oracle;
 mod organizations;
 mod process;

@@ -285,26 +285,61 @@ impl Drop for Server {
 }
 
 fn start_server(database: &TestDatabase) -> Server {
+    start_server_with(database, &[], &[], None)
+}
+
+/// Starts `lianjian serve` followed by `args` only: the database, the address and the token key
+/// come from the environment (`DATABASE_URL`, `LIANJIAN_DATABASE_SCHEMA`, `LIANJIAN_BIND`,
+/// `LIANJIAN_JWT_SECRET`), and the other `LIANJIAN_*` variables of the shell running the tests
+/// are removed, so every other setting is the flag's default. `env` adds variables (the log
+/// filter is `warn` unless given); standard output and error go to `output` when given.
+fn start_server_with(
+    database: &TestDatabase,
+    args: &[&str],
+    env: &[(&str, &str)],
+    output: Option<&std::path::Path>,
+) -> Server {
     let port = free_port();
-    let child = Command::new(BINARY)
-        .arg("serve")
-        .args(["--bind", &format!("127.0.0.1:{port}")])
-        .args(database_args(database))
+    let mut command = Command::new(BINARY);
+    command.arg("serve").args(args);
+    for (name, _) in std::env::vars_os() {
+        if name.to_string_lossy().starts_with("LIANJIAN_") {
+            command.env_remove(name);
+        }
+    }
+    command
+        .env("DATABASE_URL", &database.config.url)
+        .env("LIANJIAN_BIND", format!("127.0.0.1:{port}"))
         .env("LIANJIAN_JWT_SECRET", crate::helpers::TEST_JWT_SECRET)
-        .env("LIANJIAN_LOG", "warn")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
+        .env("LIANJIAN_LOG", "warn");
+    if let Some(schema) = &database.config.schema {
+        command.env("LIANJIAN_DATABASE_SCHEMA", schema);
+    }
+    command.envs(env.iter().copied());
+    match output {
+        Some(path) => {
+            let file = std::fs::File::create(path).unwrap();
+            command.stdout(file.try_clone().unwrap()).stderr(file);
+        }
+        None => {
+            command.stdout(Stdio::null()).stderr(Stdio::null());
+        }
+    }
+    let child = command.spawn().unwrap();
+    let mut server = Server { child, port };
     let started = Instant::now();
     while TcpStream::connect(("127.0.0.1", port)).is_err() {
         assert!(
-            started.elapsed() < Duration::from_secs(30),
+            started.elapsed() < Duration::from_secs(60),
             "server did not start"
+        );
+        assert!(
+            server.child.try_wait().unwrap().is_none(),
+            "server exited before listening"
         );
         std::thread::sleep(Duration::from_millis(50));
     }
-    Server { child, port }
+    server
 }
 
 /// POSTs one GraphQL request to a server over a plain HTTP/1.1 connection and returns the JSON.
@@ -314,17 +349,32 @@ fn post_graphql(
     query: &str,
     variables: serde_json::Value,
 ) -> serde_json::Value {
+    let headers: Vec<(&str, String)> = token
+        .map(|t| ("Authorization", format!("Bearer {t}")))
+        .into_iter()
+        .collect();
+    post_graphql_with(port, &headers, query, variables)
+}
+
+/// `post_graphql` with any request headers.
+fn post_graphql_with(
+    port: u16,
+    headers: &[(&str, String)],
+    query: &str,
+    variables: serde_json::Value,
+) -> serde_json::Value {
     let body = serde_json::json!({ "query": query, "variables": variables }).to_string();
     let mut stream = TcpStream::connect(("127.0.0.1", port)).unwrap();
     stream
         .set_read_timeout(Some(Duration::from_secs(30)))
         .unwrap();
-    let authorization = token
-        .map(|t| format!("Authorization: Bearer {t}\r\n"))
-        .unwrap_or_default();
+    let headers: String = headers
+        .iter()
+        .map(|(name, value)| format!("{name}: {value}\r\n"))
+        .collect();
     write!(
         stream,
-        "POST /graphql HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\nContent-Type: application/json\r\n{authorization}Content-Length: {}\r\n\r\n{body}",
+        "POST /graphql HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\nContent-Type: application/json\r\n{headers}Content-Length: {}\r\n\r\n{body}",
         body.len()
     )
     .unwrap();
@@ -485,4 +535,149 @@ async fn grants_made_anywhere_hold_at_once_in_every_serving_process() {
         )),
         Some("FORBIDDEN")
     );
+}
+
+/// The README's example queries: each ```graphql block split at its `# title` lines, and the
+/// bodies of its `curl -d '...'` examples (the sign-in first).
+fn readme_examples() -> (Vec<(String, String)>, Vec<serde_json::Value>) {
+    let readme = include_str!("../../README.md");
+    let mut queries = Vec::new();
+    for block in readme.split("```graphql").skip(1) {
+        let block = block.split("```").next().unwrap();
+        let mut title = String::new();
+        let mut text = String::new();
+        for line in block.lines().chain(["# end"]) {
+            if let Some(comment) = line.trim().strip_prefix('#') {
+                if !text.trim().is_empty() {
+                    queries.push((title.clone(), std::mem::take(&mut text)));
+                }
+                title = comment.trim().to_owned();
+            } else {
+                text.push_str(line);
+                text.push('\n');
+            }
+        }
+    }
+    let bodies = readme
+        .split("-d '")
+        .skip(1)
+        .map(|rest| serde_json::from_str(rest.split('\'').next().unwrap()).unwrap())
+        .collect();
+    (queries, bodies)
+}
+
+/// The README's walk-through on the real binary with every setting at its default: `lianjian
+/// serve --demo` (the database, address and token key from the environment, no other flag),
+/// sign in as the README says with the password `serve --demo` printed, then every example
+/// query of the README answers data without errors.
+#[tokio::test]
+async fn every_readme_query_runs_on_a_default_demo_server() {
+    let database = TestDatabase::create().await;
+    let dir = tempfile::tempdir().unwrap();
+    let output = dir.path().join("serve.out");
+    let server = start_server_with(&database, &["--demo"], &[], Some(&output));
+    let printed = std::fs::read_to_string(&output).unwrap();
+    let password = printed
+        .lines()
+        .find_map(|line| {
+            let mut words = line.split_whitespace();
+            (words.next() == Some("admin")).then(|| words.next().unwrap().to_owned())
+        })
+        .unwrap_or_else(|| panic!("no admin password in {printed}"));
+
+    let (queries, bodies) = readme_examples();
+    assert!(queries.len() >= 3, "{queries:?}");
+    assert_eq!(queries[0].0, "The committee's members, with their area");
+    let (sign_in, others) = bodies.split_first().unwrap();
+    let sign_in = sign_in["query"]
+        .as_str()
+        .unwrap()
+        .replace("PASSWORD", &password);
+    assert!(sign_in.contains("login"), "{sign_in}");
+    let response = post_graphql(server.port, None, &sign_in, serde_json::json!({}));
+    let token = response["data"]["login"]["token"]
+        .as_str()
+        .unwrap_or_else(|| panic!("{response}"))
+        .to_owned();
+
+    let examples = queries.into_iter().chain(others.iter().map(|body| {
+        (
+            "curl".to_owned(),
+            body["query"].as_str().unwrap().to_owned(),
+        )
+    }));
+    for (title, query) in examples {
+        let response = post_graphql(server.port, Some(&token), &query, serde_json::json!({}));
+        assert!(response["errors"].is_null(), "{title}: {response}");
+        let data = response["data"].as_object().unwrap();
+        assert!(!data.is_empty(), "{title}: {response}");
+        for (field, value) in data {
+            assert!(!value.is_null(), "{title}: {field} is null");
+            if let Some(edges) = value.get("edges") {
+                assert!(
+                    !edges.as_array().unwrap().is_empty(),
+                    "{title}: {field} is empty: {response}"
+                );
+            }
+        }
+    }
+}
+
+/// Logs written to a file carry no terminal colour codes; `--log-format json` writes one JSON
+/// object per line, and the lines of a request carry its request id, never a password.
+#[tokio::test]
+async fn logs_in_a_file_are_plain_text_or_json_lines_with_the_request_id() {
+    let database = TestDatabase::create().await;
+    let dir = tempfile::tempdir().unwrap();
+    let debug = [("LIANJIAN_LOG", "info,tower_http=debug")];
+    let password = "never-logged-password-7431";
+    let sign_in = format!(
+        "mutation {{ login(input: {{ username: \"nobody\", password: \"{password}\" }}) {{ token }} }}"
+    );
+    let request_id = [("x-request-id", "log-test-4711".to_owned())];
+
+    let text = dir.path().join("text.log");
+    let server = start_server_with(&database, &[], &debug, Some(&text));
+    post_graphql_with(server.port, &request_id, &sign_in, serde_json::json!({}));
+    std::thread::sleep(Duration::from_millis(300));
+    drop(server);
+    let log = std::fs::read_to_string(&text).unwrap();
+    assert!(log.contains("lianjian is listening"), "{log}");
+    assert!(log.contains("log-test-4711"), "{log}");
+    assert!(!log.contains("\x1b["), "{log}");
+    assert!(!log.contains(password), "{log}");
+
+    let json = dir.path().join("json.log");
+    let server = start_server_with(&database, &["--log-format", "json"], &debug, Some(&json));
+    post_graphql_with(server.port, &request_id, &sign_in, serde_json::json!({}));
+    std::thread::sleep(Duration::from_millis(300));
+    drop(server);
+    let log = std::fs::read_to_string(&json).unwrap();
+    assert!(!log.contains(password), "{log}");
+    let lines: Vec<serde_json::Value> = log
+        .lines()
+        .map(|line| serde_json::from_str(line).unwrap_or_else(|e| panic!("{e}: {line}")))
+        .collect();
+    assert!(
+        lines
+            .iter()
+            .any(|l| l["fields"]["message"] == "lianjian is listening"),
+        "{log}"
+    );
+    let of_request: Vec<&serde_json::Value> = lines
+        .iter()
+        .filter(|l| l["span"]["request_id"] == "log-test-4711")
+        .collect();
+    assert!(!of_request.is_empty(), "{log}");
+    for line in of_request {
+        assert_eq!(line["span"]["path"], "/graphql", "{line}");
+        assert!(
+            line["spans"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|s| s["request_id"] == "log-test-4711"),
+            "{line}"
+        );
+    }
 }

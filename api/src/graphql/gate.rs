@@ -37,7 +37,9 @@ pub struct Api(Arc<Inner>);
 struct Inner {
     schema: AppSchema,
     state: Option<AppState>,
-    shape: SchemaShape,
+    /// The schema as the limits see it; built from the schema's own SDL, so it cannot fail
+    /// unless async-graphql printed something it cannot read back.
+    shape: Result<SchemaShape, String>,
     limits: QueryLimits,
     /// The SDL as async-graphql exports it, for tools inside the server.
     source_sdl: String,
@@ -54,7 +56,7 @@ impl Api {
     /// The API over `state`; `None` only for printing the schema.
     pub fn new(state: Option<AppState>) -> Self {
         let schema = build_schema(state.as_ref());
-        let limits = QueryLimits::from(
+        let limits = QueryLimits::from_config(
             &state
                 .as_ref()
                 .map(|s| s.config.server.clone())
@@ -148,8 +150,11 @@ impl Api {
         if viewer.is_none() && !guard::is_anonymous_operation(document, operation_name.as_deref()) {
             return refuse(app_error(AppError::Unauthenticated));
         }
-        if let Err(e) = limits::check_document(document, &variables, &self.0.shape, &self.0.limits)
-        {
+        let shape = match &self.0.shape {
+            Ok(shape) => shape,
+            Err(e) => return refuse(app_error(AppError::internal(e))),
+        };
+        if let Err(e) = limits::check_document(document, &variables, shape, &self.0.limits) {
             return refuse(e);
         }
         Ok((request, echo))

@@ -1,9 +1,41 @@
 //! Parsed input values: constructors refuse bad input with a BAD_USER_INPUT error naming the field,
 //! so that a value of these types is valid wherever it travels.
 
+use unicode_properties::{GeneralCategory, UnicodeGeneralCategory};
+
 use crate::error::{AppError, AppResult};
 
-/// A trimmed, non-empty single-line name of bounded length.
+/// Whether a character shows nothing by itself: whitespace, a format character (general category
+/// Cf: zero-width spaces and joiners U+200B-U+200D, word joiner U+2060, byte-order mark U+FEFF,
+/// bidirectional controls, soft hyphen, tags, ...), or another default-ignorable code point
+/// (variation selectors, Hangul fillers, the combining grapheme joiner). A name made only of
+/// these looks empty on every screen.
+pub fn is_invisible(c: char) -> bool {
+    c.is_whitespace()
+        || c.general_category() == GeneralCategory::Format
+        || matches!(
+            c,
+            '\u{034F}'
+                | '\u{115F}'
+                | '\u{1160}'
+                | '\u{17B4}'
+                | '\u{17B5}'
+                | '\u{180B}'..='\u{180F}'
+                | '\u{3164}'
+                | '\u{FE00}'..='\u{FE0F}'
+                | '\u{FFA0}'
+                | '\u{E0100}'..='\u{E01EF}'
+        )
+}
+
+/// Whether text shows nothing: empty, or only invisible characters.
+pub fn is_blank(text: &str) -> bool {
+    text.chars().all(is_invisible)
+}
+
+/// A trimmed single-line name of bounded length, with at least one visible character. Invisible
+/// characters inside or around a visible name are kept (they may belong to it: emoji sequences
+/// end in variation selectors or tags); only whitespace is trimmed.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Name(String);
 
@@ -14,6 +46,12 @@ impl Name {
             return Err(AppError::bad_input(
                 field,
                 format!("{field} must not be empty"),
+            ));
+        }
+        if is_blank(trimmed) {
+            return Err(AppError::bad_input(
+                field,
+                format!("{field} must contain a visible character, not only invisible ones"),
             ));
         }
         if trimmed.chars().count() > max_chars {
@@ -42,13 +80,13 @@ impl AsRef<str> for Name {
     }
 }
 
-/// Optional free text of bounded length: trimmed, and empty text counts as none.
+/// Optional free text of bounded length: trimmed, and empty or invisible text counts as none.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OptionalText(Option<String>);
 
 impl OptionalText {
     pub fn parse(field: &str, raw: Option<&str>, max_chars: usize) -> AppResult<Self> {
-        let Some(trimmed) = raw.map(str::trim).filter(|s| !s.is_empty()) else {
+        let Some(trimmed) = raw.map(str::trim).filter(|s| !is_blank(s)) else {
             return Ok(Self(None));
         };
         if trimmed.chars().count() > max_chars {
@@ -235,6 +273,44 @@ mod tests {
         assert_eq!(
             field_of(Name::parse("name", " \t ", 100).unwrap_err()),
             "name"
+        );
+    }
+
+    #[test]
+    fn invisible_names_are_refused() {
+        for raw in [
+            "\u{200B}\u{200B}",
+            "\u{200C}",
+            "\u{200D}",
+            "\u{2060}",
+            "\u{FEFF}",
+            " \u{200B} \u{3000}",
+            "\u{00AD}",
+            "\u{202E}\u{2066}",
+            "\u{E0020}",
+            "\u{3164}",
+            "\u{FE0F}",
+        ] {
+            let (field, message) = match Name::parse("name", raw, 100).unwrap_err() {
+                AppError::BadUserInput { field, message } => (field, message),
+                other => panic!("expected BAD_USER_INPUT, got {other:?}"),
+            };
+            assert_eq!(field, "name", "{raw:?}");
+            assert!(message.contains("visible"), "{raw:?}: {message}");
+        }
+        // Invisible characters beside visible ones stay: they may belong to the name.
+        assert_eq!(
+            Name::parse("name", "\u{2764}\u{FE0F}", 100)
+                .unwrap()
+                .into_inner(),
+            "\u{2764}\u{FE0F}"
+        );
+        assert!(Name::parse("name", "温泉\u{200B}镇", 100).is_ok());
+        assert_eq!(
+            OptionalText::parse("d", Some("\u{200B}\u{FEFF}"), 10)
+                .unwrap()
+                .into_inner(),
+            None
         );
     }
 
