@@ -98,19 +98,25 @@ pub fn build_router(state: AppState) -> Router {
                 .map_request(drop_unfit_request_id)
                 .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
                 .layer(
-                    TraceLayer::new_for_http().make_span_with(|request: &Request<_>| {
-                        let request_id = request
-                            .headers()
-                            .get(REQUEST_ID)
-                            .and_then(|v| v.to_str().ok())
-                            .unwrap_or_default();
-                        tracing::info_span!(
-                            "request",
-                            method = %request.method(),
-                            path = %log_path(request.uri().path()),
-                            request_id = %request_id,
-                        )
-                    }),
+                    TraceLayer::new_for_http()
+                        .make_span_with(|request: &Request<_>| {
+                            let request_id = request
+                                .headers()
+                                .get(REQUEST_ID)
+                                .and_then(|v| v.to_str().ok())
+                                .unwrap_or_default();
+                            tracing::info_span!(
+                                "request",
+                                method = %request.method(),
+                                path = %log_path(request.uri().path()),
+                                request_id = %request_id,
+                            )
+                        })
+                        // One line per answered request at the default level: status and latency,
+                        // inside the span that carries the request id.
+                        .on_response(
+                            tower_http::trace::DefaultOnResponse::new().level(tracing::Level::INFO),
+                        ),
                 )
                 .layer(PropagateRequestIdLayer::new(REQUEST_ID))
                 .layer(CatchPanicLayer::custom(panic_response))
