@@ -1,9 +1,10 @@
 //! One error type for the whole server. Each variant maps to a stable `extensions.code` of the API
-//! (DESIGN 3); database errors are classified here so that services can simply use `?`.
+//! (DESIGN 3); database errors are classified here so that services can simply use `?`. How an
+//! error is shown to GraphQL clients is decided in `graphql::errors`: nothing here knows GraphQL.
 
-use async_graphql::ErrorExtensionValues;
+use chrono::{DateTime, Utc};
 use sea_orm::{DbErr, SqlErr};
-use serde_json::Value as Json;
+use uuid::Uuid;
 
 #[derive(Debug, thiserror::Error)]
 pub enum AppError {
@@ -18,7 +19,7 @@ pub enum AppError {
     #[error("{message}")]
     Conflict {
         message: String,
-        details: Option<Json>,
+        details: ConflictDetails,
     },
     #[error("cannot go from {from} to {to}")]
     InvalidTransition { from: String, to: String },
@@ -27,6 +28,36 @@ pub enum AppError {
     /// Anything unexpected. The text is logged once and never shown to clients.
     #[error("internal error")]
     Internal(String),
+}
+
+/// What a CONFLICT tells the caller besides its message. Fields are named as the domain names
+/// them (the same camelCase names the API uses); ids are the records' own UUIDs.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum ConflictDetails {
+    /// Nothing more: the message says it all, or must not say more.
+    #[default]
+    None,
+    /// A value that must be unique is taken (or a membership that must be single exists).
+    Taken { field: String },
+    /// The record changed since the version the caller read.
+    StaleVersion { field: String, current_version: i32 },
+    /// No room is left: `capacity` is the most the record holds.
+    Full { field: String, capacity: i32 },
+    /// The bookings a schedule clashes with, each as far as the caller may see it.
+    Clashes(Vec<ScheduleClash>),
+}
+
+/// One clash of a booking with a joint activity: the other activity (when the caller may read
+/// it), the caller's organization or venue they share, and the other activity's time range.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ScheduleClash {
+    /// A joint activity's id; `None` when the caller may not read it (busy time only).
+    pub activity_id: Option<Uuid>,
+    /// An organization's id: one of the caller's own organizations.
+    pub organization_id: Option<Uuid>,
+    pub venue: Option<String>,
+    pub starts_at: DateTime<Utc>,
+    pub ends_at: DateTime<Utc>,
 }
 
 pub type AppResult<T> = Result<T, AppError>;
@@ -39,10 +70,21 @@ impl AppError {
         }
     }
 
+    /// CONFLICT without details.
     pub fn conflict(message: impl Into<String>) -> Self {
         Self::Conflict {
             message: message.into(),
-            details: None,
+            details: ConflictDetails::None,
+        }
+    }
+
+    /// CONFLICT: the value of `field` is taken.
+    pub fn taken(field: impl Into<String>, message: impl Into<String>) -> Self {
+        Self::Conflict {
+            message: message.into(),
+            details: ConflictDetails::Taken {
+                field: field.into(),
+            },
         }
     }
 
@@ -60,34 +102,6 @@ impl AppError {
             Self::InvalidTransition { .. } => "INVALID_TRANSITION",
             Self::RateLimited { .. } => "RATE_LIMITED",
             Self::Internal(_) => "INTERNAL",
-        }
-    }
-
-    /// Writes this error's code and details into GraphQL error extensions.
-    pub fn write_extensions(&self, ext: &mut ErrorExtensionValues) {
-        ext.set("code", self.code());
-        match self {
-            Self::BadUserInput { field, .. } => ext.set("field", field.as_str()),
-            Self::Conflict {
-                details: Some(details),
-                ..
-            } => {
-                if let Ok(value) = async_graphql::Value::from_json(details.clone()) {
-                    if let async_graphql::Value::Object(map) = value {
-                        for (key, value) in map {
-                            ext.set(key.as_str(), value);
-                        }
-                    } else {
-                        ext.set("details", value);
-                    }
-                }
-            }
-            Self::InvalidTransition { from, to } => {
-                ext.set("from", from.as_str());
-                ext.set("to", to.as_str());
-            }
-            Self::RateLimited { retry_after_secs } => ext.set("retryAfter", *retry_after_secs),
-            _ => {}
         }
     }
 }

@@ -1,5 +1,6 @@
-//! In-process event bus feeding GraphQL subscriptions. Events are published after the mutation's
-//! transaction has committed, so subscribers never see a change that was rolled back.
+//! In-process event bus feeding GraphQL subscriptions. Services queue events on their
+//! `services::Write`, which publishes them only after the transaction has committed, so
+//! subscribers never see a change that was rolled back.
 
 use entities::{area, joint_activity};
 use tokio::sync::broadcast;

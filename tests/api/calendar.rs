@@ -616,6 +616,7 @@ async fn a_feed_pages_through_many_activities() {
         activities::schedule(
             &app.state.db.write,
             &Actor::system("test"),
+            &app.state.events,
             NewActivity {
                 title: format!("Session {i}"),
                 kind: entities::enums::ActivityKind::StudySession,
@@ -630,7 +631,6 @@ async fn a_feed_pages_through_many_activities() {
                 description: None,
                 allow_conflicts: false,
             },
-            &|clash| clash.to_json(),
         )
         .await
         .unwrap();

@@ -15,7 +15,15 @@ use sea_orm::{
 use uuid::Uuid;
 
 use super::{Authz, Role};
-use crate::services::organizations::subtree_condition;
+
+/// Organizations whose path starts with `path` (which ends in `/`): a range on the path index.
+/// Path characters are hex digits and `/`, and `0` is the character right after `/`.
+pub fn subtree_condition(path: &str) -> Condition {
+    let upper = format!("{}0", path.trim_end_matches('/'));
+    Condition::all()
+        .add(organization::Column::Path.gte(path))
+        .add(organization::Column::Path.lt(upper))
+}
 
 /// A grant of the viewer, with the domain pattern Casbin sees.
 #[derive(Debug, Clone)]

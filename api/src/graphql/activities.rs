@@ -3,7 +3,6 @@
 
 use async_graphql::{Context, ID, InputObject, Object, Result, SimpleObject};
 use entities::{activity_participant, attendance, joint_activity};
-use serde_json::json;
 
 use super::{
     context::{ContextExt, Delivery, per_event},
@@ -17,7 +16,7 @@ use super::{
 };
 use crate::{
     error::AppError,
-    events::{ActivityAction, DomainEvent},
+    events::DomainEvent,
     services::{
         activities::{self, ActivityFilter, Booked, Clash, NewActivity, Reschedule},
         people,
@@ -216,17 +215,6 @@ async fn conflicts(ctx: &Context<'_>, clashes: Vec<Clash>) -> Result<Vec<Schedul
         });
     }
     Ok(out)
-}
-
-/// How a clash is reported in `extensions.conflicts`: with global ids, like everything else.
-fn clash_json(clash: &Clash) -> serde_json::Value {
-    json!({
-        "activityId": clash.activity.as_ref().map(|a| ids::encode(NodeKind::JointActivity, a.id).0),
-        "organizationId": clash.organization_id.map(|o| ids::encode(NodeKind::Organization, o).0),
-        "venue": clash.venue,
-        "startsAt": clash.starts_at,
-        "endsAt": clash.ends_at,
-    })
 }
 
 #[derive(InputObject, Default)]
@@ -475,10 +463,10 @@ impl ActivityMutation {
             description: input.description,
             allow_conflicts: input.allow_conflicts,
         };
+        let state = ctx.state()?;
         let booked =
-            activities::schedule(&ctx.state()?.db.write, &ctx.actor(), new, &clash_json).await?;
+            activities::schedule(&state.db.write, &ctx.actor(), &state.events, new).await?;
         let (joint_activity, accepted_conflicts) = booked_payload(ctx, booked).await?;
-        publish(ctx, ActivityAction::Scheduled, &joint_activity.0)?;
         Ok(ScheduleJointActivityPayload {
             joint_activity,
             accepted_conflicts,
@@ -491,9 +479,11 @@ impl ActivityMutation {
         input: RescheduleJointActivityInput,
     ) -> Result<RescheduleJointActivityPayload> {
         let id = ids::decode_as("id", NodeKind::JointActivity, &input.id)?;
+        let state = ctx.state()?;
         let booked = activities::reschedule(
-            &ctx.state()?.db.write,
+            &state.db.write,
             &ctx.actor(),
+            &state.events,
             id,
             Reschedule {
                 starts_at: input.starts_at.to_utc(),
@@ -502,11 +492,9 @@ impl ActivityMutation {
                 allow_conflicts: input.allow_conflicts,
                 expected_version: input.expected_version,
             },
-            &clash_json,
         )
         .await?;
         let (joint_activity, accepted_conflicts) = booked_payload(ctx, booked).await?;
-        publish(ctx, ActivityAction::Rescheduled, &joint_activity.0)?;
         Ok(RescheduleJointActivityPayload {
             joint_activity,
             accepted_conflicts,
@@ -519,16 +507,17 @@ impl ActivityMutation {
         input: ConfirmJointActivityInput,
     ) -> Result<JointActivityPayload> {
         let id = ids::decode_as("id", NodeKind::JointActivity, &input.id)?;
+        let state = ctx.state()?;
         let activity = activities::change_status(
-            &ctx.state()?.db.write,
+            &state.db.write,
             &ctx.actor(),
+            &state.events,
             id,
             entities::enums::ActivityStatus::Confirmed,
             None,
             input.expected_version,
         )
         .await?;
-        publish(ctx, ActivityAction::Confirmed, &activity)?;
         Ok(JointActivityPayload {
             joint_activity: JointActivity(activity),
         })
@@ -540,16 +529,17 @@ impl ActivityMutation {
         input: CancelJointActivityInput,
     ) -> Result<JointActivityPayload> {
         let id = ids::decode_as("id", NodeKind::JointActivity, &input.id)?;
+        let state = ctx.state()?;
         let activity = activities::change_status(
-            &ctx.state()?.db.write,
+            &state.db.write,
             &ctx.actor(),
+            &state.events,
             id,
             entities::enums::ActivityStatus::Cancelled,
             Some(input.reason),
             input.expected_version,
         )
         .await?;
-        publish(ctx, ActivityAction::Cancelled, &activity)?;
         Ok(JointActivityPayload {
             joint_activity: JointActivity(activity),
         })
@@ -571,10 +561,16 @@ impl ActivityMutation {
             .checked_in_at
             .map(DateTime::to_utc)
             .unwrap_or_else(crate::services::now);
-        let (activity, recorded) =
-            activities::record_attendance(&ctx.state()?.db.write, &ctx.actor(), id, &people, when)
-                .await?;
-        publish(ctx, ActivityAction::AttendanceRecorded, &activity)?;
+        let state = ctx.state()?;
+        let (activity, recorded) = activities::record_attendance(
+            &state.db.write,
+            &ctx.actor(),
+            &state.events,
+            id,
+            &people,
+            when,
+        )
+        .await?;
         Ok(RecordAttendancePayload {
             joint_activity: JointActivity(activity),
             recorded: recorded as u64,
@@ -588,34 +584,20 @@ impl ActivityMutation {
         input: CompleteJointActivityInput,
     ) -> Result<JointActivityPayload> {
         let id = ids::decode_as("id", NodeKind::JointActivity, &input.id)?;
+        let state = ctx.state()?;
         let activity = activities::complete(
-            &ctx.state()?.db.write,
+            &state.db.write,
             &ctx.actor(),
+            &state.events,
             id,
             &input.summary,
             input.expected_version,
         )
         .await?;
-        publish(ctx, ActivityAction::Completed, &activity)?;
         Ok(JointActivityPayload {
             joint_activity: JointActivity(activity),
         })
     }
-}
-
-/// Tells subscribers, after the change has committed.
-fn publish(
-    ctx: &Context<'_>,
-    action: ActivityAction,
-    activity: &joint_activity::Model,
-) -> Result<(), AppError> {
-    ctx.state()?
-        .events
-        .publish(DomainEvent::JointActivityChanged {
-            action,
-            activity: activity.clone(),
-        });
-    Ok(())
 }
 
 /// What happened to an activity.

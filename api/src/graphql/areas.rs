@@ -124,15 +124,13 @@ impl AreaMutation {
         let created = areas::create(
             &state.db.write,
             &ctx.actor(),
+            &state.events,
             NewArea {
                 name: input.name,
                 description: input.description,
             },
         )
         .await?;
-        state
-            .events
-            .publish(DomainEvent::AreaCreated(created.clone()));
         Ok(CreateAreaPayload {
             area: Area(created),
         })

@@ -4,17 +4,17 @@
 use chrono::{DateTime, Utc};
 use entities::{app_setting, linkage_group, organization, person, role_grant, user_account};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction,
-    EntityTrait, QueryFilter, QueryOrder, Set, TransactionSession, TransactionTrait,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
+    QueryOrder, Set, TransactionSession, TransactionTrait,
 };
 use serde_json::json;
 use std::sync::Arc;
 use uuid::Uuid;
 
 use super::{
-    Actor,
+    Actor, Change, Write,
     attempts::{self, Attempt, Limit},
-    audit,
+    audit, scoped,
 };
 use crate::{
     auth::{self, TokenKeys},
@@ -102,31 +102,27 @@ pub struct NewUser {
 
 pub async fn create_user<C>(db: &C, actor: &Actor, input: NewUser) -> AppResult<user_account::Model>
 where
-    C: ConnectionTrait + TransactionTrait,
+    C: TransactionTrait,
 {
     actor.require_admin()?;
     let username = normalize_username("username", &input.username)?;
     auth::check_new_password("password", &input.password)?;
     let password_hash = hash(input.password).await?;
-    let tx = super::begin_write(db).await?;
+    let w = Write::begin(db, actor).await?;
     if let Some(person_id) = input.person_id
         && person::Entity::find_by_id(person_id)
-            .one(&tx)
+            .one(&w)
             .await?
             .is_none()
     {
         return Err(AppError::bad_input("personId", "personId names no person"));
     }
-    let taken = user_account::Entity::find()
-        .filter(user_account::Column::Username.eq(username.as_str()))
-        .one(&tx)
-        .await?;
-    if taken.is_some() {
-        return Err(AppError::Conflict {
-            message: format!("the username {username} is taken"),
-            details: Some(json!({ "field": "username" })),
-        });
-    }
+    w.require_unique(
+        user_account::Entity::find().filter(user_account::Column::Username.eq(username.as_str())),
+        "username",
+        || format!("the username {username} is taken"),
+    )
+    .await?;
     let now = super::now();
     let user = user_account::ActiveModel {
         id: Set(super::new_id()),
@@ -138,21 +134,14 @@ where
         created_at: Set(now),
         updated_at: Set(now),
     }
-    .insert(&tx)
+    .insert(&w)
     .await?;
-    audit::record(
-        &tx,
-        actor,
-        audit::Change {
-            action: "createUser",
-            target_type: "User",
-            target_id: Some(user.id),
-            before: None,
-            after: Some(json!({ "username": user.username, "personId": user.person_id })),
-        },
+    w.audit(
+        Change::of("createUser", "User", user.id)
+            .after(json!({ "username": user.username, "personId": user.person_id })),
     )
     .await?;
-    tx.commit().await?;
+    w.commit().await?;
     Ok(user)
 }
 
@@ -172,24 +161,27 @@ pub struct SignedIn {
 /// refuses, neither is counted.
 async fn count_sign_in(
     db: &DatabaseConnection,
+    actor: &Actor,
     account: &str,
     address: &str,
     now: DateTime<Utc>,
 ) -> AppResult<(Attempt, Attempt)> {
-    let tx = super::begin_write(db).await?;
+    let w = Write::begin(db, actor).await?;
     let counted = async {
-        let on_account = attempts::count(&tx, &SIGN_IN_PER_ACCOUNT, account, now).await?;
-        let on_address = attempts::count(&tx, &SIGN_IN_PER_ADDRESS, address, now).await?;
+        let on_account = attempts::count(&w, &SIGN_IN_PER_ACCOUNT, account, now).await?;
+        let on_address = attempts::count(&w, &SIGN_IN_PER_ADDRESS, address, now).await?;
         Ok::<_, AppError>((on_account, on_address))
     }
     .await;
     match counted {
         Ok(counted) => {
-            tx.commit().await?;
+            w.commit().await?;
             Ok(counted)
         }
+        // Rolled back before the refusal answers, not later on drop: the writer is free again
+        // by the time the client hears it.
         Err(refused) => {
-            tx.rollback().await?;
+            w.rollback().await?;
             Err(refused)
         }
     }
@@ -207,7 +199,7 @@ pub async fn login(
     let username = username.trim().to_lowercase();
     let account: String = username.chars().take(SUBJECT_MAX_CHARS).collect();
     let address: String = address.chars().take(SUBJECT_MAX_CHARS).collect();
-    let (on_account, on_address) = count_sign_in(db, &account, &address, now).await?;
+    let (on_account, on_address) = count_sign_in(db, actor, &account, &address, now).await?;
     let user = user_account::Entity::find()
         .filter(user_account::Column::Username.eq(username.as_str()))
         .one(db)
@@ -225,7 +217,7 @@ pub async fn login(
             audit::record(
                 db,
                 actor,
-                audit::Change {
+                Change {
                     action: "login",
                     target_type: "User",
                     target_id: other.as_ref().map(|u| u.id),
@@ -237,32 +229,25 @@ pub async fn login(
             return Err(AppError::Unauthenticated);
         }
     };
-    let tx = super::begin_write(db).await?;
+    let signed_in = Actor {
+        user_id: Some(user.id),
+        ..actor.clone()
+    };
+    let w = Write::begin(db, &signed_in).await?;
     attempts::forgive(
-        &tx,
+        &w,
         &SIGN_IN_PER_ACCOUNT,
         &account,
         on_account,
         on_account.number,
     )
     .await?;
-    attempts::forgive(&tx, &SIGN_IN_PER_ADDRESS, &address, on_address, 1).await?;
-    audit::record(
-        &tx,
-        &Actor {
-            user_id: Some(user.id),
-            ..actor.clone()
-        },
-        audit::Change {
-            action: "login",
-            target_type: "User",
-            target_id: Some(user.id),
-            before: None,
-            after: Some(json!({ "success": true, "address": address })),
-        },
+    attempts::forgive(&w, &SIGN_IN_PER_ADDRESS, &address, on_address, 1).await?;
+    w.audit(
+        Change::of("login", "User", user.id).after(json!({ "success": true, "address": address })),
     )
     .await?;
-    tx.commit().await?;
+    w.commit().await?;
     let (token, expires_at) = keys.issue(user.id, user.token_version)?;
     Ok(SignedIn {
         user,
@@ -280,32 +265,24 @@ async fn dummy_hash() -> AppResult<String> {
         .cloned()
 }
 
-/// Writes a new password hash inside `tx`; every earlier token of the account stops working.
-async fn set_password(
-    tx: &DatabaseTransaction,
-    actor: &Actor,
+/// Writes a new password hash inside `w`; every earlier token of the account stops working.
+async fn set_password<T>(
+    w: &Write<'_, T>,
     user: user_account::Model,
     password_hash: String,
     action: &str,
-) -> AppResult<user_account::Model> {
+) -> AppResult<user_account::Model>
+where
+    T: ConnectionTrait + TransactionSession + Send,
+{
     let version = user.token_version + 1;
     let mut model: user_account::ActiveModel = user.into();
     model.password_hash = Set(password_hash);
     model.token_version = Set(version);
     model.updated_at = Set(super::now());
-    let updated = model.update(tx).await?;
-    audit::record(
-        tx,
-        actor,
-        audit::Change {
-            action,
-            target_type: "User",
-            target_id: Some(updated.id),
-            before: None,
-            after: Some(json!({ "tokensBefore": "revoked" })),
-        },
-    )
-    .await?;
+    let updated = model.update(w).await?;
+    w.audit(Change::of(action, "User", updated.id).after(json!({ "tokensBefore": "revoked" })))
+        .await?;
     Ok(updated)
 }
 
@@ -329,17 +306,17 @@ pub async fn change_password(
         ));
     }
     let password_hash = hash(new_password).await?;
-    let tx = super::begin_write(db).await?;
+    let w = Write::begin(db, actor).await?;
     attempts::forgive(
-        &tx,
+        &w,
         &CHANGE_PASSWORD_PER_USER,
         &subject,
         attempt,
         attempt.number,
     )
     .await?;
-    let updated = set_password(&tx, actor, user, password_hash, "changePassword").await?;
-    tx.commit().await?;
+    let updated = set_password(&w, user, password_hash, "changePassword").await?;
+    w.commit().await?;
     Ok(updated)
 }
 
@@ -352,11 +329,11 @@ pub async fn reset_password(
 ) -> AppResult<user_account::Model> {
     actor.require_admin()?;
     auth::check_new_password("newPassword", &new_password)?;
-    let user = get(db, user_id).await?.ok_or(AppError::NotFound("user"))?;
+    let user = scoped::fetch::<user_account::Entity>(db, user_id, "user").await?;
     let password_hash = hash(new_password).await?;
-    let tx = super::begin_write(db).await?;
-    let updated = set_password(&tx, actor, user, password_hash, "resetPassword").await?;
-    tx.commit().await?;
+    let w = Write::begin(db, actor).await?;
+    let updated = set_password(&w, user, password_hash, "resetPassword").await?;
+    w.commit().await?;
     Ok(updated)
 }
 
@@ -390,16 +367,16 @@ pub async fn grant_role<C>(
     scope: GrantScope,
 ) -> AppResult<user_account::Model>
 where
-    C: ConnectionTrait + TransactionTrait,
+    C: TransactionTrait,
 {
     actor.require_admin()?;
     check_scope(role, scope)?;
-    let tx = super::begin_write(db).await?;
-    let user = get(&tx, user_id).await?.ok_or(AppError::NotFound("user"))?;
+    let w = Write::begin(db, actor).await?;
+    let user = scoped::fetch::<user_account::Entity>(&w, user_id, "user").await?;
     match scope {
         GrantScope::Organization(id) => {
             if organization::Entity::find_by_id(id)
-                .one(&tx)
+                .one(&w)
                 .await?
                 .is_none()
             {
@@ -411,7 +388,7 @@ where
         }
         GrantScope::LinkageGroup(id) => {
             if linkage_group::Entity::find_by_id(id)
-                .one(&tx)
+                .one(&w)
                 .await?
                 .is_none()
             {
@@ -427,7 +404,7 @@ where
         .filter(role_grant::Column::UserId.eq(user_id))
         .filter(role_grant::Column::Role.eq(role.as_str()))
         .filter(role_grant::Column::Scope.eq(scope.key()))
-        .one(&tx)
+        .one(&w)
         .await?;
     if existing.is_some() {
         return Err(AppError::conflict(
@@ -449,21 +426,14 @@ where
         scope: Set(scope.key()),
         created_at: Set(super::now()),
     }
-    .insert(&tx)
+    .insert(&w)
     .await?;
-    audit::record(
-        &tx,
-        actor,
-        audit::Change {
-            action: "grantRole",
-            target_type: "User",
-            target_id: Some(user_id),
-            before: None,
-            after: Some(json!({ "role": role.as_str(), "scope": scope.key() })),
-        },
+    w.audit(
+        Change::of("grantRole", "User", user_id)
+            .after(json!({ "role": role.as_str(), "scope": scope.key() })),
     )
     .await?;
-    tx.commit().await?;
+    w.commit().await?;
     Ok(user)
 }
 
@@ -475,33 +445,26 @@ pub async fn revoke_role<C>(
     scope: GrantScope,
 ) -> AppResult<user_account::Model>
 where
-    C: ConnectionTrait + TransactionTrait,
+    C: TransactionTrait,
 {
     actor.require_admin()?;
-    let tx = super::begin_write(db).await?;
-    let user = get(&tx, user_id).await?.ok_or(AppError::NotFound("user"))?;
+    let w = Write::begin(db, actor).await?;
+    let user = scoped::fetch::<user_account::Entity>(&w, user_id, "user").await?;
     let removed = role_grant::Entity::delete_many()
         .filter(role_grant::Column::UserId.eq(user_id))
         .filter(role_grant::Column::Role.eq(role.as_str()))
         .filter(role_grant::Column::Scope.eq(scope.key()))
-        .exec(&tx)
+        .exec(&w)
         .await?;
     if removed.rows_affected == 0 {
         return Err(AppError::NotFound("grant"));
     }
-    audit::record(
-        &tx,
-        actor,
-        audit::Change {
-            action: "revokeRole",
-            target_type: "User",
-            target_id: Some(user_id),
-            before: Some(json!({ "role": role.as_str(), "scope": scope.key() })),
-            after: None,
-        },
+    w.audit(
+        Change::of("revokeRole", "User", user_id)
+            .before(json!({ "role": role.as_str(), "scope": scope.key() })),
     )
     .await?;
-    tx.commit().await?;
+    w.commit().await?;
     Ok(user)
 }
 

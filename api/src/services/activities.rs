@@ -18,14 +18,16 @@ use serde_json::{Value as Json, json};
 use uuid::Uuid;
 
 use super::{
-    Actor, audit,
-    organizations::subtree_condition,
+    Actor, Change, Write,
+    organizations::ids_of,
     pagination::{Page, PageRequest, fetch_page},
+    scoped,
     values::{Name, OptionalText},
 };
 use crate::{
     authz::Scope,
-    error::{AppError, AppResult},
+    error::{AppError, AppResult, ConflictDetails, ScheduleClash},
+    events::{ActivityAction, DomainEvent, EventBus},
 };
 
 pub const TITLE_MAX_CHARS: usize = 200;
@@ -63,30 +65,35 @@ pub struct Clash {
 
 impl Clash {
     /// What the caller may see of the clash.
-    pub fn to_json(&self) -> Json {
+    pub fn detail(&self) -> ScheduleClash {
+        ScheduleClash {
+            activity_id: self.activity.as_ref().map(|a| a.id),
+            organization_id: self.organization_id,
+            venue: self.venue.clone(),
+            starts_at: self.starts_at,
+            ends_at: self.ends_at,
+        }
+    }
+
+    fn audit_json(&self) -> Json {
         json!({
-            "activityId": self.activity.as_ref().map(|a| a.id),
+            "activityId": self.other_id,
             "organizationId": self.organization_id,
             "venue": self.venue,
             "startsAt": self.starts_at,
             "endsAt": self.ends_at,
         })
     }
-
-    fn audit_json(&self) -> Json {
-        let mut value = self.to_json();
-        value["activityId"] = json!(self.other_id);
-        value
-    }
 }
 
-fn conflict(clashes: &[Clash], to_global: &(dyn Fn(&Clash) -> Json + Sync)) -> AppError {
+/// CONFLICT listing every clash as far as the caller may see it.
+fn conflict(clashes: &[Clash]) -> AppError {
     AppError::Conflict {
         message: format!(
-            "the activity clashes with {} other booking(s); pass allowConflicts: true to schedule it anyway",
+            "the activity clashes with {} other booking(s); allow conflicts to schedule it anyway",
             clashes.len()
         ),
-        details: Some(json!({ "conflicts": clashes.iter().map(to_global).collect::<Vec<_>>() })),
+        details: ConflictDetails::Clashes(clashes.iter().map(Clash::detail).collect()),
     }
 }
 
@@ -137,6 +144,20 @@ pub fn read_condition(scope: &Scope) -> Condition {
     any
 }
 
+/// Activities the scope may manage: those hosted by an organization in scope, and those of a
+/// group in scope.
+fn manage_condition(scope: &Scope) -> Condition {
+    if scope.all {
+        return Condition::all();
+    }
+    let mut any = Condition::any()
+        .add(scope.organization_condition(joint_activity::Column::HostOrganizationId));
+    if !scope.group_ids.is_empty() {
+        any = any.add(joint_activity::Column::LinkageGroupId.is_in(scope.group_ids.clone()));
+    }
+    any
+}
+
 #[derive(Debug, Clone, Default)]
 pub struct ActivityFilter {
     pub from: Option<DateTime<Utc>>,
@@ -164,25 +185,8 @@ pub async fn list(
         cond = cond.add(joint_activity::Column::StartsAt.lt(to));
     }
     if let Some(org) = filter.organization_id {
-        let organizations = if filter.include_sub_organizations {
-            let root = organization::Entity::find_by_id(org)
-                .one(db)
-                .await?
-                .ok_or_else(|| {
-                    AppError::bad_input("organizationId", "organizationId names no organization")
-                })?;
-            organization::Entity::find()
-                .select_only()
-                .column(organization::Column::Id)
-                .filter(subtree_condition(&root.path))
-                .into_query()
-        } else {
-            organization::Entity::find()
-                .select_only()
-                .column(organization::Column::Id)
-                .filter(organization::Column::Id.eq(org))
-                .into_query()
-        };
+        let organizations =
+            ids_of(db, "organizationId", org, filter.include_sub_organizations).await?;
         let participating = activity_participant::Entity::find()
             .select_only()
             .column(activity_participant::Column::ActivityId)
@@ -222,11 +226,7 @@ pub async fn get_many(
     ids: &[Uuid],
     scope: &Scope,
 ) -> AppResult<Vec<joint_activity::Model>> {
-    Ok(joint_activity::Entity::find()
-        .filter(joint_activity::Column::Id.is_in(ids.iter().copied()))
-        .filter(read_condition(scope))
-        .all(db)
-        .await?)
+    scoped::many::<joint_activity::Entity>(db, ids, read_condition(scope)).await
 }
 
 pub async fn participants_of(
@@ -353,23 +353,6 @@ async fn find_clashes(
         }
     }
     Ok(clashes)
-}
-
-/// Whether the actor may manage activities hosted by `host` (or of `group`).
-async fn can_manage(
-    db: &impl ConnectionTrait,
-    manage: &Scope,
-    host: Uuid,
-    group: Option<Uuid>,
-) -> AppResult<bool> {
-    if manage.all || group.is_some_and(|g| manage.group_ids.contains(&g)) {
-        return Ok(true);
-    }
-    Ok(organization::Entity::find_by_id(host)
-        .filter(manage.organization_condition(organization::Column::Id))
-        .one(db)
-        .await?
-        .is_some())
 }
 
 /// Whether the actor may book `organizations` (host first) into `group`. A grant on an
@@ -512,14 +495,35 @@ fn snapshot(a: &joint_activity::Model) -> Json {
     })
 }
 
+/// The audit trail's name of what happened to an activity: the mutation that did it.
+fn audit_action(action: ActivityAction) -> &'static str {
+    match action {
+        ActivityAction::Scheduled => "scheduleJointActivity",
+        ActivityAction::Rescheduled => "rescheduleJointActivity",
+        ActivityAction::Confirmed => "confirmJointActivity",
+        ActivityAction::Cancelled => "cancelJointActivity",
+        ActivityAction::Completed => "completeJointActivity",
+        ActivityAction::AttendanceRecorded => "recordAttendance",
+    }
+}
+
+fn changed(action: ActivityAction, activity: &joint_activity::Model) -> DomainEvent {
+    DomainEvent::JointActivityChanged {
+        action,
+        activity: activity.clone(),
+    }
+}
+
+/// Schedules an activity. A clash is CONFLICT listing every clash, unless `allow_conflicts`;
+/// subscribers hear of the activity once it is committed.
 pub async fn schedule<C>(
     db: &C,
     actor: &Actor,
+    events: &EventBus,
     input: NewActivity,
-    to_global: &(dyn Fn(&Clash) -> Json + Sync),
 ) -> AppResult<Booked>
 where
-    C: ConnectionTrait + TransactionTrait,
+    C: TransactionTrait,
 {
     let access = Access::of(actor)?;
     let title = Name::parse("title", &input.title, TITLE_MAX_CHARS)?.into_inner();
@@ -553,11 +557,11 @@ where
     let org_ids: Vec<Uuid> = roles.iter().map(|(o, _)| *o).collect();
     let key = venue_key(&venue);
 
-    let tx = super::begin_write(db).await?;
+    let mut w = Write::begin(db, actor).await?;
     let found = organization::Entity::find()
         .filter(organization::Column::Id.is_in(org_ids.clone()))
         .filter(organization::Column::ArchivedAt.is_null())
-        .count(&tx)
+        .count(&w)
         .await?;
     if found != org_ids.len() as u64 {
         return Err(AppError::bad_input(
@@ -565,8 +569,8 @@ where
             "an organization does not exist or is archived",
         ));
     }
-    check_booking(&tx, &access.manage, &org_ids, input.linkage_group_id).await?;
-    lock_slots(&tx, &org_ids, &key).await?;
+    check_booking(&w, &access.manage, &org_ids, input.linkage_group_id).await?;
+    lock_slots(&w, &org_ids, &key).await?;
     let slot = Slot {
         organizations: &org_ids,
         venue: &venue,
@@ -574,9 +578,9 @@ where
         starts: input.starts_at,
         ends: input.ends_at,
     };
-    let clashes = find_clashes(&tx, &slot, None, &access.read).await?;
+    let clashes = find_clashes(&w, &slot, None, &access.read).await?;
     if !clashes.is_empty() && !input.allow_conflicts {
-        return Err(conflict(&clashes, to_global));
+        return Err(conflict(&clashes));
     }
     let now = super::now();
     let activity = joint_activity::ActiveModel {
@@ -599,7 +603,7 @@ where
         created_at: Set(now),
         updated_at: Set(now),
     }
-    .insert(&tx)
+    .insert(&w)
     .await?;
     for (organization_id, role) in &roles {
         activity_participant::ActiveModel {
@@ -608,54 +612,39 @@ where
             organization_id: Set(*organization_id),
             role: Set(*role),
         }
-        .insert(&tx)
+        .insert(&w)
         .await?;
     }
     let mut after = snapshot(&activity);
     after["participants"] = json!(org_ids);
     after["acceptedConflicts"] = json!(clashes.iter().map(Clash::audit_json).collect::<Vec<_>>());
-    audit::record(
-        &tx,
-        actor,
-        audit::Change {
-            action: "scheduleJointActivity",
-            target_type: "JointActivity",
-            target_id: Some(activity.id),
-            before: None,
-            after: Some(after),
-        },
-    )
-    .await?;
-    tx.commit().await?;
+    let scheduled = ActivityAction::Scheduled;
+    w.audit(Change::of(audit_action(scheduled), "JointActivity", activity.id).after(after))
+        .await?;
+    w.publish(changed(scheduled, &activity));
+    w.commit_and_publish(events).await?;
     Ok(Booked {
         activity,
         accepted: clashes,
     })
 }
 
-/// An activity the actor may manage, at the version the caller expects.
+/// An activity the actor may manage (NOT_FOUND if it may not read it), at the version the
+/// caller expects.
 async fn require_managed(
     db: &impl ConnectionTrait,
     id: Uuid,
     expected_version: Option<i32>,
-    read: &Scope,
-    manage: &Scope,
+    access: &Access,
 ) -> AppResult<joint_activity::Model> {
-    let activity = joint_activity::Entity::find_by_id(id)
-        .filter(read_condition(read))
-        .one(db)
-        .await?
-        .ok_or(AppError::NotFound("joint activity"))?;
-    if !can_manage(
+    let activity = scoped::fetch_for::<joint_activity::Entity>(
         db,
-        manage,
-        activity.host_organization_id,
-        activity.linkage_group_id,
+        id,
+        read_condition(&access.read),
+        manage_condition(&access.manage),
+        "joint activity",
     )
-    .await?
-    {
-        return Err(AppError::Forbidden);
-    }
+    .await?;
     if let Some(expected) = expected_version
         && expected != activity.version
     {
@@ -664,51 +653,47 @@ async fn require_managed(
                 "the activity changed since version {expected}; it is now at version {}",
                 activity.version
             ),
-            details: Some(
-                json!({ "field": "expectedVersion", "currentVersion": activity.version }),
-            ),
+            details: ConflictDetails::StaleVersion {
+                field: "expectedVersion".into(),
+                current_version: activity.version,
+            },
         });
     }
     Ok(activity)
 }
 
-/// Writes the changed activity with a raised version, guarded by the version it was read at.
-async fn save(
-    db: &impl ConnectionTrait,
-    actor: &Actor,
-    action: &str,
+/// Writes the changed activity with a raised version, guarded by the version it was read at;
+/// audits the change and queues its event.
+async fn save<T>(
+    w: &mut Write<'_, T>,
+    action: ActivityAction,
     before: &joint_activity::Model,
     mut model: joint_activity::ActiveModel,
-) -> AppResult<joint_activity::Model> {
+) -> AppResult<joint_activity::Model>
+where
+    T: ConnectionTrait + TransactionSession + Send,
+{
     model.version = Set(before.version + 1);
     model.updated_at = Set(super::now());
     let updated = joint_activity::Entity::update_many()
         .set(model)
         .filter(joint_activity::Column::Id.eq(before.id))
         .filter(joint_activity::Column::Version.eq(before.version))
-        .exec(db)
+        .exec(&*w)
         .await?;
     if updated.rows_affected != 1 {
         return Err(AppError::conflict(
             "the activity was changed by someone else; read it again",
         ));
     }
-    let after = joint_activity::Entity::find_by_id(before.id)
-        .one(db)
-        .await?
-        .ok_or(AppError::NotFound("joint activity"))?;
-    audit::record(
-        db,
-        actor,
-        audit::Change {
-            action,
-            target_type: "JointActivity",
-            target_id: Some(before.id),
-            before: Some(snapshot(before)),
-            after: Some(snapshot(&after)),
-        },
+    let after = scoped::fetch::<joint_activity::Entity>(&*w, before.id, "joint activity").await?;
+    w.audit(
+        Change::of(audit_action(action), "JointActivity", before.id)
+            .before(snapshot(before))
+            .after(snapshot(&after)),
     )
     .await?;
+    w.publish(changed(action, &after));
     Ok(after)
 }
 
@@ -737,16 +722,16 @@ pub struct Reschedule {
     pub expected_version: Option<i32>,
 }
 
-#[allow(clippy::too_many_arguments)]
+/// Moves a planned or confirmed activity; clashes are refused as in `schedule`.
 pub async fn reschedule<C>(
     db: &C,
     actor: &Actor,
+    events: &EventBus,
     id: Uuid,
     change: Reschedule,
-    to_global: &(dyn Fn(&Clash) -> Json + Sync),
 ) -> AppResult<Booked>
 where
-    C: ConnectionTrait + TransactionTrait,
+    C: TransactionTrait,
 {
     let access = Access::of(actor)?;
     check_times(change.starts_at, change.ends_at)?;
@@ -755,15 +740,8 @@ where
         .as_deref()
         .map(|v| Name::parse("venue", v, VENUE_MAX_CHARS).map(Name::into_inner))
         .transpose()?;
-    let tx = super::begin_write(db).await?;
-    let before = require_managed(
-        &tx,
-        id,
-        change.expected_version,
-        &access.read,
-        &access.manage,
-    )
-    .await?;
+    let mut w = Write::begin(db, actor).await?;
+    let before = require_managed(&w, id, change.expected_version, &access).await?;
     if !matches!(
         before.status,
         ActivityStatus::Planned | ActivityStatus::Confirmed
@@ -775,12 +753,12 @@ where
     }
     let venue = venue.unwrap_or_else(|| before.venue.clone());
     let key = venue_key(&venue);
-    let org_ids: Vec<Uuid> = participants_of(&tx, &[id])
+    let org_ids: Vec<Uuid> = participants_of(&w, &[id])
         .await?
         .iter()
         .map(|p| p.organization_id)
         .collect();
-    lock_slots(&tx, &org_ids, &key).await?;
+    lock_slots(&w, &org_ids, &key).await?;
     let slot = Slot {
         organizations: &org_ids,
         venue: &venue,
@@ -788,17 +766,17 @@ where
         starts: change.starts_at,
         ends: change.ends_at,
     };
-    let clashes = find_clashes(&tx, &slot, Some(id), &access.read).await?;
+    let clashes = find_clashes(&w, &slot, Some(id), &access.read).await?;
     if !clashes.is_empty() && !change.allow_conflicts {
-        return Err(conflict(&clashes, to_global));
+        return Err(conflict(&clashes));
     }
     let mut model: joint_activity::ActiveModel = before.clone().into();
     model.starts_at = Set(change.starts_at);
     model.ends_at = Set(change.ends_at);
     model.venue = Set(venue);
     model.venue_key = Set(key);
-    let activity = save(&tx, actor, "rescheduleJointActivity", &before, model).await?;
-    tx.commit().await?;
+    let activity = save(&mut w, ActivityAction::Rescheduled, &before, model).await?;
+    w.commit_and_publish(events).await?;
     Ok(Booked {
         activity,
         accepted: clashes,
@@ -809,13 +787,14 @@ where
 pub async fn change_status<C>(
     db: &C,
     actor: &Actor,
+    events: &EventBus,
     id: Uuid,
     to: ActivityStatus,
     reason: Option<String>,
     expected_version: Option<i32>,
 ) -> AppResult<joint_activity::Model>
 where
-    C: ConnectionTrait + TransactionTrait,
+    C: TransactionTrait,
 {
     let access = Access::of(actor)?;
     let reason = match to {
@@ -826,8 +805,8 @@ where
         ),
         _ => None,
     };
-    let tx = super::begin_write(db).await?;
-    let before = require_managed(&tx, id, expected_version, &access.read, &access.manage).await?;
+    let mut w = Write::begin(db, actor).await?;
+    let before = require_managed(&w, id, expected_version, &access).await?;
     check_transition(before.status, to)?;
     let mut model: joint_activity::ActiveModel = before.clone().into();
     model.status = Set(to);
@@ -835,11 +814,11 @@ where
         model.cancel_reason = Set(reason);
     }
     let action = match to {
-        ActivityStatus::Cancelled => "cancelJointActivity",
-        _ => "confirmJointActivity",
+        ActivityStatus::Cancelled => ActivityAction::Cancelled,
+        _ => ActivityAction::Confirmed,
     };
-    let activity = save(&tx, actor, action, &before, model).await?;
-    tx.commit().await?;
+    let activity = save(&mut w, action, &before, model).await?;
+    w.commit_and_publish(events).await?;
     Ok(activity)
 }
 
@@ -847,20 +826,21 @@ where
 pub async fn complete<C>(
     db: &C,
     actor: &Actor,
+    events: &EventBus,
     id: Uuid,
     summary: &str,
     expected_version: Option<i32>,
 ) -> AppResult<joint_activity::Model>
 where
-    C: ConnectionTrait + TransactionTrait,
+    C: TransactionTrait,
 {
     let access = Access::of(actor)?;
     // A report may run over several lines: only emptiness and length are checked.
     let summary = OptionalText::parse("summary", Some(summary), TEXT_MAX_CHARS)?
         .into_inner()
         .ok_or_else(|| AppError::bad_input("summary", "summary must not be empty"))?;
-    let tx = super::begin_write(db).await?;
-    let before = require_managed(&tx, id, expected_version, &access.read, &access.manage).await?;
+    let mut w = Write::begin(db, actor).await?;
+    let before = require_managed(&w, id, expected_version, &access).await?;
     check_transition(before.status, ActivityStatus::Completed)?;
     if super::now() < before.starts_at {
         return Err(AppError::bad_input(
@@ -872,8 +852,8 @@ where
     model.status = Set(ActivityStatus::Completed);
     model.summary = Set(Some(summary));
     model.completed_at = Set(Some(super::now()));
-    let activity = save(&tx, actor, "completeJointActivity", &before, model).await?;
-    tx.commit().await?;
+    let activity = save(&mut w, ActivityAction::Completed, &before, model).await?;
+    w.commit_and_publish(events).await?;
     Ok(activity)
 }
 
@@ -882,12 +862,13 @@ where
 pub async fn record_attendance<C>(
     db: &C,
     actor: &Actor,
+    events: &EventBus,
     id: Uuid,
     person_ids: &[Uuid],
     checked_in_at: DateTime<Utc>,
 ) -> AppResult<(joint_activity::Model, usize)>
 where
-    C: ConnectionTrait + TransactionTrait,
+    C: TransactionTrait,
 {
     let access = Access::of(actor)?;
     if person_ids.is_empty() {
@@ -896,7 +877,7 @@ where
             "personIds must name at least one person",
         ));
     }
-    let tx = super::begin_write(db).await?;
+    let mut w = Write::begin(db, actor).await?;
     // Check-ins of one activity wait for each other from here to the commit, so the attendees
     // counted below are still all there are when the new ones are written (capacity holds). On
     // SQLite the single writer connection already serializes the transactions of a process.
@@ -905,9 +886,9 @@ where
         .column(joint_activity::Column::Id)
         .lock_exclusive()
         .into_tuple::<Uuid>()
-        .one(&tx)
+        .one(&w)
         .await?;
-    let activity = require_managed(&tx, id, None, &access.read, &access.manage).await?;
+    let activity = require_managed(&w, id, None, &access).await?;
     if !matches!(
         activity.status,
         ActivityStatus::Planned | ActivityStatus::Confirmed
@@ -920,14 +901,14 @@ where
             ),
         ));
     }
-    let participants: Vec<Uuid> = participants_of(&tx, &[id])
+    let participants: Vec<Uuid> = participants_of(&w, &[id])
         .await?
         .iter()
         .map(|p| p.organization_id)
         .collect();
     let people = person::Entity::find()
         .filter(person::Column::Id.is_in(person_ids.iter().copied()))
-        .all(&tx)
+        .all(&w)
         .await?;
     // One answer for someone missing and someone outside: the caller may not be allowed to read
     // the person, so the error names nobody and does not tell the two apart.
@@ -947,7 +928,7 @@ where
     }
     let present: Vec<Uuid> = attendance::Entity::find()
         .filter(attendance::Column::ActivityId.eq(id))
-        .all(&tx)
+        .all(&w)
         .await?
         .into_iter()
         .map(|a| a.person_id)
@@ -961,7 +942,10 @@ where
                 "the activity holds {capacity} people and {} are checked in",
                 present.len()
             ),
-            details: Some(json!({ "field": "personIds", "capacity": capacity })),
+            details: ConflictDetails::Full {
+                field: "personIds".into(),
+                capacity,
+            },
         });
     }
     let mut added = Vec::with_capacity(new.len());
@@ -975,31 +959,25 @@ where
             checked_in_at: Set(checked_in_at),
         })
         .on_conflict_do_nothing_on([attendance::Column::ActivityId, attendance::Column::PersonId])
-        .exec_without_returning(&tx)
+        .exec_without_returning(&w)
         .await?;
         if matches!(inserted, TryInsertResult::Inserted(n) if n > 0) {
             added.push(p.id);
         }
     }
     let new = added;
+    let recorded = ActivityAction::AttendanceRecorded;
     if !new.is_empty() {
-        audit::record(
-            &tx,
-            actor,
-            audit::Change {
-                action: "recordAttendance",
-                target_type: "JointActivity",
-                target_id: Some(id),
-                before: Some(json!({ "attendees": present.len() })),
-                after: Some(json!({
-                    "attendees": present.len() + new.len(),
-                    "added": new,
-                })),
-            },
+        w.audit(
+            Change::of(audit_action(recorded), "JointActivity", id)
+                .before(json!({ "attendees": present.len() }))
+                .after(json!({ "attendees": present.len() + new.len(), "added": new })),
         )
         .await?;
     }
-    tx.commit().await?;
+    // Subscribers hear of every recording, even one that added nobody.
+    w.publish(changed(recorded, &activity));
+    w.commit_and_publish(events).await?;
     Ok((activity, new.len()))
 }
 

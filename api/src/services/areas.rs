@@ -2,18 +2,20 @@
 
 use entities::area;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set,
-    TransactionSession, TransactionTrait,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set, TransactionTrait,
 };
 use serde_json::json;
 use uuid::Uuid;
 
 use super::{
-    Actor, audit,
+    Actor, Change, Write,
     pagination::{Page, PageRequest, fetch_page},
     values::{Name, OptionalText},
 };
-use crate::error::{AppError, AppResult};
+use crate::{
+    error::{AppError, AppResult},
+    events::{DomainEvent, EventBus},
+};
 
 pub const NAME_MAX_CHARS: usize = 100;
 pub const DESCRIPTION_MAX_CHARS: usize = 2000;
@@ -66,9 +68,15 @@ pub async fn get_many(db: &impl ConnectionTrait, ids: &[Uuid]) -> AppResult<Vec<
         .await?)
 }
 
-pub async fn create<C>(db: &C, actor: &Actor, input: NewArea) -> AppResult<area::Model>
+/// Creates an area; subscribers hear of it once it is committed.
+pub async fn create<C>(
+    db: &C,
+    actor: &Actor,
+    events: &EventBus,
+    input: NewArea,
+) -> AppResult<area::Model>
 where
-    C: ConnectionTrait + TransactionTrait,
+    C: TransactionTrait,
 {
     if !actor.scope("area", "manage")?.all {
         return Err(AppError::Forbidden);
@@ -80,17 +88,13 @@ where
         DESCRIPTION_MAX_CHARS,
     )?
     .into_inner();
-    let tx = super::begin_write(db).await?;
-    let taken = area::Entity::find()
-        .filter(area::Column::Name.eq(name.as_str()))
-        .one(&tx)
-        .await?;
-    if taken.is_some() {
-        return Err(AppError::Conflict {
-            message: format!("an area named {name} already exists"),
-            details: Some(json!({ "field": "name" })),
-        });
-    }
+    let mut w = Write::begin(db, actor).await?;
+    w.require_unique(
+        area::Entity::find().filter(area::Column::Name.eq(name.as_str())),
+        "name",
+        || format!("an area named {name} already exists"),
+    )
+    .await?;
     let now = super::now();
     let created = area::ActiveModel {
         id: Set(super::new_id()),
@@ -99,20 +103,14 @@ where
         created_at: Set(now),
         updated_at: Set(now),
     }
-    .insert(&tx)
+    .insert(&w)
     .await?;
-    audit::record(
-        &tx,
-        actor,
-        audit::Change {
-            action: "createArea",
-            target_type: "Area",
-            target_id: Some(created.id),
-            before: None,
-            after: Some(json!({ "name": created.name, "description": created.description })),
-        },
+    w.audit(
+        Change::of("createArea", "Area", created.id)
+            .after(json!({ "name": created.name, "description": created.description })),
     )
     .await?;
-    tx.commit().await?;
+    w.publish(DomainEvent::AreaCreated(created.clone()));
+    w.commit_and_publish(events).await?;
     Ok(created)
 }

@@ -1,4 +1,4 @@
-//! The audit trail: every mutation writes one entry in its own transaction.
+//! The audit trail: every mutation writes one entry in its own transaction (`Write::audit`).
 
 use entities::audit_entry;
 use sea_orm::{ActiveModelTrait, ConnectionTrait, Set};
@@ -16,6 +16,34 @@ pub struct Change<'a> {
     pub target_id: Option<Uuid>,
     pub before: Option<Json>,
     pub after: Option<Json>,
+}
+
+impl<'a> Change<'a> {
+    /// `action` (the mutation's name) on the `target_type` record `target_id`; say what it was
+    /// and what it became with `before` and `after`.
+    pub fn of(action: &'a str, target_type: &'a str, target_id: Uuid) -> Self {
+        Self {
+            action,
+            target_type,
+            target_id: Some(target_id),
+            before: None,
+            after: None,
+        }
+    }
+
+    pub fn before(self, before: Json) -> Self {
+        Self {
+            before: Some(before),
+            ..self
+        }
+    }
+
+    pub fn after(self, after: Json) -> Self {
+        Self {
+            after: Some(after),
+            ..self
+        }
+    }
 }
 
 pub async fn record(db: &impl ConnectionTrait, actor: &Actor, change: Change<'_>) -> AppResult<()> {

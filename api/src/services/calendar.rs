@@ -8,18 +8,16 @@ use entities::{calendar_token, enums::ActivityStatus, joint_activity, organizati
 use icalendar::{Calendar, CalendarDateTime, Component, Event, EventLike, EventStatus, Property};
 use rand::{Rng, distr::Alphanumeric};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set,
-    TransactionSession, TransactionTrait,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set, TransactionTrait,
 };
 use serde_json::json;
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
 use super::{
-    Actor,
+    Actor, Change, Write,
     accounts::{self, grants_of},
     activities::{self, ActivityFilter},
-    audit,
     pagination::PageRequest,
 };
 use crate::{
@@ -62,13 +60,13 @@ pub async fn issue<C>(
     organization_id: Option<Uuid>,
 ) -> AppResult<String>
 where
-    C: ConnectionTrait + TransactionTrait,
+    C: TransactionTrait,
 {
     let token = new_token();
-    let tx = super::begin_write(db).await?;
+    let w = Write::begin(db, actor).await?;
     if let Some(org) = organization_id
         && organization::Entity::find_by_id(org)
-            .one(&tx)
+            .one(&w)
             .await?
             .is_none()
     {
@@ -85,21 +83,14 @@ where
         created_at: Set(super::now()),
         revoked_at: Set(None),
     }
-    .insert(&tx)
+    .insert(&w)
     .await?;
-    audit::record(
-        &tx,
-        actor,
-        audit::Change {
-            action: "issueCalendarToken",
-            target_type: "User",
-            target_id: Some(user_id),
-            before: None,
-            after: Some(json!({ "calendarTokenId": row.id, "organizationId": organization_id })),
-        },
+    w.audit(
+        Change::of("issueCalendarToken", "User", user_id)
+            .after(json!({ "calendarTokenId": row.id, "organizationId": organization_id })),
     )
     .await?;
-    tx.commit().await?;
+    w.commit().await?;
     Ok(token)
 }
 
@@ -107,17 +98,17 @@ where
 /// before); a token that is not the user's is NOT_FOUND.
 pub async fn revoke<C>(db: &C, actor: &Actor, user_id: Uuid, token: &str) -> AppResult<bool>
 where
-    C: ConnectionTrait + TransactionTrait,
+    C: TransactionTrait,
 {
     let not_found = AppError::NotFound("calendar token");
     if !well_formed(token) {
         return Err(not_found);
     }
-    let tx = super::begin_write(db).await?;
+    let w = Write::begin(db, actor).await?;
     let row = calendar_token::Entity::find()
         .filter(calendar_token::Column::TokenDigest.eq(digest(token)))
         .filter(calendar_token::Column::UserId.eq(user_id))
-        .one(&tx)
+        .one(&w)
         .await?
         .ok_or(not_found)?;
     if row.revoked_at.is_some() {
@@ -131,24 +122,18 @@ where
         })
         .filter(calendar_token::Column::Id.eq(row.id))
         .filter(calendar_token::Column::RevokedAt.is_null())
-        .exec(&tx)
+        .exec(&w)
         .await?;
     if updated.rows_affected != 1 {
         return Ok(false);
     }
-    audit::record(
-        &tx,
-        actor,
-        audit::Change {
-            action: "revokeCalendarToken",
-            target_type: "User",
-            target_id: Some(user_id),
-            before: Some(json!({ "calendarTokenId": row.id, "revokedAt": null })),
-            after: Some(json!({ "calendarTokenId": row.id, "revokedAt": now })),
-        },
+    w.audit(
+        Change::of("revokeCalendarToken", "User", user_id)
+            .before(json!({ "calendarTokenId": row.id, "revokedAt": null }))
+            .after(json!({ "calendarTokenId": row.id, "revokedAt": now })),
     )
     .await?;
-    tx.commit().await?;
+    w.commit().await?;
     Ok(true)
 }
 

@@ -20,6 +20,7 @@ use super::{
 use crate::{
     authz::Role,
     error::{AppError, AppResult},
+    events::EventBus,
 };
 
 /// What `load` did.
@@ -104,6 +105,9 @@ where
         ));
     }
     let actor = Actor::system("demo-data");
+    // Each service's write is released into this one transaction, not committed: its events
+    // would announce rows that may still be rolled back, so they go to a bus nobody hears.
+    let unheard = EventBus::new();
 
     let mut area_ids: HashMap<&str, Uuid> = HashMap::new();
     let demo_areas = demo_data::areas();
@@ -111,6 +115,7 @@ where
         let created = areas::create(
             &tx,
             &actor,
+            &unheard,
             areas::NewArea {
                 name: a.name.to_owned(),
                 description: Some(a.description.to_owned()),
@@ -252,6 +257,7 @@ where
     let activities = load_activities(
         &tx,
         &actor,
+        &unheard,
         &org_ids,
         &first_person_of,
         group.id,
@@ -275,6 +281,7 @@ where
 async fn load_activities<T>(
     tx: &T,
     actor: &Actor,
+    events: &EventBus,
     org_ids: &HashMap<&str, Uuid>,
     first_person_of: &HashMap<&str, Uuid>,
     group: Uuid,
@@ -417,6 +424,7 @@ where
         let booked = activities::schedule(
             tx,
             actor,
+            events,
             activities::NewActivity {
                 title: (*title).to_owned(),
                 kind: *kind,
@@ -434,7 +442,6 @@ where
                 description: None,
                 allow_conflicts: false,
             },
-            &|c: &activities::Clash| c.to_json(),
         )
         .await?;
         let id = booked.activity.id;
@@ -443,6 +450,7 @@ where
                 activities::change_status(
                     tx,
                     actor,
+                    events,
                     id,
                     ActivityStatus::Cancelled,
                     Some("当事双方已自行和解".to_owned()),
@@ -452,8 +460,16 @@ where
             }
             "planned" => {}
             _ => {
-                activities::change_status(tx, actor, id, ActivityStatus::Confirmed, None, None)
-                    .await?;
+                activities::change_status(
+                    tx,
+                    actor,
+                    events,
+                    id,
+                    ActivityStatus::Confirmed,
+                    None,
+                    None,
+                )
+                .await?;
             }
         }
         if *outcome == "completed" {
@@ -461,10 +477,12 @@ where
                 .chain(participants.iter().copied())
                 .filter_map(|key| first_person_of.get(key).copied())
                 .collect();
-            activities::record_attendance(tx, actor, id, &attendees, at(*days, *hour, 0)?).await?;
+            let checked_in_at = at(*days, *hour, 0)?;
+            activities::record_attendance(tx, actor, events, id, &attendees, checked_in_at).await?;
             activities::complete(
                 tx,
                 actor,
+                events,
                 id,
                 &format!(
                     "{title}顺利开展，{} 个党组织参加，形成问题清单并纳入工作台账。",

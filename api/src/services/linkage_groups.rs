@@ -3,15 +3,15 @@
 use chrono::NaiveDate;
 use entities::{enums::LinkageRole, linkage_group, linkage_group_member, organization};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set,
-    TransactionSession, TransactionTrait,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set, TransactionTrait,
 };
 use serde_json::json;
 use uuid::Uuid;
 
 use super::{
-    Actor, audit,
+    Actor, Change, Write,
     pagination::{Page, PageRequest, fetch_page},
+    scoped,
     values::{Name, OptionalText},
 };
 use crate::{
@@ -73,11 +73,7 @@ pub async fn get_many(
     ids: &[Uuid],
     scope: &Scope,
 ) -> AppResult<Vec<linkage_group::Model>> {
-    Ok(linkage_group::Entity::find()
-        .filter(linkage_group::Column::Id.is_in(ids.iter().copied()))
-        .filter(scope.linkage_group_condition())
-        .all(db)
-        .await?)
+    scoped::many::<linkage_group::Entity>(db, ids, scope.linkage_group_condition()).await
 }
 
 /// Members of one group, current ones only unless `include_former`.
@@ -139,7 +135,7 @@ pub async fn create<C>(
     today: NaiveDate,
 ) -> AppResult<linkage_group::Model>
 where
-    C: ConnectionTrait + TransactionTrait,
+    C: TransactionTrait,
 {
     let manage = &actor.scope("linkage_group", "manage")?;
     let consent = &actor.scope("organization", "manage")?;
@@ -166,22 +162,18 @@ where
             members.push(*id);
         }
     }
-    let tx = super::begin_write(db).await?;
-    require_organizations(&tx, "leadOrganizationId", &[input.lead_organization_id]).await?;
-    require_organizations(&tx, "memberOrganizationIds", &members).await?;
+    let w = Write::begin(db, actor).await?;
+    require_organizations(&w, "leadOrganizationId", &[input.lead_organization_id]).await?;
+    require_organizations(&w, "memberOrganizationIds", &members).await?;
     let mut joining = vec![input.lead_organization_id];
     joining.extend(members.iter().copied());
-    require_consent(&tx, &joining, consent).await?;
-    let taken = linkage_group::Entity::find()
-        .filter(linkage_group::Column::Name.eq(name.as_str()))
-        .one(&tx)
-        .await?;
-    if taken.is_some() {
-        return Err(AppError::Conflict {
-            message: format!("a linkage group named {name} already exists"),
-            details: Some(json!({ "field": "name" })),
-        });
-    }
+    require_consent(&w, &joining, consent).await?;
+    w.require_unique(
+        linkage_group::Entity::find().filter(linkage_group::Column::Name.eq(name.as_str())),
+        "name",
+        || format!("a linkage group named {name} already exists"),
+    )
+    .await?;
     let now = super::now();
     let group = linkage_group::ActiveModel {
         id: Set(super::new_id()),
@@ -193,7 +185,7 @@ where
         created_at: Set(now),
         updated_at: Set(now),
     }
-    .insert(&tx)
+    .insert(&w)
     .await?;
     let roles = std::iter::once((input.lead_organization_id, LinkageRole::Lead))
         .chain(members.iter().map(|id| (*id, LinkageRole::Member)));
@@ -207,28 +199,20 @@ where
             left_on: Set(None),
             created_at: Set(now),
         }
-        .insert(&tx)
+        .insert(&w)
         .await?;
     }
-    audit::record(
-        &tx,
-        actor,
-        audit::Change {
-            action: "createLinkageGroup",
-            target_type: "LinkageGroup",
-            target_id: Some(group.id),
-            before: None,
-            after: Some(json!({
-                "name": group.name,
-                "leadOrganizationId": group.lead_organization_id,
-                "memberOrganizationIds": members,
-                "cadenceDays": group.cadence_days,
-                "cadenceStartsOn": group.cadence_starts_on,
-            })),
-        },
+    w.audit(
+        Change::of("createLinkageGroup", "LinkageGroup", group.id).after(json!({
+            "name": group.name,
+            "leadOrganizationId": group.lead_organization_id,
+            "memberOrganizationIds": members,
+            "cadenceDays": group.cadence_days,
+            "cadenceStartsOn": group.cadence_starts_on,
+        })),
     )
     .await?;
-    tx.commit().await?;
+    w.commit().await?;
     Ok(group)
 }
 
@@ -239,19 +223,28 @@ async fn require_group(
     read: &Scope,
     manage: &Scope,
 ) -> AppResult<linkage_group::Model> {
-    let visible = linkage_group::Entity::find_by_id(id)
-        .filter(read.linkage_group_condition())
+    scoped::fetch_for::<linkage_group::Entity>(
+        db,
+        id,
+        read.linkage_group_condition(),
+        manage.linkage_group_condition(),
+        "linkage group",
+    )
+    .await
+}
+
+/// The current membership of `organization_id` in `group_id`, if any.
+async fn current_membership(
+    db: &impl ConnectionTrait,
+    group_id: Uuid,
+    organization_id: Uuid,
+) -> AppResult<Option<linkage_group_member::Model>> {
+    Ok(linkage_group_member::Entity::find()
+        .filter(linkage_group_member::Column::LinkageGroupId.eq(group_id))
+        .filter(linkage_group_member::Column::OrganizationId.eq(organization_id))
+        .filter(linkage_group_member::Column::LeftOn.is_null())
         .one(db)
-        .await?
-        .ok_or(AppError::NotFound("linkage group"))?;
-    let manageable = linkage_group::Entity::find_by_id(id)
-        .filter(manage.linkage_group_condition())
-        .one(db)
-        .await?;
-    if manageable.is_none() {
-        return Err(AppError::Forbidden);
-    }
-    Ok(visible)
+        .await?)
 }
 
 pub async fn add_member<C>(
@@ -262,26 +255,23 @@ pub async fn add_member<C>(
     joined_on: NaiveDate,
 ) -> AppResult<linkage_group::Model>
 where
-    C: ConnectionTrait + TransactionTrait,
+    C: TransactionTrait,
 {
     let read = &actor.scope("linkage_group", "read")?;
     let manage = &actor.scope("linkage_group", "manage")?;
     let consent = &actor.scope("organization", "manage")?;
-    let tx = super::begin_write(db).await?;
-    let group = require_group(&tx, group_id, read, manage).await?;
-    require_organizations(&tx, "organizationId", &[organization_id]).await?;
-    require_consent(&tx, &[organization_id], consent).await?;
-    let current = linkage_group_member::Entity::find()
-        .filter(linkage_group_member::Column::LinkageGroupId.eq(group_id))
-        .filter(linkage_group_member::Column::OrganizationId.eq(organization_id))
-        .filter(linkage_group_member::Column::LeftOn.is_null())
-        .one(&tx)
-        .await?;
-    if current.is_some() {
-        return Err(AppError::Conflict {
-            message: "the organization is already a member of this group".into(),
-            details: Some(json!({ "field": "organizationId" })),
-        });
+    let w = Write::begin(db, actor).await?;
+    let group = require_group(&w, group_id, read, manage).await?;
+    require_organizations(&w, "organizationId", &[organization_id]).await?;
+    require_consent(&w, &[organization_id], consent).await?;
+    if current_membership(&w, group_id, organization_id)
+        .await?
+        .is_some()
+    {
+        return Err(AppError::taken(
+            "organizationId",
+            "the organization is already a member of this group",
+        ));
     }
     let member = linkage_group_member::ActiveModel {
         id: Set(super::new_id()),
@@ -292,21 +282,14 @@ where
         left_on: Set(None),
         created_at: Set(super::now()),
     }
-    .insert(&tx)
+    .insert(&w)
     .await?;
-    audit::record(
-        &tx,
-        actor,
-        audit::Change {
-            action: "addLinkageGroupMember",
-            target_type: "LinkageGroup",
-            target_id: Some(group_id),
-            before: None,
-            after: Some(json!({ "organizationId": organization_id, "joinedOn": member.joined_on })),
-        },
+    w.audit(
+        Change::of("addLinkageGroupMember", "LinkageGroup", group_id)
+            .after(json!({ "organizationId": organization_id, "joinedOn": member.joined_on })),
     )
     .await?;
-    tx.commit().await?;
+    w.commit().await?;
     Ok(group)
 }
 
@@ -318,23 +301,19 @@ pub async fn remove_member<C>(
     left_on: NaiveDate,
 ) -> AppResult<linkage_group::Model>
 where
-    C: ConnectionTrait + TransactionTrait,
+    C: TransactionTrait,
 {
     let read = &actor.scope("linkage_group", "read")?;
     let manage = &actor.scope("linkage_group", "manage")?;
-    let tx = super::begin_write(db).await?;
-    let group = require_group(&tx, group_id, read, manage).await?;
+    let w = Write::begin(db, actor).await?;
+    let group = require_group(&w, group_id, read, manage).await?;
     if group.lead_organization_id == organization_id {
         return Err(AppError::bad_input(
             "organizationId",
             "the lead organization cannot leave its group",
         ));
     }
-    let current = linkage_group_member::Entity::find()
-        .filter(linkage_group_member::Column::LinkageGroupId.eq(group_id))
-        .filter(linkage_group_member::Column::OrganizationId.eq(organization_id))
-        .filter(linkage_group_member::Column::LeftOn.is_null())
-        .one(&tx)
+    let current = current_membership(&w, group_id, organization_id)
         .await?
         .ok_or_else(|| {
             AppError::bad_input(
@@ -350,19 +329,13 @@ where
     }
     let mut model: linkage_group_member::ActiveModel = current.clone().into();
     model.left_on = Set(Some(left_on));
-    model.update(&tx).await?;
-    audit::record(
-        &tx,
-        actor,
-        audit::Change {
-            action: "removeLinkageGroupMember",
-            target_type: "LinkageGroup",
-            target_id: Some(group_id),
-            before: Some(json!({ "organizationId": organization_id, "leftOn": null })),
-            after: Some(json!({ "organizationId": organization_id, "leftOn": left_on })),
-        },
+    model.update(&w).await?;
+    w.audit(
+        Change::of("removeLinkageGroupMember", "LinkageGroup", group_id)
+            .before(json!({ "organizationId": organization_id, "leftOn": null }))
+            .after(json!({ "organizationId": organization_id, "leftOn": left_on })),
     )
     .await?;
-    tx.commit().await?;
+    w.commit().await?;
     Ok(group)
 }

@@ -1,5 +1,7 @@
 //! Domain logic, one module per domain. Functions take `&impl ConnectionTrait` so that the same
-//! code runs on a pool or inside a transaction; nothing here knows about GraphQL.
+//! code runs on a pool or inside a transaction; nothing here knows about GraphQL. A mutation runs
+//! in a `Write` (transaction, audit, events); a single row for an action is read with
+//! `scoped::fetch_for` (NOT_FOUND or FORBIDDEN, the same answer everywhere).
 
 pub mod accounts;
 pub mod activities;
@@ -14,7 +16,12 @@ pub mod organizations;
 pub mod pagination;
 pub mod people;
 pub mod refusals;
+pub mod scoped;
 pub mod values;
+pub mod write;
+
+pub use audit::Change;
+pub use write::Write;
 
 use std::sync::Arc;
 
@@ -140,4 +147,15 @@ pub fn text_contains<C: sea_orm::ColumnTrait>(column: C, needle: &str) -> sea_or
         .replace('_', "\\_");
     Expr::expr(Func::lower(Expr::col(column.as_column_ref())))
         .like(LikeExpr::new(format!("%{escaped}%")).escape('\\'))
+}
+
+/// A migrated in-memory SQLite database on one connection, for unit tests of the helpers here.
+#[cfg(test)]
+pub(crate) async fn test_db() -> sea_orm::DatabaseConnection {
+    use migration::{Migrator, MigratorTrait};
+    let mut options = sea_orm::ConnectOptions::new("sqlite::memory:");
+    options.max_connections(1).min_connections(1);
+    let db = sea_orm::Database::connect(options).await.unwrap();
+    Migrator::up(&db, None).await.unwrap();
+    db
 }

@@ -8,16 +8,16 @@ use entities::{
 };
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DbBackend, EntityTrait, QueryFilter,
-    Set, TransactionSession, TransactionTrait,
-    sea_query::{BinOper, Expr, ExprTrait, Func},
+    QuerySelect, QueryTrait, Set, TransactionTrait,
+    sea_query::{BinOper, Expr, ExprTrait, Func, SelectStatement},
 };
 use serde_json::{Value as Json, json};
 use uuid::Uuid;
 
 use super::{
-    Actor, audit,
+    Actor, Change, Write,
     pagination::{Page, PageRequest, fetch_page},
-    refusals,
+    refusals, scoped,
     values::{Name, OptionalText},
 };
 use crate::{
@@ -95,13 +95,30 @@ impl OrganizationFilter {
     }
 }
 
-/// Organizations whose path starts with `path` (which ends in `/`): a range on the path index.
-/// Path characters are hex digits and `/`, and `0` is the character right after `/`.
-pub fn subtree_condition(path: &str) -> Condition {
-    let upper = format!("{}0", path.trim_end_matches('/'));
-    Condition::all()
-        .add(organization::Column::Path.gte(path))
-        .add(organization::Column::Path.lt(upper))
+/// The tree's subtree condition lives with the scopes that need it too.
+pub use crate::authz::scope::subtree_condition;
+
+/// `SELECT id FROM organization` for the organization `id`, and its whole subtree too when
+/// `with_subtree`: for filters by organization. A subtree asked of an organization that does not
+/// exist is BAD_USER_INPUT on `field`.
+pub async fn ids_of(
+    db: &impl ConnectionTrait,
+    field: &str,
+    id: Uuid,
+    with_subtree: bool,
+) -> AppResult<SelectStatement> {
+    let select = organization::Entity::find()
+        .select_only()
+        .column(organization::Column::Id);
+    let select = if with_subtree {
+        let root = get(db, id)
+            .await?
+            .ok_or_else(|| AppError::bad_input(field, format!("{field} names no organization")))?;
+        select.filter(subtree_condition(&root.path))
+    } else {
+        select.filter(organization::Column::Id.eq(id))
+    };
+    Ok(select.into_query())
 }
 
 #[derive(Debug, Clone)]
@@ -199,40 +216,49 @@ async fn require_area(db: &impl ConnectionTrait, id: Uuid) -> AppResult<()> {
     }
 }
 
-async fn require_parent(
+/// An organization named by `field` (a parent, a person's organization) that the actor may
+/// manage: BAD_USER_INPUT when there is none or it is archived, FORBIDDEN when it is outside
+/// the actor's `manage` scope (organizations are publicly known).
+pub(super) async fn require_managed_reference(
     db: &impl ConnectionTrait,
+    field: &str,
     id: Uuid,
     manage: &Scope,
 ) -> AppResult<organization::Model> {
-    let parent = match get(db, id).await? {
-        Some(parent) if parent.archived_at.is_none() => parent,
+    let org = match get(db, id).await? {
+        Some(org) if org.archived_at.is_none() => org,
         Some(_) => {
             return Err(AppError::bad_input(
-                "parentId",
-                "the parent organization is archived",
+                field,
+                format!("{field} names an archived organization"),
             ));
         }
         None => {
             return Err(AppError::bad_input(
-                "parentId",
-                "parentId names no organization",
+                field,
+                format!("{field} names no organization"),
             ));
         }
     };
     require_manageable(db, id, manage).await?;
-    Ok(parent)
+    Ok(org)
 }
 
-/// Organizations are publicly known, so one outside the actor's scope is FORBIDDEN.
-async fn require_manageable(db: &impl ConnectionTrait, id: Uuid, manage: &Scope) -> AppResult<()> {
-    let allowed = organization::Entity::find_by_id(id)
-        .filter(manage.organization_condition(organization::Column::Id))
-        .one(db)
-        .await?;
-    if allowed.is_none() {
-        return Err(AppError::Forbidden);
-    }
-    Ok(())
+/// Organizations are publicly known: one outside the actor's `manage` scope is FORBIDDEN, and
+/// a missing one NOT_FOUND.
+async fn require_manageable(
+    db: &impl ConnectionTrait,
+    id: Uuid,
+    manage: &Scope,
+) -> AppResult<organization::Model> {
+    scoped::fetch_for::<organization::Entity>(
+        db,
+        id,
+        Condition::all(),
+        manage.organization_condition(organization::Column::Id),
+        "organization",
+    )
+    .await
 }
 
 fn optional(field: &str, raw: Option<&str>, max: usize) -> AppResult<Option<String>> {
@@ -262,31 +288,31 @@ where
         EXTERNAL_CODE_MAX_CHARS,
     )?;
     let contact = optional("contact", input.contact.as_deref(), CONTACT_MAX_CHARS)?;
-    let tx = super::begin_write(db).await?;
+    let w = Write::begin(db, actor).await?;
     if input.parent_id.is_some() {
-        lock_tree(&tx).await?;
+        lock_tree(&w).await?;
     }
-    require_area(&tx, input.area_id).await?;
+    require_area(&w, input.area_id).await?;
     let parent = match input.parent_id {
-        Some(id) => Some(require_parent(&tx, id, manage).await?),
+        Some(id) => Some(require_managed_reference(&w, "parentId", id, manage).await?),
         None if manage.all => None,
         None => return Err(AppError::Forbidden),
     };
     if let Some(code) = &external_code {
         let taken = organization::Entity::find()
             .filter(organization::Column::ExternalCode.eq(code.as_str()))
-            .one(&tx)
+            .one(&w)
             .await?;
         if let Some(taken) = taken {
             // Anyone sees an organization's public card, but its external code only with a
             // grant: outside one, the refusal must not confirm who holds the code.
             let readable = organization::Entity::find_by_id(taken.id)
                 .filter(read.organization_condition(organization::Column::Id))
-                .one(&tx)
+                .one(&w)
                 .await?
                 .is_some();
             if !readable {
-                tx.rollback().await?;
+                w.rollback().await?;
                 return Err(refusals::refuse(
                     db,
                     actor,
@@ -297,10 +323,10 @@ where
                 )
                 .await);
             }
-            return Err(AppError::Conflict {
-                message: format!("an organization with external code {code} already exists"),
-                details: Some(json!({ "field": "externalCode" })),
-            });
+            return Err(AppError::taken(
+                "externalCode",
+                format!("an organization with external code {code} already exists"),
+            ));
         }
     }
     let id = super::new_id();
@@ -327,21 +353,11 @@ where
         created_at: Set(now),
         updated_at: Set(now),
     }
-    .insert(&tx)
+    .insert(&w)
     .await?;
-    audit::record(
-        &tx,
-        actor,
-        audit::Change {
-            action: "createOrganization",
-            target_type: "Organization",
-            target_id: Some(created.id),
-            before: None,
-            after: Some(snapshot(&created)),
-        },
-    )
-    .await?;
-    tx.commit().await?;
+    w.audit(Change::of("createOrganization", "Organization", created.id).after(snapshot(&created)))
+        .await?;
+    w.commit().await?;
     Ok(created)
 }
 
@@ -352,7 +368,7 @@ pub async fn update<C>(
     changes: OrganizationChanges,
 ) -> AppResult<organization::Model>
 where
-    C: ConnectionTrait + TransactionTrait,
+    C: TransactionTrait,
 {
     let manage = &actor.scope("organization", "manage")?;
     let name = changes
@@ -370,14 +386,11 @@ where
         .as_ref()
         .map(|s| optional("contact", s.as_deref(), CONTACT_MAX_CHARS))
         .transpose()?;
-    let tx = super::begin_write(db).await?;
+    let w = Write::begin(db, actor).await?;
     if changes.parent_id.is_some() {
-        lock_tree(&tx).await?;
+        lock_tree(&w).await?;
     }
-    let before = get(&tx, id)
-        .await?
-        .ok_or(AppError::NotFound("organization"))?;
-    require_manageable(&tx, id, manage).await?;
+    let before = require_manageable(&w, id, manage).await?;
     let mut model: organization::ActiveModel = before.clone().into();
     if let Some(name) = name {
         model.name = Set(name);
@@ -389,7 +402,7 @@ where
         model.contact = Set(contact);
     }
     if let Some(area) = changes.area_id {
-        require_area(&tx, area).await?;
+        require_area(&w, area).await?;
         model.area_id = Set(area);
     }
     if let Some(key_village) = changes.key_village {
@@ -401,7 +414,7 @@ where
     if let Some(new_parent) = changes.parent_id.filter(|p| *p != before.parent_id) {
         let (path, depth) = match new_parent {
             Some(parent_id) => {
-                let parent = require_parent(&tx, parent_id, manage).await?;
+                let parent = require_managed_reference(&w, "parentId", parent_id, manage).await?;
                 if parent.path.starts_with(&before.path) {
                     return Err(AppError::bad_input(
                         "parentId",
@@ -416,26 +429,20 @@ where
             None if manage.all => (format!("/{}/", path_segment(id)), 0),
             None => return Err(AppError::Forbidden),
         };
-        move_subtree(&tx, &before.path, &path, depth - before.depth).await?;
+        move_subtree(&w, &before.path, &path, depth - before.depth).await?;
         model.parent_id = Set(new_parent);
         model.path = Set(path);
         model.depth = Set(depth);
     }
     model.updated_at = Set(super::now());
-    let updated = model.update(&tx).await?;
-    audit::record(
-        &tx,
-        actor,
-        audit::Change {
-            action: "updateOrganization",
-            target_type: "Organization",
-            target_id: Some(id),
-            before: Some(snapshot(&before)),
-            after: Some(snapshot(&updated)),
-        },
+    let updated = model.update(&w).await?;
+    w.audit(
+        Change::of("updateOrganization", "Organization", id)
+            .before(snapshot(&before))
+            .after(snapshot(&updated)),
     )
     .await?;
-    tx.commit().await?;
+    w.commit().await?;
     Ok(updated)
 }
 
@@ -484,14 +491,11 @@ async fn move_subtree(
 
 pub async fn archive<C>(db: &C, actor: &Actor, id: Uuid) -> AppResult<organization::Model>
 where
-    C: ConnectionTrait + TransactionTrait,
+    C: TransactionTrait,
 {
     let manage = &actor.scope("organization", "manage")?;
-    let tx = super::begin_write(db).await?;
-    let before = get(&tx, id)
-        .await?
-        .ok_or(AppError::NotFound("organization"))?;
-    require_manageable(&tx, id, manage).await?;
+    let w = Write::begin(db, actor).await?;
+    let before = require_manageable(&w, id, manage).await?;
     if before.archived_at.is_some() {
         return Err(AppError::InvalidTransition {
             from: "ARCHIVED".into(),
@@ -502,19 +506,13 @@ where
     let now = super::now();
     model.archived_at = Set(Some(now));
     model.updated_at = Set(now);
-    let archived = model.update(&tx).await?;
-    audit::record(
-        &tx,
-        actor,
-        audit::Change {
-            action: "archiveOrganization",
-            target_type: "Organization",
-            target_id: Some(id),
-            before: Some(snapshot(&before)),
-            after: Some(snapshot(&archived)),
-        },
+    let archived = model.update(&w).await?;
+    w.audit(
+        Change::of("archiveOrganization", "Organization", id)
+            .before(snapshot(&before))
+            .after(snapshot(&archived)),
     )
     .await?;
-    tx.commit().await?;
+    w.commit().await?;
     Ok(archived)
 }

@@ -4,7 +4,7 @@
 use chrono::NaiveDate;
 use entities::{
     enums::{Gender, PoliticalStatus, Position},
-    organization, person, person_position,
+    person, person_position,
 };
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter,
@@ -14,10 +14,10 @@ use serde_json::{Value as Json, json};
 use uuid::Uuid;
 
 use super::{
-    Actor, audit,
-    organizations::subtree_condition,
+    Actor, Change, Write,
+    organizations::{ids_of, require_managed_reference},
     pagination::{Page, PageRequest, fetch_page},
-    refusals,
+    refusals, scoped,
     values::{IdNumber, Name, Phone},
 };
 use crate::{
@@ -85,23 +85,10 @@ pub async fn list(
     let scope = actor.scope("person", "read")?;
     let mut cond =
         Condition::all().add(scope.organization_condition(person::Column::OrganizationId));
-    if let Some(org_id) = filter.organization_id {
-        if filter.include_sub_organizations {
-            let root = organization::Entity::find_by_id(org_id)
-                .one(db)
-                .await?
-                .ok_or_else(|| {
-                    AppError::bad_input("organizationId", "organizationId names no organization")
-                })?;
-            let subtree = organization::Entity::find()
-                .select_only()
-                .column(organization::Column::Id)
-                .filter(subtree_condition(&root.path))
-                .into_query();
-            cond = cond.add(person::Column::OrganizationId.in_subquery(subtree));
-        } else {
-            cond = cond.add(person::Column::OrganizationId.eq(org_id));
-        }
+    if let Some(org) = filter.organization_id {
+        let organizations =
+            ids_of(db, "organizationId", org, filter.include_sub_organizations).await?;
+        cond = cond.add(person::Column::OrganizationId.in_subquery(organizations));
     }
     if let Some(position) = filter.position {
         let holders = person_position::Entity::find()
@@ -135,11 +122,12 @@ pub async fn get_many(
     ids: &[Uuid],
     scope: &Scope,
 ) -> AppResult<Vec<person::Model>> {
-    Ok(person::Entity::find()
-        .filter(person::Column::Id.is_in(ids.iter().copied()))
-        .filter(scope.organization_condition(person::Column::OrganizationId))
-        .all(db)
-        .await?)
+    scoped::many::<person::Entity>(
+        db,
+        ids,
+        scope.organization_condition(person::Column::OrganizationId),
+    )
+    .await
 }
 
 /// The positions of many people in one statement, oldest first.
@@ -164,37 +152,6 @@ fn check_positions(positions: &[NewPosition]) -> AppResult<()> {
                 "endedOn must not be before startedOn",
             ));
         }
-    }
-    Ok(())
-}
-
-/// The organization must exist, not be archived, and be one the actor may manage people of.
-async fn require_organization(
-    db: &impl ConnectionTrait,
-    id: Uuid,
-    manage: &Scope,
-) -> AppResult<()> {
-    match organization::Entity::find_by_id(id).one(db).await? {
-        Some(org) if org.archived_at.is_none() => {}
-        Some(_) => {
-            return Err(AppError::bad_input(
-                "organizationId",
-                "the organization is archived",
-            ));
-        }
-        None => {
-            return Err(AppError::bad_input(
-                "organizationId",
-                "organizationId names no organization",
-            ));
-        }
-    }
-    let allowed = organization::Entity::find_by_id(id)
-        .filter(manage.organization_condition(organization::Column::Id))
-        .one(db)
-        .await?;
-    if allowed.is_none() {
-        return Err(AppError::Forbidden);
     }
     Ok(())
 }
@@ -232,29 +189,29 @@ async fn id_number_holder(
 }
 
 /// Refuses an ID-card number someone else holds. Inside the actor's read scope the refusal says
-/// so; outside it, the transaction is given up first and the refusal is audited on its own and
+/// so; outside it, the write is given up first and the refusal is audited on its own and
 /// confirms nothing (see `refusals`).
-async fn require_unique_id_number<C, T>(
+async fn require_unique_id_number<'a, C, T>(
     db: &C,
-    tx: T,
-    actor: &Actor,
+    w: Write<'a, T>,
     mutation: &str,
     id_number: &str,
     except: Option<Uuid>,
     read: &Scope,
-) -> AppResult<T>
+) -> AppResult<Write<'a, T>>
 where
     C: ConnectionTrait,
-    T: ConnectionTrait + TransactionSession,
+    T: ConnectionTrait + TransactionSession + Send,
 {
-    match id_number_holder(&tx, id_number, except, read).await? {
-        Holder::Nobody => Ok(tx),
-        Holder::Readable => Err(AppError::Conflict {
-            message: "another person has this ID-card number".into(),
-            details: Some(json!({ "field": "idNumber" })),
-        }),
+    match id_number_holder(&w, id_number, except, read).await? {
+        Holder::Nobody => Ok(w),
+        Holder::Readable => Err(AppError::taken(
+            "idNumber",
+            "another person has this ID-card number",
+        )),
         Holder::Hidden(holder) => {
-            tx.rollback().await?;
+            let actor = w.actor();
+            w.rollback().await?;
             Err(refusals::refuse(db, actor, mutation, "Person", "idNumber", holder).await)
         }
     }
@@ -323,10 +280,10 @@ where
         .map(|s| IdNumber::parse("idNumber", s).map(IdNumber::into_inner))
         .transpose()?;
     check_positions(&input.positions)?;
-    let mut tx = super::begin_write(db).await?;
-    require_organization(&tx, input.organization_id, manage).await?;
+    let mut w = Write::begin(db, actor).await?;
+    require_managed_reference(&w, "organizationId", input.organization_id, manage).await?;
     if let Some(id_number) = &id_number {
-        tx = require_unique_id_number(db, tx, actor, "createPerson", id_number, None, read).await?;
+        w = require_unique_id_number(db, w, "createPerson", id_number, None, read).await?;
     }
     let now = super::now();
     let created = person::ActiveModel {
@@ -340,22 +297,15 @@ where
         created_at: Set(now),
         updated_at: Set(now),
     }
-    .insert(&tx)
+    .insert(&w)
     .await?;
-    replace_positions(&tx, created.id, &input.positions).await?;
-    audit::record(
-        &tx,
-        actor,
-        audit::Change {
-            action: "createPerson",
-            target_type: "Person",
-            target_id: Some(created.id),
-            before: None,
-            after: Some(snapshot(&created, Some(&input.positions))),
-        },
+    replace_positions(&w, created.id, &input.positions).await?;
+    w.audit(
+        Change::of("createPerson", "Person", created.id)
+            .after(snapshot(&created, Some(&input.positions))),
     )
     .await?;
-    tx.commit().await?;
+    w.commit().await?;
     Ok(created)
 }
 
@@ -399,19 +349,15 @@ where
         check_positions(positions)?;
     }
     refusals::check_limit(db, actor).await?;
-    let mut tx = super::begin_write(db).await?;
-    let before = person::Entity::find_by_id(id)
-        .filter(read.organization_condition(person::Column::OrganizationId))
-        .one(&tx)
-        .await?
-        .ok_or(AppError::NotFound("person"))?;
-    let manageable = person::Entity::find_by_id(id)
-        .filter(manage.organization_condition(person::Column::OrganizationId))
-        .one(&tx)
-        .await?;
-    if manageable.is_none() {
-        return Err(AppError::Forbidden);
-    }
+    let mut w = Write::begin(db, actor).await?;
+    let before = scoped::fetch_for::<person::Entity>(
+        &w,
+        id,
+        read.organization_condition(person::Column::OrganizationId),
+        manage.organization_condition(person::Column::OrganizationId),
+        "person",
+    )
+    .await?;
     let mut model: person::ActiveModel = before.clone().into();
     if let Some(name) = name {
         model.name = Set(name);
@@ -424,8 +370,7 @@ where
     }
     if let Some(id_number) = id_number {
         if let Some(number) = &id_number {
-            tx = require_unique_id_number(db, tx, actor, "updatePerson", number, Some(id), read)
-                .await?;
+            w = require_unique_id_number(db, w, "updatePerson", number, Some(id), read).await?;
         }
         model.id_number = Set(id_number);
     }
@@ -433,26 +378,20 @@ where
         model.political_status = Set(status);
     }
     if let Some(org) = changes.organization_id {
-        require_organization(&tx, org, manage).await?;
+        require_managed_reference(&w, "organizationId", org, manage).await?;
         model.organization_id = Set(org);
     }
     model.updated_at = Set(super::now());
-    let updated = model.update(&tx).await?;
+    let updated = model.update(&w).await?;
     if let Some(positions) = &changes.positions {
-        replace_positions(&tx, id, positions).await?;
+        replace_positions(&w, id, positions).await?;
     }
-    audit::record(
-        &tx,
-        actor,
-        audit::Change {
-            action: "updatePerson",
-            target_type: "Person",
-            target_id: Some(id),
-            before: Some(snapshot(&before, None)),
-            after: Some(snapshot(&updated, changes.positions.as_deref())),
-        },
+    w.audit(
+        Change::of("updatePerson", "Person", id)
+            .before(snapshot(&before, None))
+            .after(snapshot(&updated, changes.positions.as_deref())),
     )
     .await?;
-    tx.commit().await?;
+    w.commit().await?;
     Ok(updated)
 }

@@ -69,8 +69,7 @@ pub async fn refuse(
             Err(e) => return e,
         }
     }
-    AppError::Conflict {
-        message: format!("{field} cannot be accepted; if it is right, ask an administrator"),
-        details: None,
-    }
+    AppError::conflict(format!(
+        "{field} cannot be accepted; if it is right, ask an administrator"
+    ))
 }

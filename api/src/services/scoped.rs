@@ -1,0 +1,149 @@
+//! Rows read through the actor's grants, answered the same way by every service (DESIGN 4.3): a
+//! row the actor may not know of looks exactly like a missing one (NOT_FOUND), and only a row it
+//! may know of but not act on is FORBIDDEN. Conditions come from `authz::Scope`
+//! (`organization_condition`, `linkage_group_condition`) or a domain's own `read_condition`.
+
+use sea_orm::{
+    ColumnTrait, Condition, ConnectionTrait, EntityTrait, Iterable, PrimaryKeyToColumn,
+    PrimaryKeyTrait, QueryFilter,
+};
+use uuid::Uuid;
+
+use crate::error::{AppError, AppResult};
+
+/// The row `id` of `E` for an action. NOT_FOUND (naming `what`) when it does not exist or lies
+/// outside `known`, the rows the actor may know exist; FORBIDDEN when it lies outside `allowed`,
+/// the rows the actor may do the action on. For publicly known rows (an organization's card),
+/// `known` is `Condition::all()`.
+pub async fn fetch_for<E>(
+    db: &impl ConnectionTrait,
+    id: Uuid,
+    known: Condition,
+    allowed: Condition,
+    what: &'static str,
+) -> AppResult<E::Model>
+where
+    E: EntityTrait,
+    <E::PrimaryKey as PrimaryKeyTrait>::ValueType: From<Uuid>,
+{
+    let row = E::find_by_id(id)
+        .filter(known)
+        .one(db)
+        .await?
+        .ok_or(AppError::NotFound(what))?;
+    if E::find_by_id(id).filter(allowed).one(db).await?.is_none() {
+        return Err(AppError::Forbidden);
+    }
+    Ok(row)
+}
+
+/// The row `id` of `E`, or NOT_FOUND naming `what`: for callers whose permission was checked
+/// on the whole type (administrators only) or that may know of every row.
+pub async fn fetch<E>(
+    db: &impl ConnectionTrait,
+    id: Uuid,
+    what: &'static str,
+) -> AppResult<E::Model>
+where
+    E: EntityTrait,
+    <E::PrimaryKey as PrimaryKeyTrait>::ValueType: From<Uuid>,
+{
+    E::find_by_id(id)
+        .one(db)
+        .await?
+        .ok_or(AppError::NotFound(what))
+}
+
+/// The rows among `ids` of `E` that lie within `within`; the others read as missing. One
+/// statement, for DataLoaders and `nodes(ids:)`.
+pub async fn many<E>(
+    db: &impl ConnectionTrait,
+    ids: &[Uuid],
+    within: Condition,
+) -> AppResult<Vec<E::Model>>
+where
+    E: EntityTrait,
+{
+    let Some(key) = E::PrimaryKey::iter().next() else {
+        return Ok(Vec::new());
+    };
+    Ok(E::find()
+        .filter(key.into_column().is_in(ids.iter().copied()))
+        .filter(within)
+        .all(db)
+        .await?)
+}
+
+#[cfg(test)]
+mod tests {
+    use entities::area;
+    use sea_orm::{ActiveModelTrait, Set};
+
+    use super::*;
+    use crate::services::{new_id, now, test_db};
+
+    async fn area(db: &impl ConnectionTrait, name: &str) -> Uuid {
+        area::ActiveModel {
+            id: Set(new_id()),
+            name: Set(name.to_owned()),
+            description: Set(None),
+            created_at: Set(now()),
+            updated_at: Set(now()),
+        }
+        .insert(db)
+        .await
+        .unwrap()
+        .id
+    }
+
+    fn named(name: &str) -> Condition {
+        Condition::all().add(area::Column::Name.eq(name))
+    }
+
+    fn code<T>(result: AppResult<T>) -> &'static str {
+        match result {
+            Ok(_) => "OK",
+            Err(e) => e.code(),
+        }
+    }
+
+    #[tokio::test]
+    async fn unknown_rows_are_not_found_and_known_ones_forbidden_unless_allowed() {
+        let db = test_db().await;
+        let hot_spring = area(&db, "hot spring").await;
+        let town = area(&db, "town").await;
+        let fetch = |id, known, allowed| fetch_for::<area::Entity>(&db, id, known, allowed, "area");
+        assert_eq!(
+            code(fetch(new_id(), Condition::all(), Condition::all()).await),
+            "NOT_FOUND"
+        );
+        // Outside what the actor may know: as missing, whatever it may do.
+        assert_eq!(
+            code(fetch(town, named("hot spring"), Condition::all()).await),
+            "NOT_FOUND"
+        );
+        assert_eq!(
+            code(fetch(town, Condition::all(), named("hot spring")).await),
+            "FORBIDDEN"
+        );
+        let found = fetch(hot_spring, named("hot spring"), named("hot spring"))
+            .await
+            .unwrap();
+        assert_eq!(found.name, "hot spring");
+        assert_eq!(
+            code(super::fetch::<area::Entity>(&db, town, "area").await),
+            "OK"
+        );
+    }
+
+    #[tokio::test]
+    async fn many_keeps_only_the_rows_within() {
+        let db = test_db().await;
+        let hot_spring = area(&db, "hot spring").await;
+        let town = area(&db, "town").await;
+        let found = many::<area::Entity>(&db, &[hot_spring, town, new_id()], named("town"))
+            .await
+            .unwrap();
+        assert_eq!(found.iter().map(|a| a.id).collect::<Vec<_>>(), [town]);
+    }
+}

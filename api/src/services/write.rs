@@ -1,0 +1,261 @@
+//! The unit of work of a mutation: one transaction, the audit entries written inside it, and the
+//! events published once, and only if, it commits. Every mutation service runs in one:
+//!
+//! ```ignore
+//! let mut w = Write::begin(db, actor).await?;   // BEGIN IMMEDIATE on SQLite
+//! let row = model.insert(&w).await?;            // `&w` is the connection
+//! w.audit(Change::of("createThing", "Thing", row.id).after(snapshot(&row))).await?;
+//! w.publish(DomainEvent::ThingChanged(row.clone()));
+//! w.commit_and_publish(events).await?;          // or `w.commit()` when nothing is published
+//! ```
+//!
+//! Dropped without a commit (an early `?` or `return Err`), it rolls back and publishes nothing.
+
+use sea_orm::{
+    ConnectionTrait, DbBackend, DbErr, EntityTrait, ExecResult, QueryResult, Select, Statement,
+    TransactionSession, TransactionTrait,
+};
+
+use super::{Actor, audit, audit::Change, begin_write};
+use crate::{
+    error::{AppError, AppResult},
+    events::{DomainEvent, EventBus},
+};
+
+/// One mutation's transaction, with the actor it runs for and the events it will publish.
+pub struct Write<'a, T> {
+    tx: T,
+    actor: &'a Actor,
+    events: Vec<DomainEvent>,
+}
+
+impl<'a, T> Write<'a, T>
+where
+    T: ConnectionTrait + TransactionSession,
+{
+    /// Starts the write's transaction on `db` (see `begin_write`). `db` may itself be a
+    /// transaction: the write then runs in a savepoint of it.
+    pub async fn begin<C>(db: &C, actor: &'a Actor) -> AppResult<Self>
+    where
+        C: TransactionTrait<Transaction = T>,
+    {
+        Ok(Self {
+            tx: begin_write(db).await?,
+            actor,
+            events: Vec::new(),
+        })
+    }
+
+    /// Who the write is for: whose permissions were checked, whom the audit trail names.
+    pub fn actor(&self) -> &'a Actor {
+        self.actor
+    }
+
+    /// Records `change` in the audit trail, in this transaction, in the actor's name.
+    pub async fn audit(&self, change: Change<'_>) -> AppResult<()> {
+        audit::record(&self.tx, self.actor, change).await
+    }
+
+    /// CONFLICT naming `field` when `existing` finds a row: a value that must be unique (a name,
+    /// a username) is taken. Asked inside the write, before the insert, so the caller learns
+    /// which field it was instead of meeting the database's anonymous unique violation.
+    pub async fn require_unique<E: EntityTrait>(
+        &self,
+        existing: Select<E>,
+        field: &str,
+        message: impl FnOnce() -> String,
+    ) -> AppResult<()> {
+        match existing.one(&self.tx).await? {
+            Some(_) => Err(AppError::taken(field, message())),
+            None => Ok(()),
+        }
+    }
+
+    /// Queues `event` for subscribers; it goes out only after the commit.
+    pub fn publish(&mut self, event: DomainEvent) {
+        self.events.push(event);
+    }
+
+    /// Commits a write that publishes nothing. A write with queued events is refused (and rolled
+    /// back) as an internal error: its events must not be lost silently.
+    pub async fn commit(self) -> AppResult<()> {
+        if !self.events.is_empty() {
+            return Err(AppError::internal(
+                "a write with events to publish was committed without an event bus",
+            ));
+        }
+        self.tx.commit().await?;
+        Ok(())
+    }
+
+    /// Commits, then publishes the queued events on `bus`, in the order they were queued. When
+    /// the write runs inside an outer transaction, "committed" means released into it: callers
+    /// nesting writes (the demo data loader) pass a bus nobody listens to.
+    pub async fn commit_and_publish(self, bus: &EventBus) -> AppResult<()> {
+        self.tx.commit().await?;
+        for event in self.events {
+            bus.publish(event);
+        }
+        Ok(())
+    }
+
+    /// Gives the write up now, rather than when it is dropped: for a refusal that must be
+    /// recorded outside the transaction once nothing of it can be kept (see `refusals`).
+    pub async fn rollback(self) -> AppResult<()> {
+        self.tx.rollback().await?;
+        Ok(())
+    }
+}
+
+/// A write is the connection its statements run on: `model.insert(&w)`, `select.one(&w)`.
+#[async_trait::async_trait]
+impl<T> ConnectionTrait for Write<'_, T>
+where
+    T: ConnectionTrait + Send,
+{
+    fn get_database_backend(&self) -> DbBackend {
+        self.tx.get_database_backend()
+    }
+
+    async fn execute_raw(&self, stmt: Statement) -> Result<ExecResult, DbErr> {
+        self.tx.execute_raw(stmt).await
+    }
+
+    async fn execute_unprepared(&self, sql: &str) -> Result<ExecResult, DbErr> {
+        self.tx.execute_unprepared(sql).await
+    }
+
+    async fn query_one_raw(&self, stmt: Statement) -> Result<Option<QueryResult>, DbErr> {
+        self.tx.query_one_raw(stmt).await
+    }
+
+    async fn query_all_raw(&self, stmt: Statement) -> Result<Vec<QueryResult>, DbErr> {
+        self.tx.query_all_raw(stmt).await
+    }
+
+    fn support_returning(&self) -> bool {
+        self.tx.support_returning()
+    }
+
+    fn is_mock_connection(&self) -> bool {
+        self.tx.is_mock_connection()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use entities::{area, audit_entry};
+    use sea_orm::{ActiveModelTrait, EntityTrait, PaginatorTrait, Set};
+
+    use super::*;
+    use crate::services::{new_id, now, test_db};
+
+    fn area(name: &str) -> area::ActiveModel {
+        area::ActiveModel {
+            id: Set(new_id()),
+            name: Set(name.to_owned()),
+            description: Set(None),
+            created_at: Set(now()),
+            updated_at: Set(now()),
+        }
+    }
+
+    async fn created(w: &mut Write<'_, sea_orm::DatabaseTransaction>, name: &str) {
+        let row = area(name).insert(&*w).await.unwrap();
+        w.audit(Change::of("createArea", "Area", row.id))
+            .await
+            .unwrap();
+        w.publish(DomainEvent::AreaCreated(row));
+    }
+
+    fn heard(receiver: &mut tokio::sync::broadcast::Receiver<DomainEvent>) -> Vec<String> {
+        std::iter::from_fn(|| receiver.try_recv().ok())
+            .map(|event| match event {
+                DomainEvent::AreaCreated(area) => area.name,
+                other => panic!("unexpected {other:?}"),
+            })
+            .collect()
+    }
+
+    #[tokio::test]
+    async fn a_commit_keeps_the_rows_and_the_audit_entry_and_only_then_publishes() {
+        let db = test_db().await;
+        let bus = EventBus::new();
+        let mut receiver = bus.subscribe();
+        let actor = Actor::system("test");
+        let mut w = Write::begin(&db, &actor).await.unwrap();
+        created(&mut w, "one").await;
+        created(&mut w, "two").await;
+        assert!(
+            heard(&mut receiver).is_empty(),
+            "published before the commit"
+        );
+        w.commit_and_publish(&bus).await.unwrap();
+        assert_eq!(heard(&mut receiver), ["one", "two"]);
+        assert_eq!(area::Entity::find().count(&db).await.unwrap(), 2);
+        let entries = audit_entry::Entity::find().all(&db).await.unwrap();
+        assert_eq!(entries.len(), 2);
+        assert!(
+            entries
+                .iter()
+                .all(|e| e.request_id.as_deref() == Some("test"))
+        );
+    }
+
+    #[tokio::test]
+    async fn a_write_dropped_without_a_commit_keeps_and_publishes_nothing() {
+        let db = test_db().await;
+        let bus = EventBus::new();
+        let mut receiver = bus.subscribe();
+        let actor = Actor::system("test");
+        let mut w = Write::begin(&db, &actor).await.unwrap();
+        created(&mut w, "gone").await;
+        drop(w);
+        let mut w = Write::begin(&db, &actor).await.unwrap();
+        created(&mut w, "given up").await;
+        w.rollback().await.unwrap();
+        assert!(heard(&mut receiver).is_empty());
+        assert_eq!(area::Entity::find().count(&db).await.unwrap(), 0);
+        assert_eq!(audit_entry::Entity::find().count(&db).await.unwrap(), 0);
+    }
+
+    #[tokio::test]
+    async fn a_commit_without_a_bus_refuses_queued_events_and_keeps_nothing() {
+        let db = test_db().await;
+        let actor = Actor::system("test");
+        let mut w = Write::begin(&db, &actor).await.unwrap();
+        created(&mut w, "lost").await;
+        assert!(matches!(w.commit().await, Err(AppError::Internal(_))));
+        assert_eq!(area::Entity::find().count(&db).await.unwrap(), 0);
+    }
+
+    #[tokio::test]
+    async fn a_taken_value_is_conflict_naming_the_field() {
+        let db = test_db().await;
+        let actor = Actor::system("test");
+        area("taken").insert(&db).await.unwrap();
+        let w = Write::begin(&db, &actor).await.unwrap();
+        let existing = |name: &str| {
+            use sea_orm::{ColumnTrait, QueryFilter};
+            area::Entity::find().filter(area::Column::Name.eq(name))
+        };
+        w.require_unique(existing("free"), "name", || "unused".into())
+            .await
+            .unwrap();
+        match w
+            .require_unique(existing("taken"), "name", || {
+                "an area named taken exists".into()
+            })
+            .await
+        {
+            Err(AppError::Conflict {
+                message,
+                details: crate::error::ConflictDetails::Taken { field },
+            }) => assert_eq!(
+                (message.as_str(), field.as_str()),
+                ("an area named taken exists", "name")
+            ),
+            other => panic!("{other:?}"),
+        }
+    }
+}
