@@ -7,8 +7,8 @@ use async_graphql::{
 };
 
 use crate::{
-    error::AppResult,
-    services::pagination::{Page, PageRequest},
+    error::{AppError, AppResult},
+    services::pagination::{DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, Page, PageRequest},
 };
 
 /// Fields every connection has besides `edges`, `nodes` and `pageInfo`.
@@ -28,7 +28,7 @@ pub fn page_request(
     last: Option<i32>,
     before: Option<String>,
 ) -> AppResult<PageRequest> {
-    let mut page = PageRequest::from_args(first, after, last, before)?;
+    let mut page = page_args(first, after, last, before)?;
     page.with_total = ctx.look_ahead().field("totalCount").exists();
     Ok(page)
 }
@@ -48,4 +48,75 @@ pub fn connection<M, T: OutputType>(page: Page<M>, node: impl Fn(M) -> T) -> Con
         .map(|(cursor, row)| Edge::new(cursor, node(row)))
         .collect();
     conn
+}
+
+/// The page the Relay arguments ask for: `first` or `last` (not both), each from 0 to 100,
+/// `first` 20 when neither is given; a refusal names the argument.
+fn page_args(
+    first: Option<i32>,
+    after: Option<String>,
+    last: Option<i32>,
+    before: Option<String>,
+) -> AppResult<PageRequest> {
+    let size = |field: &str, n: i32| -> AppResult<u64> {
+        let n = u64::try_from(n)
+            .map_err(|_| AppError::bad_input(field, format!("{field} must not be negative")))?;
+        if n > MAX_PAGE_SIZE {
+            return Err(AppError::bad_input(
+                field,
+                format!("{field} must be at most {MAX_PAGE_SIZE}"),
+            ));
+        }
+        Ok(n)
+    };
+    let (limit, backward) = match (first, last) {
+        (Some(_), Some(_)) => {
+            return Err(AppError::bad_input(
+                "last",
+                "give either first or last, not both",
+            ));
+        }
+        (Some(n), None) => (size("first", n)?, false),
+        (None, Some(n)) => (size("last", n)?, true),
+        (None, None) => (DEFAULT_PAGE_SIZE, before.is_some() && after.is_none()),
+    };
+    Ok(PageRequest {
+        limit,
+        backward,
+        after,
+        before,
+        with_total: false,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn first_defaults_to_twenty() {
+        let page = page_args(None, None, None, None).unwrap();
+        assert_eq!(page.limit, 20);
+        assert!(!page.backward);
+    }
+
+    #[test]
+    fn page_size_is_bounded() {
+        assert!(page_args(Some(100), None, None, None).is_ok());
+        for (first, last, field) in [
+            (Some(101), None, "first"),
+            (Some(-1), None, "first"),
+            (None, Some(101), "last"),
+        ] {
+            match page_args(first, None, last, None) {
+                Err(AppError::BadUserInput { field: f, .. }) => assert_eq!(f, field),
+                other => panic!("expected BAD_USER_INPUT, got {other:?}"),
+            }
+        }
+    }
+
+    #[test]
+    fn first_and_last_together_are_refused() {
+        assert!(page_args(Some(1), None, Some(1), None).is_err());
+    }
 }

@@ -24,53 +24,12 @@ pub const MAX_PAGE_SIZE: u64 = 100;
 pub struct PageRequest {
     /// Rows to return.
     pub limit: u64,
-    /// True when the client asked for the last rows (`last`/`before`).
+    /// True for the last rows of the list (the rows before `before`, or the end of the list).
     pub backward: bool,
     pub after: Option<String>,
     pub before: Option<String>,
     /// Whether to count every row matching the filter.
     pub with_total: bool,
-}
-
-impl PageRequest {
-    /// Checks Relay arguments: `first` or `last` (not both), each from 0 to 100, `first` 20 when
-    /// neither is given.
-    pub fn from_args(
-        first: Option<i32>,
-        after: Option<String>,
-        last: Option<i32>,
-        before: Option<String>,
-    ) -> AppResult<Self> {
-        let size = |field: &str, n: i32| -> AppResult<u64> {
-            let n = u64::try_from(n)
-                .map_err(|_| AppError::bad_input(field, format!("{field} must not be negative")))?;
-            if n > MAX_PAGE_SIZE {
-                return Err(AppError::bad_input(
-                    field,
-                    format!("{field} must be at most {MAX_PAGE_SIZE}"),
-                ));
-            }
-            Ok(n)
-        };
-        let (limit, backward) = match (first, last) {
-            (Some(_), Some(_)) => {
-                return Err(AppError::bad_input(
-                    "last",
-                    "give either first or last, not both",
-                ));
-            }
-            (Some(n), None) => (size("first", n)?, false),
-            (None, Some(n)) => (size("last", n)?, true),
-            (None, None) => (DEFAULT_PAGE_SIZE, before.is_some() && after.is_none()),
-        };
-        Ok(Self {
-            limit,
-            backward,
-            after,
-            before,
-            with_total: false,
-        })
-    }
 }
 
 /// One page of rows with their cursors.
@@ -365,33 +324,6 @@ fn decode_value(column_type: &ColumnType, s: &str) -> Option<Value> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn first_defaults_to_twenty() {
-        let page = PageRequest::from_args(None, None, None, None).unwrap();
-        assert_eq!(page.limit, 20);
-        assert!(!page.backward);
-    }
-
-    #[test]
-    fn page_size_is_bounded() {
-        assert!(PageRequest::from_args(Some(100), None, None, None).is_ok());
-        for (first, last, field) in [
-            (Some(101), None, "first"),
-            (Some(-1), None, "first"),
-            (None, Some(101), "last"),
-        ] {
-            match PageRequest::from_args(first, None, last, None) {
-                Err(AppError::BadUserInput { field: f, .. }) => assert_eq!(f, field),
-                other => panic!("expected BAD_USER_INPUT, got {other:?}"),
-            }
-        }
-    }
-
-    #[test]
-    fn first_and_last_together_are_refused() {
-        assert!(PageRequest::from_args(Some(1), None, Some(1), None).is_err());
-    }
 
     #[test]
     fn values_round_trip_through_text() {
