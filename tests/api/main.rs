@@ -17,5 +17,6 @@ mod process;
 mod robustness;
 mod schema;
 mod sockets;
+mod statements;
 mod subscriptions;
 mod transport;
