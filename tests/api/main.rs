@@ -19,5 +19,6 @@ mod process;
 mod robustness;
 mod schema;
 mod sockets;
+mod statements;
 mod subscriptions;
 mod transport;

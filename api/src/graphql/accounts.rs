@@ -18,7 +18,7 @@ use crate::{
     error::AppError,
     services::{
         accounts::{self, GrantScope, NewUser},
-        linkage_groups, organizations, people,
+        people,
     },
 };
 
@@ -46,20 +46,18 @@ pub struct Grant {
     pub scope: Option<Node>,
 }
 
+/// The grants of a user, batched with those of the other users of the page being resolved.
 async fn grants_of(ctx: &Context<'_>, user_id: Uuid) -> Result<Vec<Grant>> {
-    let state = ctx.state()?;
-    let grants = accounts::grants_of(&state.db.read, user_id).await?;
-    let group_ids: Vec<Uuid> = grants
-        .iter()
-        .filter_map(|(g, _)| g.linkage_group_id)
-        .collect();
-    let groups =
-        linkage_groups::get_many(&state.db.read, &group_ids, &authz::Scope::everything()).await?;
-    let org_ids: Vec<Uuid> = grants
-        .iter()
-        .filter_map(|(g, _)| g.organization_id)
-        .collect();
-    let orgs = organizations::get_many(&state.db.read, &org_ids).await?;
+    let loaders = ctx.loaders()?;
+    let grants = loaders.grants.load_one(user_id).await?.unwrap_or_default();
+    let group_ids = grants.iter().filter_map(|(g, _)| g.linkage_group_id);
+    let org_ids = grants.iter().filter_map(|(g, _)| g.organization_id);
+    let (groups, orgs) = tokio::try_join!(
+        loaders.grant_groups.load_many(group_ids),
+        loaders.organizations.load_many(org_ids),
+    )?;
+    let (groups, orgs): (Vec<_>, Vec<_>) =
+        (groups.into_values().collect(), orgs.into_values().collect());
     Ok(grants
         .into_iter()
         .map(|(g, info)| Grant {

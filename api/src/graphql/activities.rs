@@ -17,10 +17,7 @@ use super::{
 use crate::{
     error::AppError,
     events::DomainEvent,
-    services::{
-        activities::{self, ActivityFilter, Booked, Clash, NewActivity, Reschedule},
-        people,
-    },
+    services::activities::{self, ActivityFilter, Booked, Clash, NewActivity, Reschedule},
 };
 
 /// A joint activity of several organizations.
@@ -49,13 +46,12 @@ pub struct Attendance(pub attendance::Model);
 impl Attendance {
     /// Null when the viewer may not read the person.
     async fn person(&self, ctx: &Context<'_>) -> Result<Option<Person>> {
-        Ok(
-            people::readable(&ctx.state()?.db.read, &ctx.actor(), &[self.0.person_id])
-                .await?
-                .into_iter()
-                .next()
-                .map(Person),
-        )
+        Ok(ctx
+            .loaders()?
+            .people
+            .load_one(self.0.person_id)
+            .await?
+            .map(Person))
     }
 
     async fn organization(&self, ctx: &Context<'_>) -> Result<Organization> {
@@ -195,17 +191,18 @@ pub struct ScheduleConflict {
 }
 
 async fn conflicts(ctx: &Context<'_>, clashes: Vec<Clash>) -> Result<Vec<ScheduleConflict>> {
+    // The organizations of every clash in one batch.
+    let organizations = ctx
+        .loaders()?
+        .organizations
+        .load_many(clashes.iter().filter_map(|c| c.organization_id))
+        .await?;
     let mut out = Vec::with_capacity(clashes.len());
     for clash in clashes {
-        let organization = match clash.organization_id {
-            Some(id) => ctx
-                .loaders()?
-                .organizations
-                .load_one(id)
-                .await?
-                .map(Organization),
-            None => None,
-        };
+        let organization = clash
+            .organization_id
+            .and_then(|id| organizations.get(&id).cloned())
+            .map(Organization);
         out.push(ScheduleConflict {
             joint_activity: clash.activity.map(JointActivity),
             organization,

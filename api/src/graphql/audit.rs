@@ -10,10 +10,7 @@ use super::{
     relay::{self, Conn},
     scalars::DateTime,
 };
-use crate::services::{
-    accounts,
-    audit::{self, AuditFilter as ServiceFilter},
-};
+use crate::services::audit::{self, AuditFilter as ServiceFilter};
 
 /// One mutation: who did what to which object, with the object before and after.
 #[derive(Clone)]
@@ -34,7 +31,7 @@ impl AuditEntry {
         let Some(id) = self.0.actor_id else {
             return Ok(None);
         };
-        Ok(accounts::get(&ctx.state()?.db.read, id).await?.map(User))
+        Ok(ctx.loaders()?.users.load_one(id).await?.map(User))
     }
 
     async fn target_type(&self) -> &str {

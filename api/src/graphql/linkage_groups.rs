@@ -10,7 +10,8 @@ use super::{
     context::ContextExt,
     enums::LinkageRole,
     ids::{self, NodeKind},
-    organizations::{Organization, load_page},
+    loaders::load_selected_page,
+    organizations::Organization,
     relay::{self, Conn, ConnectionTotals},
     scalars::{Date, DateTime},
 };
@@ -84,7 +85,7 @@ impl LinkageGroup {
         } else {
             &loaders.current_members
         };
-        let rows = load_page(loader, self.0.id, page).await?;
+        let rows = load_selected_page(ctx, loader, self.0.id, page).await?;
         Ok(relay::connection(rows, LinkageGroupMember))
     }
 

@@ -18,7 +18,7 @@ use super::{
 };
 use crate::{
     error::AppError,
-    services::{accounts, activities, areas, audit, linkage_groups, organizations, people},
+    services::{activities, areas, audit, linkage_groups, organizations, people},
 };
 
 /// Most ids `nodes` takes at once.
@@ -115,18 +115,14 @@ async fn load(ctx: &Context<'_>, kind: NodeKind, keys: &[Uuid]) -> Result<HashMa
             .into_iter()
             .map(|e| (e.id, Node::AuditEntry(AuditEntry(e))))
             .collect(),
-        NodeKind::User => {
-            // Accounts are visible to administrators and to their owner.
-            let viewer = ctx.viewer()?;
-            let mut found = HashMap::new();
-            for id in keys {
-                if (viewer.is_admin() || viewer.id() == *id)
-                    && let Some(user) = accounts::get(db, *id).await?
-                {
-                    found.insert(*id, Node::User(User(user)));
-                }
-            }
-            found
-        }
+        // Accounts are visible to administrators and to their owner: the loader's scope.
+        NodeKind::User => ctx
+            .loaders()?
+            .users
+            .load_many(keys.iter().copied())
+            .await?
+            .into_iter()
+            .map(|(id, u)| (id, Node::User(User(u))))
+            .collect(),
     })
 }

@@ -11,6 +11,7 @@ use super::{
     enums::{OrganizationLevel, UnitType},
     ids::{self, NodeKind},
     linkage_groups::LinkageGroup,
+    loaders::load_selected_page,
     people::Person,
     relay::{self, Conn},
     scalars::DateTime,
@@ -189,7 +190,7 @@ impl Organization {
             organizations::list(&ctx.state()?.db.read, &filter, ServiceOrder::NameAsc, &page)
                 .await?
         } else {
-            load_page(&ctx.loaders()?.children, self.0.id, page).await?
+            load_selected_page(ctx, &ctx.loaders()?.children, self.0.id, page).await?
         };
         Ok(relay::connection(rows, Organization))
     }
@@ -245,7 +246,7 @@ impl Organization {
     ) -> Result<Conn<LinkageGroup>> {
         let page = relay::page_request(ctx, first, after, last, before)?;
         let loaders = ctx.loaders()?;
-        let memberships = load_page(&loaders.memberships, self.0.id, page).await?;
+        let memberships = load_selected_page(ctx, &loaders.memberships, self.0.id, page).await?;
         let groups = loaders
             .linkage_groups
             .load_many(memberships.rows.iter().map(|(_, m)| m.linkage_group_id))
@@ -298,29 +299,13 @@ impl Organization {
         before: Option<String>,
     ) -> Result<Conn<Person>> {
         let page = relay::page_request(ctx, first, after, last, before)?;
-        let rows = load_page(&ctx.loaders()?.people_by_organization, self.0.id, page).await?;
+        let rows = load_selected_page(ctx, &ctx.loaders()?.people_by_organization, self.0.id, page)
+            .await?;
         Ok(relay::connection(rows, Person))
     }
 }
 
-/// A page from a per-parent loader; a parent without rows gets an empty page.
-pub async fn load_page<E>(
-    loader: &async_graphql::dataloader::DataLoader<super::loaders::PagesBy<E>>,
-    parent: uuid::Uuid,
-    page: crate::services::pagination::PageRequest,
-) -> Result<Page<E::Model>>
-where
-    E: sea_orm::EntityTrait + Send + Sync,
-    E::Model: Send + Sync + Clone,
-    E::Column: Send + Sync,
-{
-    Ok(loader.load_one((parent, page)).await?.unwrap_or(Page {
-        rows: Vec::new(),
-        has_previous: false,
-        has_next: false,
-        total: Some(0),
-    }))
-}
+pub use super::loaders::load_page;
 
 #[derive(InputObject, Debug, Default)]
 pub struct OrganizationFilter {

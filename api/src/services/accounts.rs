@@ -510,6 +510,58 @@ pub async fn grants_of(
         .collect())
 }
 
+/// The grants of many users in two statements (the grants, then the organizations they name),
+/// each user's as `grants_of` gives them: oldest first, those whose role or organization is gone
+/// left out. Users without grants have no entry.
+pub async fn grants_of_many(
+    db: &impl ConnectionTrait,
+    user_ids: &[Uuid],
+) -> AppResult<std::collections::HashMap<Uuid, Vec<(role_grant::Model, GrantInfo)>>> {
+    let mut out: std::collections::HashMap<Uuid, Vec<(role_grant::Model, GrantInfo)>> =
+        std::collections::HashMap::new();
+    if user_ids.is_empty() {
+        return Ok(out);
+    }
+    let grants = role_grant::Entity::find()
+        .filter(role_grant::Column::UserId.is_in(user_ids.iter().copied()))
+        .order_by_asc(role_grant::Column::CreatedAt)
+        .order_by_asc(role_grant::Column::Id)
+        .all(db)
+        .await?;
+    let org_ids: Vec<Uuid> = grants.iter().filter_map(|g| g.organization_id).collect();
+    let orgs = if org_ids.is_empty() {
+        Vec::new()
+    } else {
+        super::organizations::get_many(db, &org_ids).await?
+    };
+    for g in grants {
+        let Some(role) = Role::parse(&g.role) else {
+            continue;
+        };
+        let (organization, pattern) = match (g.organization_id, g.linkage_group_id) {
+            (Some(id), _) => {
+                let Some(org) = orgs.iter().find(|o| o.id == id) else {
+                    continue;
+                };
+                (
+                    Some((id, org.path.clone())),
+                    format!("{}*", organization_domain(&org.path)),
+                )
+            }
+            (None, Some(group)) => (None, format!("{}*", group_domain(group))),
+            (None, None) => (None, "/*".to_owned()),
+        };
+        let info = GrantInfo {
+            role,
+            organization,
+            linkage_group: g.linkage_group_id,
+            pattern,
+        };
+        out.entry(g.user_id).or_default().push((g, info));
+    }
+    Ok(out)
+}
+
 /// The viewer behind a bearer token: valid signature, not expired, an existing account that is
 /// not disabled, and no password change since the token was issued.
 pub async fn viewer_from_token(

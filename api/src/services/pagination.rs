@@ -237,6 +237,184 @@ where
         .collect())
 }
 
+/// What a connection's selection needs of each page, so that a page reads no more than that.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum PageNeeds {
+    /// The rows: `edges` or `nodes` are selected.
+    Rows,
+    /// The first and last rows only, for the cursors of `pageInfo`.
+    Ends,
+    /// Whether rows exist beyond the page (`hasNextPage`, `hasPreviousPage`), without reading them.
+    More,
+    /// No rows at all; `totalCount` when `PageRequest::with_total`.
+    Total,
+}
+
+/// Like `fetch_pages_by`, reading only what `needs` asks for: `Total` and `More` count rows per
+/// group and read none (one statement each, and `More` none of its own when the count of a page
+/// without cursors tells already); `Ends` reads the first and last row of each page (with the
+/// row after it, to tell whether there are more). The pages have the same `has_previous`,
+/// `has_next` and `total` as `fetch_pages_by` would give, and only the rows asked for.
+pub async fn fetch_pages_needing<E, C>(
+    db: &C,
+    select: Select<E>,
+    group: E::Column,
+    group_ids: &[Uuid],
+    keys: &[E::Column],
+    page: &PageRequest,
+    needs: PageNeeds,
+) -> AppResult<HashMap<Uuid, Page<E::Model>>>
+where
+    E: EntityTrait,
+    E::Model: Sync + Clone,
+    C: ConnectionTrait,
+{
+    if needs == PageNeeds::Rows {
+        return fetch_pages_by(db, select, group, group_ids, keys, page).await;
+    }
+    let select = select.filter(group.is_in(group_ids.iter().copied()));
+    let totals = if page.with_total {
+        Some(count_by(db, select.clone(), group).await?)
+    } else {
+        None
+    };
+    // Per group: the rows of the page, and whether more follow in the page's direction.
+    let mut windows: HashMap<Uuid, (Vec<E::Model>, bool)> = HashMap::new();
+    match needs {
+        PageNeeds::Rows | PageNeeds::Total => {}
+        PageNeeds::More => {
+            let counts = match &totals {
+                // Without cursors the page starts at one end of all the rows counted.
+                Some(totals) if page.after.is_none() && page.before.is_none() => totals.clone(),
+                _ => count_by(db, with_cursors(select, keys, page)?, group).await?,
+            };
+            for (id, n) in counts {
+                windows.insert(id, (Vec::new(), n > page.limit));
+            }
+        }
+        PageNeeds::Ends => {
+            windows = fetch_page_ends(db, select, group, keys, page).await?;
+        }
+    }
+    let mut pages = HashMap::with_capacity(group_ids.len());
+    for id in group_ids {
+        let (rows, more) = windows.remove(id).unwrap_or_default();
+        let rows = rows
+            .into_iter()
+            .map(|row| Ok((encode_cursor::<E>(keys, &row)?, row)))
+            .collect::<AppResult<Vec<_>>>()?;
+        let (has_previous, has_next) = if page.backward {
+            (more, page.before.is_some())
+        } else {
+            (page.after.is_some(), more)
+        };
+        pages.insert(
+            *id,
+            Page {
+                rows,
+                has_previous,
+                has_next,
+                total: totals
+                    .as_ref()
+                    .map(|t| t.get(id).copied().unwrap_or_default()),
+            },
+        );
+    }
+    Ok(pages)
+}
+
+/// `select` limited to the rows after `page.after` and before `page.before`.
+fn with_cursors<E: EntityTrait>(
+    select: Select<E>,
+    keys: &[E::Column],
+    page: &PageRequest,
+) -> AppResult<Select<E>> {
+    let mut select = select;
+    if let Some(after) = &page.after {
+        let values = decode_cursor::<E>(keys, after, "after")?;
+        select = select.filter(keyset_condition::<E>(keys, values, true));
+    }
+    if let Some(before) = &page.before {
+        let values = decode_cursor::<E>(keys, before, "before")?;
+        select = select.filter(keyset_condition::<E>(keys, values, false));
+    }
+    Ok(select)
+}
+
+/// The first and last row of each group's page, in page order (one row when they are the same),
+/// and whether more rows follow: of the rows numbered in the page's direction, those numbered 1,
+/// `limit` and `limit + 1`, and the last one when the group has fewer than `limit`.
+async fn fetch_page_ends<E, C>(
+    db: &C,
+    select: Select<E>,
+    group: E::Column,
+    keys: &[E::Column],
+    page: &PageRequest,
+) -> AppResult<HashMap<Uuid, (Vec<E::Model>, bool)>>
+where
+    E: EntityTrait,
+    E::Model: Sync + Clone,
+    C: ConnectionTrait,
+{
+    let direction = if page.backward { "DESC" } else { "ASC" };
+    let order = keys
+        .iter()
+        .map(|k| format!("{} {direction}", k.as_str()))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let mut inner = with_cursors(select, keys, page)?.into_query();
+    inner
+        .expr_as(
+            Expr::cust(format!(
+                "ROW_NUMBER() OVER (PARTITION BY {} ORDER BY {order})",
+                group.as_str()
+            )),
+            Alias::new("lj_row"),
+        )
+        .expr_as(
+            Expr::cust(format!("COUNT(*) OVER (PARTITION BY {})", group.as_str())),
+            Alias::new("lj_rows"),
+        );
+    let limit = i64::try_from(page.limit).unwrap_or(i64::MAX - 1);
+    let row = || Expr::col(Alias::new("lj_row"));
+    let outer = Query::select()
+        .column(Asterisk)
+        .from_subquery(inner, Alias::new("lj_page"))
+        .cond_where(
+            Condition::any()
+                .add(row().eq(1))
+                .add(row().eq(limit))
+                .add(row().eq(limit + 1))
+                .add(
+                    Condition::all()
+                        .add(row().equals(Alias::new("lj_rows")))
+                        .add(Expr::col(Alias::new("lj_rows")).lt(limit)),
+                ),
+        )
+        .order_by(Alias::new("lj_row"), sea_orm::sea_query::Order::Asc)
+        .to_owned();
+    let mut windows: HashMap<Uuid, (Vec<E::Model>, bool)> = HashMap::new();
+    for result in db.query_all(&outer).await? {
+        let number: i64 = result.try_get("", "lj_row")?;
+        let row = E::Model::from_query_result(&result, "")?;
+        let Value::Uuid(Some(id)) = row.get(group) else {
+            continue;
+        };
+        let (rows, more) = windows.entry(id).or_default();
+        if number > limit {
+            *more = true;
+        } else {
+            rows.push(row);
+        }
+    }
+    if page.backward {
+        for (rows, _) in windows.values_mut() {
+            rows.reverse();
+        }
+    }
+    Ok(windows)
+}
+
 /// `(k1, k2, ...) > (v1, v2, ...)` (or `<`), written out so that every engine uses its indexes.
 fn keyset_condition<E: EntityTrait>(
     keys: &[E::Column],

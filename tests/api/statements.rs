@@ -1,0 +1,763 @@
+//! Statements per request: relations of a page are loaded in batches, so a page of 50 costs the
+//! statements a page of 5 costs, and a nested connection reads only what its selection asks for.
+//! Every count runs on the current-thread runtime and on the multi-threaded one the server uses.
+
+use chrono::{Duration, TimeZone, Utc};
+use entities::user_account;
+use lianjian_api::{authz::Role, graphql::ids, services::accounts::GrantScope};
+use sea_orm::{ActiveModelTrait, Set};
+use serde_json::{Value, json};
+
+use crate::helpers::TestApp;
+
+/// Runs each named async test body as two tests, `current_thread` and `multi_thread`.
+macro_rules! on_both_runtimes {
+    ($($name:ident),* $(,)?) => {
+        $(
+            mod $name {
+                #[tokio::test]
+                async fn current_thread() {
+                    super::$name().await;
+                }
+
+                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+                async fn multi_thread() {
+                    super::$name().await;
+                }
+            }
+        )*
+    };
+}
+
+on_both_runtimes!(
+    attendance_people_cost_the_same_for_5_or_50,
+    audit_actors_and_their_grants_cost_the_same_for_5_or_50,
+    nodes_of_users_cost_the_same_for_5_or_50,
+    a_clash_list_costs_the_same_for_5_or_50_clashes,
+    a_count_of_children_reads_no_rows,
+    counts_of_people_groups_and_members_read_no_rows,
+    page_info_alone_reads_at_most_the_ends_of_a_page,
+);
+
+fn uuid_of(global: &str) -> uuid::Uuid {
+    ids::decode("id", &async_graphql::ID(global.to_owned()))
+        .unwrap()
+        .id
+}
+
+fn str_at<'a>(value: &'a Value, path: &[&str]) -> &'a str {
+    let mut v = value;
+    for key in path {
+        v = &v[*key];
+    }
+    v.as_str()
+        .unwrap_or_else(|| panic!("no string at {path:?} in {value}"))
+}
+
+/// The statements one request costs, and its data.
+async fn cost(app: &TestApp, token: Option<&str>, query: &str, variables: Value) -> (u64, Value) {
+    let before = app.sql_statements().await;
+    let response = app
+        .graphql_as(Some(token.unwrap_or(&app.admin_token)), query, variables)
+        .await;
+    let data = response.ok().clone();
+    (app.sql_statements().await - before, data)
+}
+
+async fn area(app: &TestApp) -> String {
+    app.create_area("温泉镇").await
+}
+
+async fn org(app: &TestApp, name: &str, area: &str, parent: Option<&str>) -> String {
+    let response = app
+        .graphql(
+            "mutation($input: CreateOrganizationInput!) { createOrganization(input: $input) { organization { id } } }",
+            json!({ "input": {
+                "name": name, "level": "BRANCH", "unitType": "VILLAGE",
+                "areaId": area, "parentId": parent,
+            } }),
+        )
+        .await;
+    str_at(response.ok(), &["createOrganization", "organization", "id"]).to_owned()
+}
+
+async fn person(app: &TestApp, name: &str, org: &str) -> String {
+    let response = app
+        .graphql(
+            "mutation($input: CreatePersonInput!) { createPerson(input: $input) { person { id } } }",
+            json!({ "input": { "name": name, "politicalStatus": "FULL_MEMBER", "organizationId": org } }),
+        )
+        .await;
+    str_at(response.ok(), &["createPerson", "person", "id"]).to_owned()
+}
+
+async fn group(app: &TestApp, name: &str, lead: &str, members: &[&str]) -> String {
+    let response = app
+        .graphql(
+            "mutation($input: CreateLinkageGroupInput!) { createLinkageGroup(input: $input) { linkageGroup { id } } }",
+            json!({ "input": { "name": name, "leadOrganizationId": lead, "memberOrganizationIds": members } }),
+        )
+        .await;
+    str_at(response.ok(), &["createLinkageGroup", "linkageGroup", "id"]).to_owned()
+}
+
+/// An account written straight to the database (hashing a password per account would only slow
+/// the test down; these accounts sign in with tokens), with its grants and a token.
+async fn account(app: &TestApp, username: &str, grants: &[(Role, GrantScope)]) -> (String, String) {
+    let now = Utc::now();
+    let user = user_account::ActiveModel {
+        id: Set(uuid::Uuid::now_v7()),
+        username: Set(username.to_owned()),
+        password_hash: Set("not a hash: never signs in with a password".to_owned()),
+        person_id: Set(None),
+        disabled: Set(false),
+        token_version: Set(0),
+        created_at: Set(now),
+        updated_at: Set(now),
+    }
+    .insert(&app.state.db.write)
+    .await
+    .unwrap();
+    for (role, scope) in grants {
+        lianjian_api::services::accounts::grant_role(
+            &app.state.db.write,
+            &lianjian_api::services::Actor::system("test"),
+            user.id,
+            *role,
+            *scope,
+        )
+        .await
+        .unwrap();
+    }
+    let token = app
+        .state
+        .tokens
+        .issue(user.id, user.token_version)
+        .unwrap()
+        .0;
+    (ids::encode(ids::NodeKind::User, user.id).0, token)
+}
+
+// ---- Attendance.person ----
+
+const ATTENDANCE: &str = "query($id: ID!, $first: Int) { jointActivity(id: $id) {
+    attendance(first: $first) { edges { node { person { name } organization { name } } } } } }";
+
+async fn attendance_people_cost_the_same_for_5_or_50() {
+    let app = TestApp::spawn().await;
+    let area = area(&app).await;
+    let b = org(&app, "南平村党支部", &area, None).await;
+    let c = org(&app, "石坑村党支部", &area, None).await;
+    let activity = app
+        .graphql(
+            "mutation($input: ScheduleJointActivityInput!) { scheduleJointActivity(input: $input) { jointActivity { id } } }",
+            json!({ "input": { "title": "主题党日", "kind": "THEMED_PARTY_DAY", "hostOrganizationId": b,
+                "participantOrganizationIds": [c], "venue": "村委会",
+                "startsAt": "2027-07-01T08:00:00+08:00", "endsAt": "2027-07-01T18:00:00+08:00" } }),
+        )
+        .await;
+    let activity = str_at(
+        activity.ok(),
+        &["scheduleJointActivity", "jointActivity", "id"],
+    )
+    .to_owned();
+    // 50 people, even ones of 南平村 and odd ones of 石坑村, checked in one minute apart.
+    let start = Utc.with_ymd_and_hms(2027, 7, 1, 1, 0, 0).unwrap();
+    for i in 0..50 {
+        let home = if i % 2 == 0 { &b } else { &c };
+        let id = person(&app, &format!("村民{i:02}"), home).await;
+        app.graphql(
+            "mutation($input: RecordAttendanceInput!) { recordAttendance(input: $input) { recorded } }",
+            json!({ "input": { "activityId": activity, "personIds": [id],
+                "checkedInAt": (start + Duration::minutes(i)).to_rfc3339() } }),
+        )
+        .await
+        .ok();
+    }
+    let mut costs = Vec::new();
+    for first in [5, 50] {
+        let (statements, data) = cost(
+            &app,
+            None,
+            ATTENDANCE,
+            json!({ "id": activity, "first": first }),
+        )
+        .await;
+        let edges = data["jointActivity"]["attendance"]["edges"]
+            .as_array()
+            .unwrap();
+        let names: Vec<&str> = edges
+            .iter()
+            .map(|e| str_at(e, &["node", "person", "name"]))
+            .collect();
+        let expected: Vec<String> = (0..first).map(|i| format!("村民{i:02}")).collect();
+        assert_eq!(names, expected);
+        assert_eq!(
+            str_at(&edges[1], &["node", "organization", "name"]),
+            "石坑村党支部"
+        );
+        costs.push(statements);
+    }
+    assert_eq!(costs[0], costs[1], "statements for 5 and 50: {costs:?}");
+
+    // The people loader keeps to the viewer's scope: a secretary of 南平村 reads its own
+    // villagers, and the others of the activity read as null.
+    let (_, secretary) = account(
+        &app,
+        "sec-b",
+        &[(Role::OrgSecretary, GrantScope::Organization(uuid_of(&b)))],
+    )
+    .await;
+    let (_, data) = cost(
+        &app,
+        Some(&secretary),
+        ATTENDANCE,
+        json!({ "id": activity, "first": 4 }),
+    )
+    .await;
+    let people: Vec<Value> = data["jointActivity"]["attendance"]["edges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["node"]["person"].clone())
+        .collect();
+    assert_eq!(
+        people,
+        [
+            json!({ "name": "村民00" }),
+            Value::Null,
+            json!({ "name": "村民02" }),
+            Value::Null
+        ]
+    );
+}
+
+// ---- AuditEntry.actor and User.grants ----
+
+const AUDIT: &str = "query($first: Int) { auditLog(first: $first, filter: { targetType: \"Person\" }) {
+    edges { node { action actor { username grants { role scope { ... on Organization { name } } } } } } } }";
+
+async fn audit_actors_and_their_grants_cost_the_same_for_5_or_50() {
+    let app = TestApp::spawn().await;
+    let area = area(&app).await;
+    let village = org(&app, "南平村党支部", &area, None).await;
+    // 50 secretaries of the village, each adding one person: 50 entries by 50 actors.
+    for i in 0..50 {
+        let (_, token) = account(
+            &app,
+            &format!("sec{i:02}"),
+            &[(
+                Role::OrgSecretary,
+                GrantScope::Organization(uuid_of(&village)),
+            )],
+        )
+        .await;
+        app.graphql_as(
+            Some(&token),
+            "mutation($input: CreatePersonInput!) { createPerson(input: $input) { person { id } } }",
+            json!({ "input": { "name": format!("村民{i:02}"), "politicalStatus": "MASSES", "organizationId": village } }),
+        )
+        .await
+        .ok();
+    }
+    let mut costs = Vec::new();
+    for first in [5, 50] {
+        let (statements, data) = cost(&app, None, AUDIT, json!({ "first": first })).await;
+        let edges = data["auditLog"]["edges"].as_array().unwrap();
+        assert_eq!(edges.len(), first);
+        // Newest first.
+        for (n, edge) in edges.iter().enumerate() {
+            let node = &edge["node"];
+            assert_eq!(node["action"], "createPerson");
+            assert_eq!(
+                node["actor"],
+                json!({ "username": format!("sec{:02}", 49 - n),
+                    "grants": [{ "role": "ORG_SECRETARY", "scope": { "name": "南平村党支部" } }] })
+            );
+        }
+        costs.push(statements);
+    }
+    assert_eq!(costs[0], costs[1], "statements for 5 and 50: {costs:?}");
+}
+
+// ---- node / nodes for users ----
+
+const NODES: &str = "query($ids: [ID!]!) { nodes(ids: $ids) { id ... on User { username
+    grants { role scope { __typename ... on Organization { name } ... on LinkageGroup { name } } } } } }";
+
+async fn nodes_of_users_cost_the_same_for_5_or_50() {
+    let app = TestApp::spawn().await;
+    let area = area(&app).await;
+    let village = org(&app, "南平村党支部", &area, None).await;
+    let town = org(&app, "温泉镇党委", &area, None).await;
+    let committee = group(&app, "联建委员会", &town, &[&village]).await;
+    // One grant each, of three kinds: system-wide, on the village, on the committee.
+    let mut users = Vec::new();
+    for i in 0..50 {
+        let grant = match i % 3 {
+            0 => (Role::Admin, GrantScope::System),
+            1 => (
+                Role::OrgSecretary,
+                GrantScope::Organization(uuid_of(&village)),
+            ),
+            _ => (
+                Role::CommitteeStaff,
+                GrantScope::LinkageGroup(uuid_of(&committee)),
+            ),
+        };
+        users.push(account(&app, &format!("user{i:02}"), &[grant]).await);
+    }
+    let expected = |i: usize| -> Value {
+        let grant = match i % 3 {
+            0 => json!({ "role": "ADMIN", "scope": null }),
+            1 => {
+                json!({ "role": "ORG_SECRETARY", "scope": { "__typename": "Organization", "name": "南平村党支部" } })
+            }
+            _ => {
+                json!({ "role": "COMMITTEE_STAFF", "scope": { "__typename": "LinkageGroup", "name": "联建委员会" } })
+            }
+        };
+        json!({ "id": users[i].0, "username": format!("user{i:02}"), "grants": [grant] })
+    };
+    let mut costs = Vec::new();
+    for n in [5, 50] {
+        let wanted: Vec<&str> = users[..n].iter().map(|(id, _)| id.as_str()).collect();
+        let (statements, data) = cost(&app, None, NODES, json!({ "ids": wanted })).await;
+        let found = data["nodes"].as_array().unwrap();
+        assert_eq!(found.len(), n);
+        for (i, node) in found.iter().enumerate() {
+            assert_eq!(node, &expected(i));
+        }
+        costs.push(statements);
+    }
+    assert_eq!(costs[0], costs[1], "statements for 5 and 50: {costs:?}");
+
+    // Someone who is not an administrator sees their own account only.
+    let (_, token) = (users[1].0.clone(), users[1].1.clone());
+    let (_, data) = cost(
+        &app,
+        Some(&token),
+        NODES,
+        json!({ "ids": [users[0].0, users[1].0, users[2].0] }),
+    )
+    .await;
+    assert_eq!(data["nodes"], json!([null, expected(1), null]));
+    let (_, data) = cost(
+        &app,
+        Some(&token),
+        "query($id: ID!) { node(id: $id) { ... on User { username } } }",
+        json!({ "id": users[1].0 }),
+    )
+    .await;
+    assert_eq!(data["node"], json!({ "username": "user01" }));
+}
+
+// ---- The clash list of a schedule ----
+
+const SCHEDULE: &str = "mutation($input: ScheduleJointActivityInput!) {
+    scheduleJointActivity(input: $input) { jointActivity { id }
+        acceptedConflicts { jointActivity { title host { name } participants { organization { name } } }
+            organization { name } venue } } }";
+
+async fn a_clash_list_costs_the_same_for_5_or_50_clashes() {
+    let app = TestApp::spawn().await;
+    let area = area(&app).await;
+    let host = org(&app, "风景区党委", &area, None).await;
+    let village = org(&app, "南平村党支部", &area, None).await;
+    let other = org(&app, "石坑村党支部", &area, None).await;
+    // On day 1 five meetings of the village, on day 2 fifty, ten minutes each, each in a room of
+    // its own; then one long activity of the village each day that clashes with all of them.
+    let mut costs = Vec::new();
+    for (day, meetings) in [(1u32, 5usize), (2, 50)] {
+        let start = Utc.with_ymd_and_hms(2027, 8, day, 0, 0, 0).unwrap();
+        for i in 0..meetings {
+            let from = start + Duration::minutes(10 * i as i64);
+            app.graphql(
+                SCHEDULE,
+                json!({ "input": { "title": format!("例会{day}-{i:02}"), "kind": "JOINT_MEETING",
+                    "hostOrganizationId": host, "participantOrganizationIds": [village],
+                    "venue": format!("会议室{i:02}"), "startsAt": from.to_rfc3339(),
+                    "endsAt": (from + Duration::minutes(10)).to_rfc3339() } }),
+            )
+            .await
+            .ok();
+        }
+        let (statements, data) = cost(
+            &app,
+            None,
+            SCHEDULE,
+            json!({ "input": { "title": format!("巡河{day}"), "kind": "PATROL",
+                "hostOrganizationId": other, "participantOrganizationIds": [village],
+                "venue": "河堤", "startsAt": start.to_rfc3339(),
+                "endsAt": (start + Duration::hours(10)).to_rfc3339(), "allowConflicts": true } }),
+        )
+        .await;
+        let clashes = data["scheduleJointActivity"]["acceptedConflicts"]
+            .as_array()
+            .unwrap();
+        assert_eq!(clashes.len(), meetings);
+        for (i, clash) in clashes.iter().enumerate() {
+            assert_eq!(
+                clash,
+                &json!({
+                    "jointActivity": { "title": format!("例会{day}-{i:02}"), "host": { "name": "风景区党委" },
+                        "participants": [{ "organization": { "name": "风景区党委" } },
+                                         { "organization": { "name": "南平村党支部" } }] },
+                    "organization": { "name": "南平村党支部" },
+                    "venue": null,
+                })
+            );
+        }
+        costs.push(statements);
+    }
+    assert_eq!(costs[0], costs[1], "statements for 5 and 50: {costs:?}");
+}
+
+// ---- Nested connections read only what their selection asks for ----
+
+const BRANCHES: &str = "query($root: ID!, $first: Int) {
+    organizations(first: $first, filter: { parentId: $root }) { edges { node { name } } } }";
+
+const BRANCHES_WITH_CHILD_COUNTS: &str = "query($root: ID!, $first: Int) {
+    organizations(first: $first, filter: { parentId: $root }) { edges { node { name children { totalCount } } } } }";
+
+async fn a_count_of_children_reads_no_rows() {
+    let app = TestApp::spawn().await;
+    let area = area(&app).await;
+    let root = org(&app, "党委", &area, None).await;
+    // Branch i has i % 4 children, and branches 3 and 7 one archived child more.
+    for i in 0..50 {
+        let branch = org(&app, &format!("支部{i:02}"), &area, Some(&root)).await;
+        for c in 0..i % 4 {
+            org(&app, &format!("小组{i:02}-{c}"), &area, Some(&branch)).await;
+        }
+        if i == 3 || i == 7 {
+            let archived = org(&app, &format!("旧小组{i:02}"), &area, Some(&branch)).await;
+            app.graphql(
+                "mutation($input: ArchiveOrganizationInput!) { archiveOrganization(input: $input) { organization { id } } }",
+                json!({ "input": { "id": archived } }),
+            )
+            .await
+            .ok();
+        }
+    }
+    for first in [5, 50] {
+        let variables = json!({ "root": root, "first": first });
+        let (without, _) = cost(&app, None, BRANCHES, variables.clone()).await;
+        let (with, data) = cost(&app, None, BRANCHES_WITH_CHILD_COUNTS, variables).await;
+        // One grouped count for the whole page, and no rows.
+        assert_eq!(with - without, 1, "page of {first}");
+        let edges = data["organizations"]["edges"].as_array().unwrap();
+        assert_eq!(edges.len(), first);
+        for (i, edge) in edges.iter().enumerate() {
+            assert_eq!(
+                edge["node"],
+                json!({ "name": format!("支部{i:02}"), "children": { "totalCount": i % 4 } })
+            );
+        }
+    }
+    // Asking for nothing that needs the database costs nothing.
+    let (without, _) = cost(&app, None, BRANCHES, json!({ "root": root, "first": 50 })).await;
+    let (with, data) = cost(
+        &app,
+        None,
+        "query($root: ID!) { organizations(first: 50, filter: { parentId: $root }) {
+            edges { node { name children { __typename } } } } }",
+        json!({ "root": root }),
+    )
+    .await;
+    assert_eq!(with, without);
+    assert_eq!(
+        data["organizations"]["edges"][0]["node"]["children"],
+        json!({ "__typename": "OrganizationConnection" })
+    );
+}
+
+async fn counts_of_people_groups_and_members_read_no_rows() {
+    let app = TestApp::spawn().await;
+    let area = area(&app).await;
+    let town = org(&app, "温泉镇党委", &area, None).await;
+    let villages = [
+        org(&app, "南平村党支部", &area, None).await,
+        org(&app, "石坑村党支部", &area, None).await,
+        org(&app, "龙潭村党支部", &area, None).await,
+    ];
+    // 南平村 has 3 people, 石坑村 1, 龙潭村 none.
+    for (name, village) in [("陈一", 0), ("陈二", 0), ("陈三", 0), ("林一", 1)] {
+        person(&app, name, &villages[village]).await;
+    }
+    let first = group(&app, "联建委员会", &town, &[&villages[0], &villages[1]]).await;
+    group(&app, "河长联盟", &villages[0], &[&villages[2]]).await;
+    let query = |fields: &str| {
+        format!(
+            "query($ids: [ID!]!) {{ nodes(ids: $ids) {{ ... on Organization {{ name {fields} }} }} }}"
+        )
+    };
+    let ids = json!({ "ids": villages });
+    let (base, _) = cost(&app, None, &query(""), ids.clone()).await;
+    let (people, data) = cost(&app, None, &query("people { totalCount }"), ids.clone()).await;
+    assert_eq!(people - base, 1);
+    assert_eq!(
+        data["nodes"],
+        json!([
+            { "name": "南平村党支部", "people": { "totalCount": 3 } },
+            { "name": "石坑村党支部", "people": { "totalCount": 1 } },
+            { "name": "龙潭村党支部", "people": { "totalCount": 0 } },
+        ])
+    );
+    let (groups, data) = cost(
+        &app,
+        None,
+        &query("linkageGroups { totalCount }"),
+        ids.clone(),
+    )
+    .await;
+    assert_eq!(groups - base, 1);
+    // 南平村: member of 联建委员会 and lead of 河长联盟 (a lead is a member too).
+    assert_eq!(
+        data["nodes"],
+        json!([
+            { "name": "南平村党支部", "linkageGroups": { "totalCount": 2 } },
+            { "name": "石坑村党支部", "linkageGroups": { "totalCount": 1 } },
+            { "name": "龙潭村党支部", "linkageGroups": { "totalCount": 1 } },
+        ])
+    );
+    let (base, _) = cost(
+        &app,
+        None,
+        "query($id: ID!) { linkageGroup(id: $id) { name } }",
+        json!({ "id": first }),
+    )
+    .await;
+    let (members, data) = cost(
+        &app,
+        None,
+        "query($id: ID!) { linkageGroup(id: $id) { name members { totalCount } } }",
+        json!({ "id": first }),
+    )
+    .await;
+    assert_eq!(members - base, 1);
+    // The lead and the two villages.
+    assert_eq!(
+        data["linkageGroup"],
+        json!({ "name": "联建委员会", "members": { "totalCount": 3 } })
+    );
+}
+
+async fn page_info_alone_reads_at_most_the_ends_of_a_page() {
+    let app = TestApp::spawn().await;
+    let area = area(&app).await;
+    let root = org(&app, "党委", &area, None).await;
+    for i in 1..=7 {
+        org(&app, &format!("c{i}"), &area, Some(&root)).await;
+    }
+    let vars = |page: Value| {
+        let mut v = json!({ "id": root });
+        v.as_object_mut()
+            .unwrap()
+            .extend(page.as_object().unwrap().clone());
+        v
+    };
+    let children = |args: &str, fields: &str| {
+        format!(
+            "query($id: ID!, $first: Int, $last: Int, $after: String, $before: String) {{
+                organization(id: $id) {{ name children({args}) {{ {fields} }} }} }}"
+        )
+    };
+    let all = "first: $first, last: $last, after: $after, before: $before";
+    let (base, _) = cost(
+        &app,
+        None,
+        "query($id: ID!) { organization(id: $id) { name } }",
+        json!({ "id": root }),
+    )
+    .await;
+    let names = |data: &Value| -> Vec<String> {
+        data["organization"]["children"]["edges"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| str_at(e, &["node", "name"]).to_owned())
+            .collect()
+    };
+
+    // Whether more follow: one count, no rows.
+    let (n, data) = cost(
+        &app,
+        None,
+        &children(all, "pageInfo { hasNextPage hasPreviousPage }"),
+        vars(json!({ "first": 3 })),
+    )
+    .await;
+    assert_eq!(n - base, 1);
+    assert_eq!(
+        data["organization"]["children"],
+        json!({ "pageInfo": { "hasNextPage": true, "hasPreviousPage": false } })
+    );
+    // With totalCount and no cursor, that count answers both.
+    let (n, data) = cost(
+        &app,
+        None,
+        &children(all, "totalCount pageInfo { hasNextPage }"),
+        vars(json!({ "first": 7 })),
+    )
+    .await;
+    assert_eq!(n - base, 1);
+    assert_eq!(
+        data["organization"]["children"],
+        json!({ "totalCount": 7, "pageInfo": { "hasNextPage": false } })
+    );
+
+    // The cursors of a page: its first and last row only, in one statement.
+    let (n, data) = cost(
+        &app,
+        None,
+        &children(
+            all,
+            "pageInfo { startCursor endCursor hasNextPage hasPreviousPage }",
+        ),
+        vars(json!({ "first": 3 })),
+    )
+    .await;
+    assert_eq!(n - base, 1);
+    let info = data["organization"]["children"]["pageInfo"].clone();
+    assert_eq!(info["hasNextPage"], true);
+    assert_eq!(info["hasPreviousPage"], false);
+    // The end cursor is c3's: the next page starts at c4; the start cursor is c1's.
+    let (_, data) = cost(
+        &app,
+        None,
+        &children(all, "edges { node { name } }"),
+        vars(json!({ "first": 2, "after": info["endCursor"] })),
+    )
+    .await;
+    assert_eq!(names(&data), ["c4", "c5"]);
+    let (_, data) = cost(
+        &app,
+        None,
+        &children(all, "edges { node { name } }"),
+        vars(json!({ "first": 1, "after": info["startCursor"] })),
+    )
+    .await;
+    assert_eq!(names(&data), ["c2"]);
+
+    // After a cursor, with totalCount: the count of all, and the ends after the cursor.
+    let (n, data) = cost(
+        &app,
+        None,
+        &children(
+            all,
+            "totalCount pageInfo { startCursor endCursor hasNextPage hasPreviousPage }",
+        ),
+        vars(json!({ "first": 3, "after": info["endCursor"] })),
+    )
+    .await;
+    assert_eq!(n - base, 2);
+    let page = data["organization"]["children"].clone();
+    assert_eq!(page["totalCount"], 7);
+    assert_eq!(page["pageInfo"]["hasNextPage"], true);
+    assert_eq!(page["pageInfo"]["hasPreviousPage"], true);
+    // c4 to c6: before the start cursor comes c3, after the end cursor c7.
+    let (_, data) = cost(
+        &app,
+        None,
+        &children(all, "edges { node { name } }"),
+        vars(json!({ "last": 1, "before": page["pageInfo"]["startCursor"] })),
+    )
+    .await;
+    assert_eq!(names(&data), ["c3"]);
+    let (_, data) = cost(
+        &app,
+        None,
+        &children(all, "edges { node { name } }"),
+        vars(json!({ "first": 5, "after": page["pageInfo"]["endCursor"] })),
+    )
+    .await;
+    assert_eq!(names(&data), ["c7"]);
+
+    // Backwards, and a page shorter than asked for: the last two are c6 and c7, and a page of
+    // ten holds all seven, from c1 to c7.
+    let (_, data) = cost(
+        &app,
+        None,
+        &children(
+            all,
+            "pageInfo { startCursor endCursor hasNextPage hasPreviousPage }",
+        ),
+        vars(json!({ "last": 2 })),
+    )
+    .await;
+    let info = data["organization"]["children"]["pageInfo"].clone();
+    assert_eq!(info["hasPreviousPage"], true);
+    assert_eq!(info["hasNextPage"], false);
+    let (_, data) = cost(
+        &app,
+        None,
+        &children(all, "edges { node { name } }"),
+        vars(json!({ "last": 1, "before": info["startCursor"] })),
+    )
+    .await;
+    assert_eq!(names(&data), ["c5"]);
+    let (_, data) = cost(
+        &app,
+        None,
+        &children(all, "edges { node { name } }"),
+        vars(json!({ "last": 1, "before": info["endCursor"] })),
+    )
+    .await;
+    assert_eq!(names(&data), ["c6"]);
+    let (_, data) = cost(
+        &app,
+        None,
+        &children(all, "pageInfo { startCursor endCursor hasNextPage }"),
+        vars(json!({ "first": 10 })),
+    )
+    .await;
+    let info = data["organization"]["children"]["pageInfo"].clone();
+    assert_eq!(info["hasNextPage"], false);
+    let (_, data) = cost(
+        &app,
+        None,
+        &children(all, "edges { node { name } }"),
+        vars(json!({ "first": 10, "after": info["startCursor"] })),
+    )
+    .await;
+    assert_eq!(names(&data), ["c2", "c3", "c4", "c5", "c6", "c7"]);
+    let (_, data) = cost(
+        &app,
+        None,
+        &children(all, "edges { node { name } }"),
+        vars(json!({ "last": 10, "before": info["endCursor"] })),
+    )
+    .await;
+    assert_eq!(names(&data), ["c1", "c2", "c3", "c4", "c5", "c6"]);
+    // An empty page has no cursors, and tells whether rows follow.
+    let (_, data) = cost(
+        &app,
+        None,
+        &children(all, "pageInfo { startCursor endCursor hasNextPage }"),
+        vars(json!({ "first": 0 })),
+    )
+    .await;
+    assert_eq!(
+        data["organization"]["children"]["pageInfo"],
+        json!({ "startCursor": null, "endCursor": null, "hasNextPage": true })
+    );
+
+    // A page of one organization and a page of all eight cost the same with cursors alone.
+    let mut costs = Vec::new();
+    for first in [1, 8] {
+        let (n, data) = cost(
+            &app,
+            None,
+            "query($first: Int) { organizations(first: $first) { edges { node { name
+                children(first: 2) { pageInfo { endCursor hasNextPage } } } } } }",
+            json!({ "first": first }),
+        )
+        .await;
+        let edges = data["organizations"]["edges"].as_array().unwrap();
+        assert_eq!(edges.len(), first);
+        costs.push(n);
+    }
+    assert_eq!(costs[0], costs[1], "statements for 1 and 8: {costs:?}");
+}
