@@ -107,7 +107,7 @@ impl Api {
     pub async fn execute(&self, request: impl Into<Request>) -> Response {
         match self.admit(request.into(), None).await {
             Ok((request, echo)) => finish(self.0.schema.execute(request).await, &echo),
-            Err(refusal) => refusal,
+            Err(refusal) => *refusal,
         }
     }
 
@@ -116,12 +116,13 @@ impl Api {
         &self,
         mut request: Request,
         session: Option<&Data>,
-    ) -> Result<(Request, Echo), Response> {
+    ) -> Result<(Request, Echo), Box<Response>> {
         let echo = Echo {
             query: request.query.clone(),
             variables: request.variables.clone(),
         };
-        let refuse = |error: ServerError| Err(finish(Response::from_errors(vec![error]), &echo));
+        let refuse =
+            |error: ServerError| Err(Box::new(finish(Response::from_errors(vec![error]), &echo)));
 
         if let Some(session) = session.and_then(data_of::<guard::SocketSession>) {
             let Some(state) = &self.0.state else {
@@ -181,7 +182,7 @@ impl Executor for Api {
                     .execute_stream_with_session_data(request, session)
                     .map(move |response| finish(response, &echo))
                     .boxed(),
-                Err(refusal) => stream::once(async move { refusal }).boxed(),
+                Err(refusal) => stream::once(async move { *refusal }).boxed(),
             }
         })
         .flatten()
