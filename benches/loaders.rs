@@ -5,16 +5,22 @@
 //! task of the pool, over a fresh SQLite file opened the way the server opens it (WAL, one
 //! writer, a pool of readers).
 //!
+//! Then batching alone, without a database: 50 objects with three levels of fields loaded by
+//! key, through async-graphql's `DataLoader` configured as the loaders were before (a zero
+//! delay, after 64 yields in a spawned task) and through `BatchLoader`.
+//!
 //! Run with `cargo bench --bench loaders`; `--requests N` (default 400) sets the requests per
 //! measurement. A plain `main` timed with `Instant`, like `benches/authz.rs`: each step is a whole
 //! request against a real database, which a statistics harness would only obscure.
 
 use std::{
+    collections::HashMap,
     error::Error,
     sync::Arc,
     time::{Duration, Instant},
 };
 
+use async_graphql::dataloader::{DataLoader, Loader};
 use axum::{
     Router,
     body::Body,
@@ -27,6 +33,7 @@ use lianjian_api::{
     build_router,
     config::{DatabaseConfig, ServerConfig},
     db::Db,
+    graphql::loaders::BatchLoader,
     metrics::Metrics,
     services::{
         Actor,
@@ -296,6 +303,74 @@ async fn run(requests: usize) -> BenchResult<()> {
             ms(percentile(&latencies, 0.50)),
             ms(percentile(&latencies, 0.99)),
             1.0 / mean.as_secs_f64(),
+        );
+    }
+    batching_alone(requests).await
+}
+
+/// Doubles its keys, at once.
+struct Doubler;
+
+impl Loader<u32> for Doubler {
+    type Value = u32;
+    type Error = String;
+
+    async fn load(&self, keys: &[u32]) -> Result<HashMap<u32, u32>, String> {
+        Ok(keys.iter().map(|k| (*k, k * 2)).collect())
+    }
+}
+
+/// 50 objects whose fields load three levels of keys, one level after the other.
+async fn three_levels<F, Fut>(load: F) -> BenchResult<()>
+where
+    F: Fn(u32) -> Fut,
+    Fut: std::future::Future<Output = Result<Option<u32>, String>>,
+{
+    let objects = (1..=50u32).map(|k| {
+        let load = &load;
+        async move {
+            let first = load(k).await?.ok_or("missing")?;
+            let second = load(first + 1000).await?.ok_or("missing")?;
+            load(second + 10_000).await?.ok_or("missing")?;
+            Ok::<(), String>(())
+        }
+    });
+    futures_util::future::try_join_all(objects).await?;
+    Ok(())
+}
+
+async fn batching_alone(requests: usize) -> BenchResult<()> {
+    let mut results = Vec::new();
+    for name in ["DataLoader, zero delay", "BatchLoader"] {
+        // Each request in a task of the pool, with loaders of its own, as the server does.
+        let elapsed = tokio::spawn(async move {
+            let started = Instant::now();
+            for _ in 0..requests {
+                if name == "BatchLoader" {
+                    let loader = BatchLoader::new(Doubler);
+                    three_levels(|k| loader.load_one(k)).await?;
+                } else {
+                    let loader = DataLoader::new(Doubler, |fetch| {
+                        tokio::spawn(async move {
+                            for _ in 0..64 {
+                                tokio::task::yield_now().await;
+                            }
+                            fetch.await;
+                        })
+                    })
+                    .delay(Duration::ZERO);
+                    three_levels(|k| loader.load_one(k)).await?;
+                }
+            }
+            Ok::<_, Box<dyn Error + Send + Sync>>(started.elapsed())
+        })
+        .await??;
+        results.push((name, elapsed / requests as u32));
+    }
+    for (name, per_request) in results {
+        println!(
+            "batching alone, 50 objects x 3 levels, {name:<22}: {:.3} ms per request",
+            ms(per_request)
         );
     }
     Ok(())
