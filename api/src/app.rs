@@ -20,6 +20,7 @@ use tower_http::{
 use crate::{
     auth::TokenKeys,
     authz::Authz,
+    clock::Clock,
     config::Config,
     db::Db,
     error::AppResult,
@@ -39,6 +40,8 @@ pub struct AppState {
     pub events: EventBus,
     pub authz: Arc<Authz>,
     pub tokens: TokenKeys,
+    /// Now and today for every deadline rule.
+    pub clock: Clock,
 }
 
 impl AppState {
@@ -54,8 +57,10 @@ impl AppState {
             &secret,
             chrono::Duration::hours(config.server.token_ttl_hours.max(1)),
         );
+        let clock = Clock::new(config.server.timezone, config.server.today);
         Ok(Self {
             db,
+            clock,
             config: Arc::new(config),
             metrics,
             events: EventBus::new(),

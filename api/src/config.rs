@@ -175,6 +175,11 @@ pub struct ServerConfig {
         default_value_t = DEFAULT_TOKEN_TTL_HOURS
     )]
     pub token_ttl_hours: i64,
+
+    /// Treat DATE (YYYY-MM-DD) as today for every deadline rule: for demonstrations, training
+    /// and rehearsing a deadline. Off by default: today is the date in `--timezone`.
+    #[arg(long, env = "LIANJIAN_TODAY")]
+    pub today: Option<chrono::NaiveDate>,
 }
 
 /// A secret from the configuration; never printed.
@@ -212,6 +217,7 @@ impl Default for ServerConfig {
             max_batch: DEFAULT_MAX_BATCH,
             jwt_secret: None,
             token_ttl_hours: DEFAULT_TOKEN_TTL_HOURS,
+            today: None,
         }
     }
 }
@@ -301,6 +307,7 @@ mod tests {
         assert_eq!(server.max_batch, 10);
         assert_eq!(server.token_ttl_hours, 12);
         assert!(server.jwt_secret.is_none());
+        assert!(server.today.is_none());
     }
 
     #[test]

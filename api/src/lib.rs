@@ -8,6 +8,8 @@ pub mod auth;
 pub mod authz;
 /// The `lianjian` command line: serve, migrate, export-schema.
 pub mod cli;
+/// The one source of now and today (`--today`, manual clocks in tests).
+pub mod clock;
 /// One typed configuration, read once from flags and environment.
 pub mod config;
 /// Database connections (SQLite writer and readers, or a PostgreSQL pool).

@@ -140,3 +140,115 @@ pub enum ParticipantRole {
     #[sea_orm(string_value = "PARTICIPANT")]
     Participant,
 }
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(30))")]
+pub enum SupervisionSource {
+    #[sea_orm(string_value = "JOINT_MEETING")]
+    JointMeeting,
+    #[sea_orm(string_value = "RESIDENT_APPEAL")]
+    ResidentAppeal,
+    #[sea_orm(string_value = "INSPECTION")]
+    Inspection,
+    #[sea_orm(string_value = "SUPERIOR_ASSIGNMENT")]
+    SuperiorAssignment,
+    #[sea_orm(string_value = "OTHER")]
+    Other,
+}
+
+/// Stored as a rank, most urgent first, so that "most urgent first" is an ascending index scan.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+#[sea_orm(rs_type = "i32", db_type = "Integer")]
+pub enum Priority {
+    #[sea_orm(num_value = 1)]
+    Urgent,
+    #[sea_orm(num_value = 2)]
+    High,
+    #[sea_orm(num_value = 3)]
+    Normal,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(20))")]
+pub enum SupervisionStatus {
+    #[sea_orm(string_value = "OPEN")]
+    Open,
+    #[sea_orm(string_value = "IN_PROGRESS")]
+    InProgress,
+    #[sea_orm(string_value = "PENDING_REVIEW")]
+    PendingReview,
+    #[sea_orm(string_value = "CLOSED")]
+    Closed,
+    #[sea_orm(string_value = "REOPENED")]
+    Reopened,
+    #[sea_orm(string_value = "CANCELLED")]
+    Cancelled,
+}
+/// The escalation ladder, lowest first: the derived order is the ladder's.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, PartialOrd, Ord,
+)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(20))")]
+pub enum EscalationLevel {
+    #[sea_orm(string_value = "NONE")]
+    None,
+    #[sea_orm(string_value = "REMIND")]
+    Remind,
+    #[sea_orm(string_value = "URGE")]
+    Urge,
+    #[sea_orm(string_value = "SUPERVISE")]
+    Supervise,
+    #[sea_orm(string_value = "REPORT")]
+    Report,
+}
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(30))")]
+pub enum SupervisionEventKind {
+    #[sea_orm(string_value = "OPENED")]
+    Opened,
+    #[sea_orm(string_value = "STARTED")]
+    Started,
+    #[sea_orm(string_value = "PROGRESS")]
+    Progress,
+    #[sea_orm(string_value = "SUBMITTED")]
+    Submitted,
+    #[sea_orm(string_value = "REJECTED")]
+    Rejected,
+    #[sea_orm(string_value = "CLOSED")]
+    Closed,
+    #[sea_orm(string_value = "REOPENED")]
+    Reopened,
+    #[sea_orm(string_value = "CANCELLED")]
+    Cancelled,
+    #[sea_orm(string_value = "DEADLINE_EXTENDED")]
+    DeadlineExtended,
+    #[sea_orm(string_value = "ESCALATED")]
+    Escalated,
+    #[sea_orm(string_value = "REVIEWED")]
+    Reviewed,
+}
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(20))")]
+pub enum RoundStatus {
+    #[sea_orm(string_value = "OPEN")]
+    Open,
+    #[sea_orm(string_value = "CLOSED")]
+    Closed,
+}
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(20))")]
+pub enum ReviewVerdict {
+    #[sea_orm(string_value = "ON_TRACK")]
+    OnTrack,
+    #[sea_orm(string_value = "AT_RISK")]
+    AtRisk,
+    #[sea_orm(string_value = "OFF_TRACK")]
+    OffTrack,
+}

@@ -13,6 +13,8 @@ mod m20261201_000006_create_accounts;
 mod m20261201_000007_create_joint_activities;
 mod m20261201_000008_create_attempt_counters;
 mod m20261215_000001_drop_casbin_rule;
+mod m20261220_000001_create_work_calendar;
+mod m20261220_000002_create_supervision;
 
 pub struct Migrator;
 
@@ -29,6 +31,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000007_create_joint_activities::Migration),
             Box::new(m20261201_000008_create_attempt_counters::Migration),
             Box::new(m20261215_000001_drop_casbin_rule::Migration),
+            Box::new(m20261220_000001_create_work_calendar::Migration),
+            Box::new(m20261220_000002_create_supervision::Migration),
         ]
     }
 }

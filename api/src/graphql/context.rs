@@ -95,9 +95,10 @@ impl ContextExt for Context<'_> {
     }
 
     fn today(&self) -> chrono::NaiveDate {
-        chrono::Utc::now()
-            .with_timezone(&self.timezone())
-            .date_naive()
+        match self.data_opt::<AppState>() {
+            Some(state) => state.clock.today(),
+            None => crate::clock::Clock::new(self.timezone(), None).today(),
+        }
     }
 
     fn actor(&self) -> Actor {

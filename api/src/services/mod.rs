@@ -18,6 +18,7 @@ pub mod people;
 pub mod refusals;
 pub mod scoped;
 pub mod values;
+pub mod workdays;
 pub mod write;
 
 pub use audit::Change;
