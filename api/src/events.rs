@@ -2,7 +2,7 @@
 //! `services::Write`, which publishes them only after the transaction has committed, so
 //! subscribers never see a change that was rolled back.
 
-use entities::{area, joint_activity};
+use entities::{area, enums::EscalationLevel, joint_activity, supervision_event, supervision_item};
 use tokio::sync::broadcast;
 
 #[derive(Debug, Clone)]
@@ -12,6 +12,17 @@ pub enum DomainEvent {
     JointActivityChanged {
         action: ActivityAction,
         activity: joint_activity::Model,
+    },
+    /// A supervision item changed; `event` is the timeline entry the change wrote.
+    SupervisionItemChanged {
+        item: supervision_item::Model,
+        event: supervision_event::Model,
+    },
+    /// An item reached a higher escalation level (the daily pass).
+    DeadlineAlert {
+        item: supervision_item::Model,
+        level: EscalationLevel,
+        at: chrono::DateTime<chrono::Utc>,
     },
 }
 

@@ -17,6 +17,7 @@ pub enum NodeKind {
     User,
     JointActivity,
     AuditEntry,
+    SupervisionItem,
 }
 
 /// What the API says of one kind of node.
@@ -28,7 +29,7 @@ pub struct KindInfo {
 }
 
 impl NodeKind {
-    pub const ALL: [NodeKind; 7] = [
+    pub const ALL: [NodeKind; 8] = [
         Self::Area,
         Self::Organization,
         Self::LinkageGroup,
@@ -36,6 +37,7 @@ impl NodeKind {
         Self::User,
         Self::JointActivity,
         Self::AuditEntry,
+        Self::SupervisionItem,
     ];
 
     pub const fn info(self) -> KindInfo {
@@ -53,6 +55,7 @@ impl NodeKind {
             Self::User => kind("User", true),
             Self::JointActivity => kind("JointActivity", true),
             Self::AuditEntry => kind("AuditEntry", false),
+            Self::SupervisionItem => kind("SupervisionItem", true),
         }
     }
 

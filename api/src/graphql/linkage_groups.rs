@@ -98,6 +98,24 @@ impl LinkageGroup {
         Date(self.0.cadence_starts_on)
     }
 
+    /// The group's supervision ledger, as far as the viewer may read it.
+    #[allow(clippy::too_many_arguments)]
+    async fn supervision_items(
+        &self,
+        ctx: &Context<'_>,
+        filter: Option<super::supervision::SupervisionItemFilter>,
+        #[graphql(default)] order_by: super::supervision::SupervisionItemOrder,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+    ) -> Result<Conn<super::supervision::SupervisionItem>> {
+        let page = relay::page_request(ctx, first, after, last, before)?;
+        let mut filter = filter.unwrap_or_default().into_service()?;
+        filter.linkage_group_id = Some(self.0.id);
+        super::supervision::item_page(ctx, filter, order_by, page).await
+    }
+
     async fn created_at(&self, ctx: &Context<'_>) -> DateTime {
         DateTime::in_zone(self.0.created_at, ctx.timezone())
     }

@@ -18,7 +18,8 @@ use std::{
 use async_graphql::{Context, dataloader::Loader};
 use entities::{
     activity_participant, area, attendance, enums::ParticipantRole, joint_activity, linkage_group,
-    linkage_group_member, organization, person, person_position, role_grant, user_account,
+    linkage_group_member, organization, person, person_position, role_grant,
+    supervision_assignment, supervision_event, supervision_item, supervision_report, user_account,
 };
 use sea_orm::{
     ColumnTrait, Condition, DatabaseConnection, EntityTrait, QueryFilter, QuerySelect, QueryTrait,
@@ -36,6 +37,8 @@ use crate::{
         organizations::OrganizationOrder,
         pagination::{Page, PageNeeds, PageRequest, fetch_pages_needing},
         people::{self, PERSON_KEYS},
+        supervision,
+        workdays::WorkCalendar,
     },
 };
 
@@ -645,6 +648,60 @@ pub struct Loaders {
     pub participants: BatchLoader<ParticipantsOfActivity, Uuid>,
     pub attendance: PagesLoader<attendance::Entity>,
     pub attendee_counts: BatchLoader<AttendeeCounts, Uuid>,
+    /// Supervision items the viewer may read.
+    pub supervision_items: ByIdLoader<supervision_item::Entity>,
+    /// The responsible organizations of each item, the lead first.
+    pub supervision_assignments: BatchLoader<AssignmentsOfItem, Uuid>,
+    pub supervision_timeline: PagesLoader<supervision_event::Entity>,
+    pub supervision_reports: PagesLoader<supervision_report::Entity>,
+    /// The supervision cadence of each group, whoever asks (derived fields need it).
+    pub cadences: BatchLoader<CadenceOfGroup, Uuid>,
+    db: DatabaseConnection,
+    /// The working-day calendar, read once per request when a derived field needs it.
+    calendar: tokio::sync::OnceCell<Arc<WorkCalendar>>,
+}
+
+/// The responsible organizations of each supervision item, the lead first.
+pub struct AssignmentsOfItem {
+    db: DatabaseConnection,
+}
+
+impl Loader<Uuid> for AssignmentsOfItem {
+    type Value = Vec<supervision_assignment::Model>;
+    type Error = LoadError;
+
+    async fn load(
+        &self,
+        keys: &[Uuid],
+    ) -> Result<HashMap<Uuid, Vec<supervision_assignment::Model>>, LoadError> {
+        let rows = supervision::assignments_of(&self.db, keys)
+            .await
+            .map_err(load_error)?;
+        let mut out: HashMap<Uuid, Vec<supervision_assignment::Model>> =
+            keys.iter().map(|k| (*k, Vec::new())).collect();
+        for row in rows {
+            out.entry(row.item_id).or_default().push(row);
+        }
+        Ok(out)
+    }
+}
+
+/// The supervision cadence (days) of each linkage group.
+pub struct CadenceOfGroup {
+    db: DatabaseConnection,
+}
+
+impl Loader<Uuid> for CadenceOfGroup {
+    type Value = i32;
+    type Error = LoadError;
+
+    async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, i32>, LoadError> {
+        Ok(supervision::cadences_of(&self.db, keys)
+            .await
+            .map_err(load_error)?
+            .into_iter()
+            .collect())
+    }
 }
 
 /// The participating organizations of each activity, host first.
@@ -760,6 +817,8 @@ pub struct LoaderScopes {
     pub linkage_groups: Condition,
     /// On `user_account.id`.
     pub users: Condition,
+    /// On `supervision_item`.
+    pub supervision_items: Condition,
 }
 
 impl LoaderScopes {
@@ -767,6 +826,9 @@ impl LoaderScopes {
         match viewer {
             Some(v) => Self {
                 activities: activities::read_condition(&v.scope("joint_activity", "read")),
+                supervision_items: supervision::read_condition(
+                    &v.scope("supervision_item", "read"),
+                ),
                 people: v
                     .scope("person", "read")
                     .organization_condition(person::Column::OrganizationId),
@@ -782,6 +844,7 @@ impl LoaderScopes {
                 let none = Scope::default();
                 Self {
                     activities: activities::read_condition(&none),
+                    supervision_items: supervision::read_condition(&none),
                     people: none.organization_condition(person::Column::OrganizationId),
                     linkage_groups: none.linkage_group_condition(),
                     users: Condition::all().add(user_account::Column::Id.is_null()),
@@ -887,7 +950,41 @@ impl Loaders {
                 cache,
             ),
             attendee_counts: BatchLoader::new(AttendeeCounts { db: db.clone() }).cached(cache),
+            supervision_items: by_id(
+                db,
+                supervision_item::Column::Id,
+                scopes.supervision_items.clone(),
+                cache,
+            ),
+            supervision_assignments: BatchLoader::new(AssignmentsOfItem { db: db.clone() })
+                .cached(cache),
+            supervision_timeline: pages_by(
+                db,
+                supervision_event::Column::ItemId,
+                supervision::EVENT_KEYS,
+                supervision_event::Entity::find,
+                cache,
+            ),
+            supervision_reports: pages_by(
+                db,
+                supervision_report::Column::ItemId,
+                supervision::REPORT_KEYS,
+                supervision_report::Entity::find,
+                cache,
+            ),
+            cadences: BatchLoader::new(CadenceOfGroup { db: db.clone() }).cached(cache),
+            db: db.clone(),
+            calendar: tokio::sync::OnceCell::new(),
         }
+    }
+
+    /// The working-day calendar, read at most once per request (or socket operation): imports
+    /// by other processes hold from the next request on.
+    pub async fn work_calendar(&self) -> Result<Arc<WorkCalendar>, AppError> {
+        self.calendar
+            .get_or_try_init(|| async { WorkCalendar::load(&self.db).await.map(Arc::new) })
+            .await
+            .cloned()
     }
 }
 

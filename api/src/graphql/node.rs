@@ -15,10 +15,11 @@ use super::{
     linkage_groups::LinkageGroup,
     organizations::Organization,
     people::Person,
+    supervision::SupervisionItem,
 };
 use crate::{
     error::AppError,
-    services::{activities, areas, audit, linkage_groups, organizations, people},
+    services::{activities, areas, audit, linkage_groups, organizations, people, supervision},
 };
 
 /// Most ids `nodes` takes at once.
@@ -35,6 +36,7 @@ pub enum Node {
     User(User),
     JointActivity(JointActivity),
     AuditEntry(AuditEntry),
+    SupervisionItem(SupervisionItem),
 }
 
 #[derive(Default)]
@@ -114,6 +116,11 @@ async fn load(ctx: &Context<'_>, kind: NodeKind, keys: &[Uuid]) -> Result<HashMa
             .await?
             .into_iter()
             .map(|e| (e.id, Node::AuditEntry(AuditEntry(e))))
+            .collect(),
+        NodeKind::SupervisionItem => supervision::readable(db, &ctx.actor(), keys)
+            .await?
+            .into_iter()
+            .map(|i| (i.id, Node::SupervisionItem(SupervisionItem(i))))
             .collect(),
         // Accounts are visible to administrators and to their owner: the loader's scope.
         NodeKind::User => ctx

@@ -289,6 +289,25 @@ impl Organization {
         Ok(relay::connection(rows, JointActivity))
     }
 
+    /// Supervision items this organization leads or co-owns (its subtree's too with
+    /// `filter.includeSubOrganizations`), as far as the viewer may read them.
+    #[allow(clippy::too_many_arguments)]
+    async fn supervision_items(
+        &self,
+        ctx: &Context<'_>,
+        filter: Option<super::supervision::SupervisionItemFilter>,
+        #[graphql(default)] order_by: super::supervision::SupervisionItemOrder,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+    ) -> Result<Conn<super::supervision::SupervisionItem>> {
+        let page = relay::page_request(ctx, first, after, last, before)?;
+        let mut filter = filter.unwrap_or_default().into_service()?;
+        filter.organization_id = Some(self.0.id);
+        super::supervision::item_page(ctx, filter, order_by, page).await
+    }
+
     /// The people whose primary organization this is, by name.
     async fn people(
         &self,

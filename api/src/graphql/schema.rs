@@ -13,6 +13,7 @@ use super::{
     organizations::{OrganizationMutation, OrganizationQuery},
     people::{PersonMutation, PersonQuery},
     scalars::Date,
+    supervision::{SupervisionMutation, SupervisionQuery, SupervisionSubscription},
 };
 use crate::{app::AppState, config::ServerConfig};
 
@@ -27,6 +28,7 @@ pub struct QueryRoot(
     OrganizationQuery,
     LinkageGroupQuery,
     PersonQuery,
+    SupervisionQuery,
 );
 
 #[derive(MergedObject, Default)]
@@ -39,11 +41,16 @@ pub struct MutationRoot(
     OrganizationMutation,
     LinkageGroupMutation,
     PersonMutation,
+    SupervisionMutation,
 );
 
 #[derive(MergedSubscription, Default)]
 #[graphql(name = "Subscription")]
-pub struct SubscriptionRoot(AreaSubscription, ActivitySubscription);
+pub struct SubscriptionRoot(
+    AreaSubscription,
+    ActivitySubscription,
+    SupervisionSubscription,
+);
 
 pub type AppSchema = Schema<QueryRoot, MutationRoot, SubscriptionRoot>;
 

@@ -1,0 +1,170 @@
+//! The escalation pass: once a day (at start-up, then after each local midnight) and on demand
+//! (`lianjian escalate --as-of DATE`), every item whose escalation level rose since it was last
+//! seen gets one ESCALATED timeline entry and one `DeadlineAlert`. The unique key on
+//! (item, due date, level) makes each escalation happen once, however many passes or processes
+//! run; a later due date (an extension) starts the ladder again.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, NaiveDate, Utc};
+use entities::{
+    enums::{EscalationLevel, SupervisionEventKind},
+    supervision_escalation, supervision_event, supervision_item,
+};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, Condition, DatabaseConnection, EntityTrait, QueryFilter,
+    QueryOrder, QuerySelect, Set, TryInsertResult,
+};
+use serde_json::json;
+use uuid::Uuid;
+
+use super::{cadences_of, rules};
+use crate::{
+    error::AppResult,
+    events::{DomainEvent, EventBus},
+    services::{Actor, Change, Write, new_id, workdays::WorkCalendar},
+};
+
+/// Items read per statement.
+const CHUNK: u64 = 500;
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct PassOutcome {
+    /// Items at a level above NONE on the day.
+    pub examined: usize,
+    /// ESCALATED entries written by this pass.
+    pub escalated: usize,
+}
+
+/// Runs the pass for `as_of`. `progress` hears the running totals after each chunk.
+pub async fn run(
+    db: &DatabaseConnection,
+    events: &EventBus,
+    as_of: NaiveDate,
+    now: DateTime<Utc>,
+    mut progress: impl FnMut(PassOutcome),
+) -> AppResult<PassOutcome> {
+    let actor = Actor::system("escalate");
+    let calendar = WorkCalendar::load(db).await?;
+    let candidates =
+        Condition::any()
+            .add(rules::overdue_condition(as_of))
+            .add(rules::level_condition(
+                EscalationLevel::Remind,
+                as_of,
+                &calendar,
+                &[],
+            ));
+    let mut outcome = PassOutcome::default();
+    let mut after: Option<Uuid> = None;
+    let mut cadences: HashMap<Uuid, i32> = HashMap::new();
+    loop {
+        let mut select = supervision_item::Entity::find()
+            .filter(candidates.clone())
+            .order_by_asc(supervision_item::Column::Id)
+            .limit(CHUNK);
+        if let Some(last) = after {
+            select = select.filter(supervision_item::Column::Id.gt(last));
+        }
+        let items = select.all(db).await?;
+        let Some(last) = items.last() else {
+            break;
+        };
+        after = Some(last.id);
+        let missing: Vec<Uuid> = items
+            .iter()
+            .map(|i| i.linkage_group_id)
+            .filter(|g| !cadences.contains_key(g))
+            .collect();
+        if !missing.is_empty() {
+            cadences.extend(cadences_of(db, &missing).await?);
+        }
+        for item in &items {
+            let cadence = cadences.get(&item.linkage_group_id).copied().unwrap_or(14);
+            let level = rules::escalation_level(item, as_of, &calendar, cadence);
+            if level == EscalationLevel::None {
+                continue;
+            }
+            outcome.examined += 1;
+            if escalate(db, events, &actor, item, level, as_of, now).await? {
+                outcome.escalated += 1;
+            }
+        }
+        progress(outcome);
+    }
+    Ok(outcome)
+}
+
+/// Records that `item` reached `level`, unless it had reached it (or a higher one) already for
+/// its current due date. True when this call wrote it.
+async fn escalate(
+    db: &DatabaseConnection,
+    events: &EventBus,
+    actor: &Actor,
+    item: &supervision_item::Model,
+    level: EscalationLevel,
+    as_of: NaiveDate,
+    now: DateTime<Utc>,
+) -> AppResult<bool> {
+    let mut w = Write::begin(db, actor).await?;
+    let reached: Vec<EscalationLevel> = supervision_escalation::Entity::find()
+        .select_only()
+        .column(supervision_escalation::Column::Level)
+        .filter(supervision_escalation::Column::ItemId.eq(item.id))
+        .filter(supervision_escalation::Column::DueOn.eq(item.due_on))
+        .into_tuple()
+        .all(&w)
+        .await?;
+    if reached.iter().any(|r| *r >= level) {
+        return Ok(false);
+    }
+    // Another pass may be writing the same level right now: the unique key lets one through.
+    let inserted = supervision_escalation::Entity::insert(supervision_escalation::ActiveModel {
+        id: Set(new_id()),
+        item_id: Set(item.id),
+        due_on: Set(item.due_on),
+        level: Set(level),
+        reached_on: Set(as_of),
+        at: Set(now),
+    })
+    .on_conflict_do_nothing_on([
+        supervision_escalation::Column::ItemId,
+        supervision_escalation::Column::DueOn,
+        supervision_escalation::Column::Level,
+    ])
+    .exec_without_returning(&w)
+    .await?;
+    if !matches!(inserted, TryInsertResult::Inserted(n) if n > 0) {
+        return Ok(false);
+    }
+    let event = supervision_event::ActiveModel {
+        id: Set(new_id()),
+        item_id: Set(item.id),
+        at: Set(now),
+        actor_id: Set(None),
+        kind: Set(SupervisionEventKind::Escalated),
+        note: Set(None),
+        from_status: Set(None),
+        to_status: Set(None),
+        level: Set(Some(level)),
+        due_on: Set(Some(item.due_on)),
+    }
+    .insert(&w)
+    .await?;
+    w.audit(
+        Change::of("escalateSupervisionItem", "SupervisionItem", item.id)
+            .after(json!({ "level": level, "dueOn": item.due_on, "asOf": as_of })),
+    )
+    .await?;
+    w.publish(DomainEvent::SupervisionItemChanged {
+        item: item.clone(),
+        event,
+    });
+    w.publish(DomainEvent::DeadlineAlert {
+        item: item.clone(),
+        level,
+        at: now,
+    });
+    w.commit_and_publish(events).await?;
+    Ok(true)
+}
