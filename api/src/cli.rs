@@ -9,11 +9,12 @@ use tracing_subscriber::EnvFilter;
 
 use crate::{
     app::{AppState, build_router},
+    clock::Clock,
     config::{Config, DatabaseConfig, ServerConfig},
     db::Db,
     graphql::Api,
     metrics::Metrics,
-    services::demo::DemoOutcome,
+    services::{demo::DemoOutcome, supervision::escalation},
 };
 
 #[derive(Debug, Parser)]
@@ -73,6 +74,25 @@ enum Command {
         /// Time zone that decides today's date for memberships.
         #[arg(long, env = "LIANJIAN_TIMEZONE", default_value_t = crate::config::DEFAULT_TIMEZONE, value_parser = crate::config::parse_timezone)]
         timezone: chrono_tz::Tz,
+        /// Treat DATE (YYYY-MM-DD) as today: the example's dates are laid out around it.
+        #[arg(long, env = "LIANJIAN_TODAY")]
+        today: Option<chrono::NaiveDate>,
+    },
+    /// Run the escalation pass of the supervision ledger now (the server runs it at start-up and
+    /// after each local midnight): every item whose escalation level rose gets one ESCALATED
+    /// entry and one deadline alert. Running it again for the same day writes nothing.
+    Escalate {
+        #[command(flatten)]
+        database: DatabaseConfig,
+        /// Time zone of calendar dates.
+        #[arg(long, env = "LIANJIAN_TIMEZONE", default_value_t = crate::config::DEFAULT_TIMEZONE, value_parser = crate::config::parse_timezone)]
+        timezone: chrono_tz::Tz,
+        /// Treat DATE (YYYY-MM-DD) as today.
+        #[arg(long, env = "LIANJIAN_TODAY")]
+        today: Option<chrono::NaiveDate>,
+        /// The day to escalate for, to catch up on a missed day (default: today).
+        #[arg(long = "as-of")]
+        as_of: Option<chrono::NaiveDate>,
     },
     /// Apply, roll back or list database migrations.
     Migrate {
@@ -176,11 +196,46 @@ async fn dispatch(command: Command) -> Result<(), Failure> {
             server,
             demo,
         } => serve(Config { database, server }, demo).await,
-        Command::DemoData { database, timezone } => {
+        Command::DemoData {
+            database,
+            timezone,
+            today,
+        } => {
             let metrics = Metrics::new();
             let db = connect(&database, &metrics).await?;
             migrate_up(&db).await?;
-            load_demo(&db, timezone).await
+            load_demo(&db, &Clock::new(timezone, today)).await
+        }
+        Command::Escalate {
+            database,
+            timezone,
+            today,
+            as_of,
+        } => {
+            let metrics = Metrics::new();
+            let db = connect(&database, &metrics).await?;
+            migrate_up(&db).await?;
+            let clock = Clock::new(timezone, today);
+            let as_of = as_of.unwrap_or_else(|| clock.today());
+            let outcome = escalation::run(
+                &db.write,
+                &crate::events::EventBus::new(),
+                as_of,
+                clock.now(),
+                |so_far| {
+                    println!(
+                        "{} items past a reminder date so far, {} escalated",
+                        so_far.examined, so_far.escalated
+                    )
+                },
+            )
+            .await
+            .map_err(|e| Failure::other(format!("escalation failed: {e}")))?;
+            println!(
+                "escalation for {as_of}: {} items at a reminder or escalation level, {} escalated",
+                outcome.examined, outcome.escalated
+            );
+            Ok(())
         }
         Command::Migrate { action } => migrate(action).await,
         Command::CreateUser {
@@ -209,9 +264,8 @@ async fn migrate_up(db: &Db) -> Result<(), Failure> {
         .map_err(|e| Failure::other(format!("migrations failed: {e}")))
 }
 
-async fn load_demo(db: &Db, timezone: chrono_tz::Tz) -> Result<(), Failure> {
-    let today = chrono::Utc::now().with_timezone(&timezone).date_naive();
-    match crate::services::demo::load(&db.write, today, timezone).await {
+async fn load_demo(db: &Db, clock: &Clock) -> Result<(), Failure> {
+    match crate::services::demo::load(&db.write, clock.today(), clock.zone()).await {
         Ok(DemoOutcome::Loaded {
             areas,
             organizations,
@@ -247,7 +301,11 @@ async fn serve(config: Config, demo: bool) -> Result<(), Failure> {
     let db = connect(&config.database, &metrics).await?;
     migrate_up(&db).await?;
     if demo {
-        load_demo(&db, config.server.timezone).await?;
+        load_demo(
+            &db,
+            &Clock::new(config.server.timezone, config.server.today),
+        )
+        .await?;
     }
     let bind = config.server.bind;
     let state = AppState::build(config, db.clone(), metrics)
@@ -260,6 +318,15 @@ async fn serve(config: Config, demo: bool) -> Result<(), Failure> {
     let listener = tokio::net::TcpListener::bind(bind)
         .await
         .map_err(|e| Failure::config(format!("cannot listen on {bind}: {e}")))?;
+    if let Some(day) = state.clock.pinned() {
+        tracing::info!(today = %day, "today is pinned by --today");
+    }
+    // The daily escalation pass: now, then after each local midnight.
+    let daily = tokio::spawn(escalation::daily(
+        state.db.write.clone(),
+        state.events.clone(),
+        state.clock.clone(),
+    ));
     let router = build_router(state);
     tracing::info!(%bind, "lianjian is listening");
     axum::serve(
@@ -269,6 +336,7 @@ async fn serve(config: Config, demo: bool) -> Result<(), Failure> {
     .with_graceful_shutdown(shutdown)
     .await
     .map_err(|e| Failure::other(format!("server failed: {e}")))?;
+    daily.abort();
     tracing::info!("requests finished; closing the database");
     db.close()
         .await

@@ -21,4 +21,5 @@ mod schema;
 mod sockets;
 mod statements;
 mod subscriptions;
+mod supervision;
 mod transport;

@@ -168,3 +168,40 @@ async fn escalate(
     w.commit_and_publish(events).await?;
     Ok(true)
 }
+
+/// Runs the pass for today at once, then shortly after each local midnight, until the task is
+/// aborted. A failed pass is logged and tried again at the next midnight; it can be caught up
+/// with `lianjian escalate --as-of DATE`.
+pub async fn daily(db: DatabaseConnection, events: EventBus, clock: crate::clock::Clock) {
+    loop {
+        let today = clock.today();
+        match run(&db, &events, today, clock.now(), |_| {}).await {
+            Ok(outcome) => tracing::info!(
+                as_of = %today,
+                examined = outcome.examined,
+                escalated = outcome.escalated,
+                "escalation pass done"
+            ),
+            Err(e) => tracing::error!(as_of = %today, error = %e, "escalation pass failed"),
+        }
+        tokio::time::sleep(until_next_midnight(&clock)).await;
+    }
+}
+
+/// How long until a few seconds after the next local midnight.
+fn until_next_midnight(clock: &crate::clock::Clock) -> std::time::Duration {
+    use chrono::TimeZone;
+    let zone = clock.zone();
+    let now = Utc::now();
+    let tomorrow = now.with_timezone(&zone).date_naive().succ_opt();
+    let next = tomorrow
+        .and_then(|d| d.and_hms_opt(0, 0, 5))
+        .and_then(|t| zone.from_local_datetime(&t).earliest())
+        .map(|t| t.with_timezone(&Utc));
+    match next {
+        Some(next) if next > now => (next - now)
+            .to_std()
+            .unwrap_or(std::time::Duration::from_secs(3600)),
+        _ => std::time::Duration::from_secs(3600),
+    }
+}
