@@ -23,6 +23,7 @@ pub mod relay;
 pub mod scalars;
 pub mod schema;
 pub mod sdl;
+pub mod workdays;
 
 pub use gate::Api;
 pub use schema::AppSchema;

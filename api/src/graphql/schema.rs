@@ -13,6 +13,7 @@ use super::{
     organizations::{OrganizationMutation, OrganizationQuery},
     people::{PersonMutation, PersonQuery},
     scalars::Date,
+    workdays::WorkdayQuery,
 };
 use crate::{app::AppState, config::ServerConfig};
 
@@ -27,6 +28,7 @@ pub struct QueryRoot(
     OrganizationQuery,
     LinkageGroupQuery,
     PersonQuery,
+    WorkdayQuery,
 );
 
 #[derive(MergedObject, Default)]
