@@ -22,3 +22,4 @@ mod sockets;
 mod statements;
 mod subscriptions;
 mod transport;
+mod workdays;
