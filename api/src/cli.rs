@@ -1,7 +1,7 @@
 //! The `lianjian` command line. Flags are read once here into a typed `Config`; every flag has an
 //! environment variable, so service files can configure the server either way.
 
-use std::{net::SocketAddr, process::ExitCode};
+use std::{net::SocketAddr, path::PathBuf, process::ExitCode};
 
 use clap::{Parser, Subcommand, ValueEnum};
 use migration::{Migrator, MigratorTrait};
@@ -99,6 +99,11 @@ enum Command {
         #[command(subcommand)]
         action: MigrateAction,
     },
+    /// Manage the working-day calendar (official holidays and make-up working days).
+    Calendar {
+        #[command(subcommand)]
+        action: CalendarAction,
+    },
     /// Print the GraphQL schema (SDL) to standard output.
     ExportSchema,
     /// Create an account with a role, e.g. the first administrator. The password is read from
@@ -140,6 +145,19 @@ enum MigrateAction {
     Status {
         #[command(flatten)]
         database: DatabaseConfig,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum CalendarAction {
+    /// Load a year's official table from FILE (header `date,is_working_day,name`, as in
+    /// `data/cn-workdays-2026.csv`), replacing the years it covers. A file with any bad line is
+    /// refused whole and changes nothing.
+    Import {
+        #[command(flatten)]
+        database: DatabaseConfig,
+        /// The calendar file (UTF-8).
+        file: PathBuf,
     },
 }
 
@@ -238,6 +256,9 @@ async fn dispatch(command: Command) -> Result<(), Failure> {
             Ok(())
         }
         Command::Migrate { action } => migrate(action).await,
+        Command::Calendar {
+            action: CalendarAction::Import { database, file },
+        } => import_calendar(&database, &file).await,
         Command::CreateUser {
             database,
             username,
@@ -433,6 +454,37 @@ async fn create_user(
         .await
         .map_err(|e| Failure::other(format!("cannot grant the role: {e}")))?;
     println!("created {} with role {}", user.username, role.as_str());
+    Ok(())
+}
+
+async fn import_calendar(database: &DatabaseConfig, file: &std::path::Path) -> Result<(), Failure> {
+    use crate::{
+        error::AppError,
+        services::{Actor, workdays},
+    };
+    let text = std::fs::read_to_string(file)
+        .map_err(|e| Failure::other(format!("cannot read {}: {e}", file.display())))?;
+    let metrics = Metrics::new();
+    let db = connect(database, &metrics).await?;
+    migrate_up(&db).await?;
+    let outcome = workdays::import(&db.write, &Actor::system("calendar-import"), &text)
+        .await
+        .map_err(|e| match e {
+            // Every bad line, one per line, under the file's name.
+            AppError::BadUserInput { message, .. } => Failure::other(format!(
+                "{} was not imported; nothing changed:\n{message}",
+                file.display()
+            )),
+            // The operator sees what went wrong: there is no client to hide it from.
+            AppError::Internal(detail) => {
+                Failure::other(format!("cannot import {}: {detail}", file.display()))
+            }
+            other => Failure::other(format!("cannot import {}: {other}", file.display())),
+        })?;
+    for year in outcome.years {
+        let unit = if year.days == 1 { "day" } else { "days" };
+        println!("imported {}: {} {unit}", year.year, year.days);
+    }
     Ok(())
 }
 

@@ -23,3 +23,4 @@ mod statements;
 mod subscriptions;
 mod supervision;
 mod transport;
+mod workdays;

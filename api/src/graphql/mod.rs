@@ -24,6 +24,7 @@ pub mod scalars;
 pub mod schema;
 pub mod sdl;
 pub mod supervision;
+pub mod workdays;
 
 pub use gate::Api;
 pub use schema::AppSchema;

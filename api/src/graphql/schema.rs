@@ -14,6 +14,7 @@ use super::{
     people::{PersonMutation, PersonQuery},
     scalars::Date,
     supervision::{SupervisionMutation, SupervisionQuery, SupervisionSubscription},
+    workdays::WorkdayQuery,
 };
 use crate::{app::AppState, config::ServerConfig};
 
@@ -29,6 +30,7 @@ pub struct QueryRoot(
     LinkageGroupQuery,
     PersonQuery,
     SupervisionQuery,
+    WorkdayQuery,
 );
 
 #[derive(MergedObject, Default)]
