@@ -293,9 +293,10 @@ async fn load_demo(db: &Db, clock: &Clock) -> Result<(), Failure> {
             people,
             accounts,
             activities,
+            items,
         }) => {
             println!(
-                "demo data loaded: {areas} areas, {organizations} organizations, 1 linkage group, {people} people, {activities} joint activities"
+                "demo data loaded: {areas} areas, {organizations} organizations, 1 linkage group, {people} people, {activities} joint activities, {items} supervision items"
             );
             println!("demo accounts (the passwords are shown only now):");
             for account in accounts {

@@ -182,3 +182,117 @@ async fn demo_data_refuses_a_database_holding_other_data() {
 fn chrono_today() -> chrono::NaiveDate {
     chrono::Utc::now().date_naive()
 }
+
+/// The demo ledger as a supervisor meets it, loaded on Monday 2026-06-15 (no holiday within the
+/// next working week but the Dragon Boat Festival on Friday 06-19). Expected figures are counted
+/// by hand from the ledger's table in `demo_data.rs`.
+#[tokio::test]
+async fn the_demo_ledger_shows_every_state_and_rung_to_the_supervisor() {
+    use chrono::TimeZone;
+    let today: chrono::NaiveDate = "2026-06-15".parse().unwrap();
+    let morning = chrono::FixedOffset::east_opt(8 * 3600)
+        .unwrap()
+        .from_local_datetime(&today.and_hms_opt(9, 0, 0).unwrap())
+        .unwrap()
+        .with_timezone(&chrono::Utc);
+    let app = TestApp::spawn_at(morning).await;
+    let outcome = lianjian_api::services::demo::load(
+        &app.state.db.write,
+        today,
+        app.state.config.server.timezone,
+    )
+    .await
+    .unwrap();
+    let lianjian_api::services::demo::DemoOutcome::Loaded {
+        accounts, items, ..
+    } = outcome
+    else {
+        panic!("expected a load, got {outcome:?}");
+    };
+    assert_eq!(items, 30);
+    let password = accounts
+        .iter()
+        .find(|a| a.username == "supervisor")
+        .unwrap()
+        .password
+        .clone();
+    let login = app.login_from("10.9.0.2", "supervisor", &password).await;
+    let token = login.ok()["login"]["token"].as_str().unwrap().to_owned();
+    let total = |filter: serde_json::Value| {
+        let app = &app;
+        let token = token.clone();
+        async move {
+            let response = app
+                .graphql_as(
+                    Some(&token),
+                    "query($f: SupervisionItemFilter) { supervisionItems(filter: $f) { totalCount } }",
+                    json!({ "f": filter }),
+                )
+                .await;
+            response.ok()["supervisionItems"]["totalCount"]
+                .as_i64()
+                .unwrap()
+        }
+    };
+    assert_eq!(total(json!({})).await, 30);
+    // REPORT: 老旧小区加装电梯 (30 days late), 绿道护栏 (33). SUPERVISE: 无障碍设施 (20),
+    // 农产品展销 (18). URGE: 民宿消防 (6), 垃圾分类 (3), 暑期托管 (1), 家庭医生 (reopened,
+    // 10), 治安巡逻 (submitted late, 8), 污水排放 (12). REMIND: 滴灌 (+1), 山塘 (+2), 文化室
+    // (+3), 滑坡 (+1).
+    for (level, expected) in [
+        ("REPORT", 2),
+        ("SUPERVISE", 2),
+        ("URGE", 6),
+        ("REMIND", 4),
+        ("NONE", 16),
+    ] {
+        assert_eq!(
+            total(json!({ "escalationLevels": [level] })).await,
+            expected,
+            "{level}"
+        );
+    }
+    assert_eq!(total(json!({ "overdue": true })).await, 10);
+    assert_eq!(total(json!({ "statuses": ["CLOSED"] })).await, 6);
+    assert_eq!(total(json!({ "statuses": ["CANCELLED"] })).await, 1);
+    assert_eq!(total(json!({ "statuses": ["PENDING_REVIEW"] })).await, 2);
+    let closed = app
+        .graphql_as(
+            Some(&token),
+            "{ supervisionItems(first: 100, filter: { statuses: [CLOSED] }) { edges { node { title closedOnTime dueOn originalDueOn } } } }",
+            json!({}),
+        )
+        .await;
+    let mut late: Vec<String> = Vec::new();
+    let mut extended = 0;
+    for edge in closed.ok()["supervisionItems"]["edges"].as_array().unwrap() {
+        let node = &edge["node"];
+        if node["closedOnTime"] == false {
+            late.push(node["title"].as_str().unwrap().to_owned());
+        }
+        if node["dueOn"] != node["originalDueOn"] {
+            extended += 1;
+        }
+    }
+    late.sort();
+    assert_eq!(late, ["温泉中学周边交通疏导", "石坑村生活污水管网接驳"]);
+    assert_eq!(extended, 1);
+    // The member of 南平村 sees the items 南平村 leads or co-owns: 道路硬化, 技能培训进村,
+    // 老旧线路改造, 村道路灯.
+    let member = accounts
+        .iter()
+        .find(|a| a.username == "member")
+        .unwrap()
+        .password
+        .clone();
+    let login = app.login_from("10.9.0.3", "member", &member).await;
+    let member_token = login.ok()["login"]["token"].as_str().unwrap().to_owned();
+    let response = app
+        .graphql_as(
+            Some(&member_token),
+            "{ supervisionItems { totalCount } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(response.ok()["supervisionItems"]["totalCount"], 4);
+}

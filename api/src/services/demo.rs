@@ -33,6 +33,8 @@ pub enum DemoOutcome {
         /// The demo accounts and their passwords, shown once.
         accounts: Vec<DemoAccount>,
         activities: usize,
+        /// Supervision items of the committee's ledger.
+        items: usize,
     },
     /// The example was loaded before; nothing was written.
     AlreadyLoaded,
@@ -172,7 +174,7 @@ where
             lead_organization_id: lead,
             member_organization_ids: members,
             cadence_days: Some(linkage_groups::DEFAULT_CADENCE_DAYS),
-            cadence_starts_on: None,
+            cadence_starts_on: Some(today + chrono::Duration::days(demo_data::CADENCE_STARTS)),
         },
         today,
     )
@@ -265,6 +267,7 @@ where
         zone,
     )
     .await?;
+    let items = load_ledger(&tx, &actor, &unheard, &org_ids, group.id, today, zone).await?;
     tx.commit().await?;
     Ok(DemoOutcome::Loaded {
         areas: demo_areas.len(),
@@ -272,7 +275,155 @@ where
         people: demo_people.len(),
         accounts: accounts_made,
         activities,
+        items,
     })
+}
+
+/// The committee's supervision ledger: each item opened, worked, reviewed and extended on its own
+/// days before `today`, in the order the days came, through the same services as the API, with a
+/// clock standing on each day.
+async fn load_ledger<T>(
+    tx: &T,
+    actor: &Actor,
+    events: &EventBus,
+    org_ids: &HashMap<&str, Uuid>,
+    group: Uuid,
+    today: NaiveDate,
+    zone: chrono_tz::Tz,
+) -> AppResult<usize>
+where
+    T: ConnectionTrait + TransactionTrait,
+{
+    use super::supervision::{self, Due, Move, NewItem};
+    use chrono::TimeZone;
+    use demo_data::LedgerStep as Step;
+
+    let org = |key: &str| {
+        org_ids
+            .get(key)
+            .copied()
+            .ok_or_else(|| AppError::internal(format!("demo ledger refers to unknown {key}")))
+    };
+    let clock = crate::clock::Clock::manual(zone, chrono::Utc::now());
+    let stand_on = |days: i64| -> AppResult<()> {
+        let date = today + chrono::Duration::days(days);
+        let morning = date
+            .and_hms_opt(10, 0, 0)
+            .and_then(|t| zone.from_local_datetime(&t).earliest())
+            .ok_or_else(|| AppError::internal("demo ledger day has no 10:00"))?;
+        clock.set(morning.with_timezone(&chrono::Utc));
+        Ok(())
+    };
+    let ledger = demo_data::ledger();
+    // (day, item, step): `None` opens the item.
+    let mut agenda: Vec<(i64, usize, Option<Step>)> = Vec::new();
+    for (n, item) in ledger.iter().enumerate() {
+        agenda.push((item.opened, n, None));
+        agenda.extend(item.steps.iter().map(|(day, step)| (*day, n, Some(*step))));
+    }
+    agenda.sort_by_key(|(day, n, step)| (*day, step.is_some(), *n));
+    let mut ids: HashMap<usize, Uuid> = HashMap::new();
+    for (day, n, step) in agenda {
+        stand_on(day)?;
+        let item = &ledger[n];
+        let Some(step) = step else {
+            let opened = supervision::open(
+                tx,
+                actor,
+                events,
+                &clock,
+                NewItem {
+                    title: item.title.to_owned(),
+                    description: None,
+                    source: parse_enum("supervision source", item.source)?,
+                    priority: match item.priority {
+                        "URGENT" => entities::enums::Priority::Urgent,
+                        "HIGH" => entities::enums::Priority::High,
+                        _ => entities::enums::Priority::Normal,
+                    },
+                    linkage_group_id: group,
+                    lead_organization_id: org(item.lead)?,
+                    co_responsible_organization_ids: item
+                        .co
+                        .iter()
+                        .map(|k| org(k))
+                        .collect::<AppResult<Vec<_>>>()?,
+                    assignee_id: None,
+                    supervisor_id: None,
+                    due: Due::On(today + chrono::Duration::days(item.due)),
+                },
+            )
+            .await?;
+            ids.insert(n, opened.id);
+            continue;
+        };
+        let id = ids
+            .get(&n)
+            .copied()
+            .ok_or_else(|| AppError::internal("demo ledger step before its item"))?;
+        let mv = |mv: Move, note: Option<&str>| {
+            supervision::transition(
+                tx,
+                actor,
+                events,
+                &clock,
+                id,
+                mv,
+                note.map(str::to_owned),
+                None,
+            )
+        };
+        match step {
+            Step::Start => mv(Move::Start, None).await?,
+            Step::Submit => mv(Move::Submit, None).await?,
+            Step::Close => mv(Move::Close, None).await?,
+            Step::Reject(note) => mv(Move::Reject, Some(note)).await?,
+            Step::Reopen(note) => mv(Move::Reopen, Some(note)).await?,
+            Step::Cancel(note) => mv(Move::Cancel, Some(note)).await?,
+            Step::Report(percent, note) => {
+                supervision::report_progress(
+                    tx,
+                    actor,
+                    events,
+                    &clock,
+                    id,
+                    Some(org(item.lead)?),
+                    percent,
+                    note,
+                    None,
+                )
+                .await?
+            }
+            Step::CoReport(key, percent, note) => {
+                supervision::report_progress(
+                    tx,
+                    actor,
+                    events,
+                    &clock,
+                    id,
+                    Some(org(key)?),
+                    percent,
+                    note,
+                    None,
+                )
+                .await?
+            }
+            Step::Extend(due, reason) => {
+                supervision::extend(
+                    tx,
+                    actor,
+                    events,
+                    &clock,
+                    id,
+                    today + chrono::Duration::days(due),
+                    reason,
+                    None,
+                )
+                .await?
+            }
+        };
+    }
+    Ok(ledger.len())
 }
 
 /// Joint activities around `today`: done ones with attendance and a report, confirmed and planned
