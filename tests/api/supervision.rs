@@ -1040,3 +1040,41 @@ async fn the_permission_table_for_items() {
         .await;
     anonymous.error("UNAUTHENTICATED");
 }
+
+const LEDGER_PAGE: &str = "query($first: Int) { supervisionItems(first: $first) { totalCount edges { node {
+    code title overdue daysRemaining workingDaysRemaining escalationLevel progressPercent closedOnTime
+    linkageGroup { name } leadOrganization { name } assignee { name } supervisor { username }
+    coResponsible { progressPercent organization { name } }
+    timeline(first: 2) { totalCount edges { node { kind actor { username } item { code } } } }
+    reports(first: 2) { edges { node { percent organization { name } author { username } } } } } } } }";
+
+/// A page of the demo ledger with every relation costs the same statements for 5 items or 30.
+async fn a_ledger_page_costs_the_same_for_5_or_30() {
+    let today: chrono::NaiveDate = "2026-06-15".parse().unwrap();
+    let app = TestApp::spawn_at(at("2026-06-15")).await;
+    lianjian_api::services::demo::load(&app.state.db.write, today, app.state.config.server.timezone)
+        .await
+        .unwrap();
+    let mut costs = Vec::new();
+    for first in [5, 30] {
+        let before = app.sql_statements().await;
+        let response = app.graphql(LEDGER_PAGE, json!({ "first": first })).await;
+        let edges = response.ok()["supervisionItems"]["edges"]
+            .as_array()
+            .unwrap()
+            .len();
+        assert_eq!(edges, first);
+        costs.push(app.sql_statements().await - before);
+    }
+    assert_eq!(costs[0], costs[1], "statements for 5 and 30 items: {costs:?}");
+}
+
+#[tokio::test]
+async fn ledger_page_statements_current_thread() {
+    a_ledger_page_costs_the_same_for_5_or_30().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn ledger_page_statements_multi_thread() {
+    a_ledger_page_costs_the_same_for_5_or_30().await;
+}
