@@ -1079,3 +1079,125 @@ async fn ledger_page_statements_current_thread() {
 async fn ledger_page_statements_multi_thread() {
     a_ledger_page_costs_the_same_for_5_or_30().await;
 }
+
+type Socket = tokio_tungstenite::WebSocketStream<
+    tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>,
+>;
+
+async fn subscribe(addr: std::net::SocketAddr, token: &str, query: &str) -> Socket {
+    use futures_util::SinkExt;
+    use tokio_tungstenite::tungstenite::{
+        Message, client::IntoClientRequest, http::HeaderValue,
+    };
+    let mut request = format!("ws://{addr}/graphql/ws")
+        .into_client_request()
+        .unwrap();
+    request.headers_mut().insert(
+        "sec-websocket-protocol",
+        HeaderValue::from_static("graphql-transport-ws"),
+    );
+    let (mut socket, _) = tokio_tungstenite::connect_async(request).await.unwrap();
+    let send = |value: Value| Message::Text(value.to_string().into());
+    socket
+        .send(send(json!({ "type": "connection_init",
+            "payload": { "authorization": format!("Bearer {token}") } })))
+        .await
+        .unwrap();
+    assert_eq!(next_message(&mut socket).await["type"], "connection_ack");
+    socket
+        .send(send(json!({ "id": "1", "type": "subscribe", "payload": { "query": query } })))
+        .await
+        .unwrap();
+    socket
+}
+
+async fn next_message(socket: &mut Socket) -> Value {
+    use futures_util::StreamExt;
+    loop {
+        let message = tokio::time::timeout(std::time::Duration::from_secs(10), socket.next())
+            .await
+            .expect("a message within 10 seconds")
+            .expect("the socket is open")
+            .expect("a valid frame");
+        if let tokio_tungstenite::tungstenite::Message::Text(text) = message {
+            return serde_json::from_str(&text).unwrap();
+        }
+    }
+}
+
+/// Each subscriber hears of the items it may read and of nothing else: the unreadable item's
+/// events are published first, so the first message a subscriber gets shows what it skipped.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn events_and_alerts_reach_only_those_who_may_read_the_item() {
+    let app = TestApp::spawn_at(at("2026-03-02")).await;
+    let l = ledger(&app).await;
+    let i1 = item(&app, &l, "I1", "B", json!({ "dueOn": "2026-03-04" })).await;
+    let i2 = item(&app, &l, "I2", "C", json!({ "dueOn": "2026-03-04" })).await;
+    let addr = app.serve().await;
+    let events = "subscription { supervisionItemEvents { kind note item { id title } } }";
+    let alerts = "subscription { deadlineAlerts { level item { id title } } }";
+    let mut sec_b = subscribe(addr, &l.tokens["sec_b"], events).await;
+    let mut member_c = subscribe(addr, &l.tokens["member_c"], events).await;
+    let mut staff = subscribe(
+        addr,
+        &l.tokens["staff"],
+        &format!(
+            "subscription {{ supervisionItemEvents(filter: {{ organizationId: \"{}\" }}) {{ kind item {{ title }} }} }}",
+            l.orgs["C"]
+        ),
+    )
+    .await;
+    let mut alerts_b = subscribe(addr, &l.tokens["sec_b"], alerts).await;
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+
+    step(&app, None, "start", &i2, Some("开工"), None).await.ok();
+    step(&app, None, "start", &i1, Some("动工"), None).await.ok();
+    let b = next_message(&mut sec_b).await;
+    assert_eq!(
+        b["payload"]["data"]["supervisionItemEvents"],
+        json!({ "kind": "STARTED", "note": "动工", "item": { "id": i1, "title": "I1" } })
+    );
+    let c = next_message(&mut member_c).await;
+    assert_eq!(
+        c["payload"]["data"]["supervisionItemEvents"],
+        json!({ "kind": "STARTED", "note": "开工", "item": { "id": i2, "title": "I2" } })
+    );
+    // The organization filter: staff read both, but asked for C's items only.
+    let s = next_message(&mut staff).await;
+    assert_eq!(
+        s["payload"]["data"]["supervisionItemEvents"],
+        json!({ "kind": "STARTED", "item": { "title": "I2" } })
+    );
+    step(&app, None, "submit", &i1, None, None).await.ok();
+    step(&app, None, "submit", &i2, None, None).await.ok();
+    let s = next_message(&mut staff).await;
+    assert_eq!(
+        s["payload"]["data"]["supervisionItemEvents"],
+        json!({ "kind": "SUBMITTED", "item": { "title": "I2" } })
+    );
+
+    // 2026-03-06: I2 is submitted on time (no level), I1 too; a third item, B's, is overdue.
+    let i3 = item(&app, &l, "I3", "B", json!({ "dueOn": "2026-03-03" })).await;
+    let i4 = item(&app, &l, "I4", "C", json!({ "dueOn": "2026-03-03" })).await;
+    let _ = (&i3, &i4);
+    // The pass walks items by id: C's item I4 comes after I3, so publish order is I3, I4; sec_b
+    // must see I3 only.
+    escalation::run(
+        &app.state.db.write,
+        &app.state.events,
+        "2026-03-06".parse().unwrap(),
+        app.state.clock.now(),
+        |_| {},
+    )
+    .await
+    .unwrap();
+    let alert = next_message(&mut alerts_b).await;
+    assert_eq!(
+        alert["payload"]["data"]["deadlineAlerts"],
+        json!({ "level": "URGE", "item": { "id": i3, "title": "I3" } })
+    );
+    // Nothing else arrives for sec_b: I4 is not its to read.
+    use futures_util::StreamExt;
+    let more = tokio::time::timeout(std::time::Duration::from_millis(500), alerts_b.next()).await;
+    assert!(more.is_err(), "unexpected message: {more:?}");
+}
