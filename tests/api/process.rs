@@ -199,6 +199,53 @@ async fn demo_data_command_is_idempotent() {
     assert!(second.contains("already loaded"), "{second}");
 }
 
+/// `--today` from outside: the demo ledger laid out around a pinned day, then `lianjian
+/// escalate` for that day writes every rise once and nothing when run again. Expected counts by
+/// hand from the demo ledger on 2026-06-15: 2 REPORT, 2 SUPERVISE, 6 URGE, 4 REMIND.
+#[tokio::test]
+async fn a_pinned_today_drives_the_demo_ledger_and_the_escalation_command() {
+    let database = TestDatabase::create().await;
+    let run = |args: &[&str]| {
+        let output = Command::new(BINARY)
+            .args(args)
+            .args(database_args(&database))
+            .env("LIANJIAN_LOG", "off")
+            .env("LIANJIAN_TODAY", "2026-06-15")
+            .output()
+            .unwrap();
+        assert!(
+            output.status.success(),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        String::from_utf8(output.stdout).unwrap()
+    };
+    let loaded = run(&["demo-data"]);
+    assert!(loaded.contains("30 supervision items"), "{loaded}");
+    let first = run(&["escalate"]);
+    assert!(
+        first.contains("escalation for 2026-06-15: 14 items at a reminder or escalation level, 14 escalated"),
+        "{first}"
+    );
+    let again = run(&["escalate"]);
+    assert!(
+        again.contains("escalation for 2026-06-15: 14 items at a reminder or escalation level, 0 escalated"),
+        "{again}"
+    );
+    // The next day, as a catch-up: no item crosses a rung between 06-15 and 06-16 (none is due
+    // on 06-15, none is due on 06-22, the next day to come within 3 working days across the
+    // Dragon Boat Festival, and none is 15 or 29 days late), so the same 14 items, no new rise.
+    let next_day = run(&["escalate", "--as-of", "2026-06-16"]);
+    assert!(next_day.contains("escalation for 2026-06-16: 14 items at a reminder or escalation level, 0 escalated"), "{next_day}");
+    let bad = Command::new(BINARY)
+        .args(["escalate", "--as-of", "2026-13-01"])
+        .args(database_args(&database))
+        .env("LIANJIAN_LOG", "off")
+        .output()
+        .unwrap();
+    assert!(!bad.status.success());
+}
+
 /// The token key: generated once and kept in the database on SQLite; on PostgreSQL, where
 /// replicas must share it, a missing key is a start-up error (exit code 2).
 #[tokio::test]
