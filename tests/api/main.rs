@@ -20,5 +20,6 @@ mod robustness;
 mod schema;
 mod sockets;
 mod statements;
+mod statistics;
 mod subscriptions;
 mod transport;

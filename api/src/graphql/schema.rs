@@ -13,6 +13,7 @@ use super::{
     organizations::{OrganizationMutation, OrganizationQuery},
     people::{PersonMutation, PersonQuery},
     scalars::Date,
+    statistics::StatisticsQuery,
     supervision::{SupervisionMutation, SupervisionQuery, SupervisionSubscription},
 };
 use crate::{app::AppState, config::ServerConfig};
@@ -29,6 +30,7 @@ pub struct QueryRoot(
     LinkageGroupQuery,
     PersonQuery,
     SupervisionQuery,
+    StatisticsQuery,
 );
 
 #[derive(MergedObject, Default)]
