@@ -166,7 +166,8 @@ impl TestApp {
         Self::spawn_with(ServerConfig::default()).await
     }
 
-    /// An app whose clock stands at `at` until `app.state.clock.set(...)` moves it.
+    /// An app whose clock stands at `at` until `app.state.clock.set(...)` moves it (every clone
+    /// of a manual clock moves together, the router's included).
     pub async fn spawn_at(at: chrono::DateTime<chrono::Utc>) -> Self {
         let mut app = Self::spawn().await;
         app.state.clock = lianjian_api::clock::Clock::manual(app.state.config.server.timezone, at);

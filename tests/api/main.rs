@@ -20,6 +20,7 @@ mod robustness;
 mod schema;
 mod sockets;
 mod statements;
+mod statistics;
 mod subscriptions;
 mod supervision;
 mod transport;

@@ -23,6 +23,7 @@ pub mod relay;
 pub mod scalars;
 pub mod schema;
 pub mod sdl;
+pub mod statistics;
 pub mod supervision;
 pub mod workdays;
 

@@ -13,6 +13,7 @@ use super::{
     organizations::{OrganizationMutation, OrganizationQuery},
     people::{PersonMutation, PersonQuery},
     scalars::Date,
+    statistics::StatisticsQuery,
     supervision::{SupervisionMutation, SupervisionQuery, SupervisionSubscription},
     workdays::WorkdayQuery,
 };
@@ -31,6 +32,7 @@ pub struct QueryRoot(
     PersonQuery,
     SupervisionQuery,
     WorkdayQuery,
+    StatisticsQuery,
 );
 
 #[derive(MergedObject, Default)]

@@ -17,6 +17,7 @@ pub mod pagination;
 pub mod people;
 pub mod refusals;
 pub mod scoped;
+pub mod statistics;
 pub mod supervision;
 pub mod values;
 pub mod workdays;
