@@ -12,6 +12,7 @@ use super::{
     node::NodeQuery,
     organizations::{OrganizationMutation, OrganizationQuery},
     people::{PersonMutation, PersonQuery},
+    rounds::{RoundMutation, RoundQuery},
     scalars::Date,
     supervision::{SupervisionMutation, SupervisionQuery, SupervisionSubscription},
 };
@@ -29,6 +30,7 @@ pub struct QueryRoot(
     LinkageGroupQuery,
     PersonQuery,
     SupervisionQuery,
+    RoundQuery,
 );
 
 #[derive(MergedObject, Default)]
@@ -42,6 +44,7 @@ pub struct MutationRoot(
     LinkageGroupMutation,
     PersonMutation,
     SupervisionMutation,
+    RoundMutation,
 );
 
 #[derive(MergedSubscription, Default)]

@@ -309,6 +309,19 @@ impl SupervisionItem {
         Ok(relay::connection(rows, ProgressReport))
     }
 
+    /// Its reviews, one per round it was reviewed in, oldest round first.
+    async fn reviews(&self, ctx: &Context<'_>) -> Result<Vec<super::rounds::RoundReview>> {
+        Ok(ctx
+            .loaders()?
+            .item_reviews
+            .load_one(self.0.id)
+            .await?
+            .unwrap_or_default()
+            .into_iter()
+            .map(super::rounds::RoundReview)
+            .collect())
+    }
+
     async fn created_at(&self, ctx: &Context<'_>) -> DateTime {
         DateTime::in_zone(self.0.created_at, ctx.timezone())
     }

@@ -6,6 +6,7 @@
 //! transaction, and is announced to subscribers once committed.
 
 pub mod escalation;
+pub mod rounds;
 pub mod rules;
 
 use chrono::{Datelike, NaiveDate};
