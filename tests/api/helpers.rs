@@ -166,6 +166,15 @@ impl TestApp {
         Self::spawn_with(ServerConfig::default()).await
     }
 
+    /// An app whose clock stands at `instant` until `app.state.clock.set(...)` moves it.
+    pub async fn spawn_at(instant: chrono::DateTime<chrono::Utc>) -> Self {
+        let mut app = Self::spawn().await;
+        let zone = app.state.config.server.timezone;
+        app.state.clock = lianjian_api::clock::Clock::manual(zone, instant);
+        app.router = build_router(app.state.clone());
+        app
+    }
+
     pub async fn spawn_with(mut server: ServerConfig) -> Self {
         let database = TestDatabase::create().await;
         if database.config.schema.is_some() && server.jwt_secret.is_none() {
