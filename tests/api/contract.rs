@@ -146,6 +146,8 @@ async fn every_object_with_an_id_is_a_node() {
             "LinkageGroup",
             "Organization",
             "Person",
+            "SupervisionItem",
+            "SupervisionRound",
             "User",
         ]
     );
