@@ -147,6 +147,7 @@ async fn every_object_with_an_id_is_a_node() {
             "Organization",
             "Person",
             "SupervisionItem",
+            "SupervisionRound",
             "User",
         ]
     );

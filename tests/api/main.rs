@@ -17,6 +17,7 @@ mod oracle;
 mod organizations;
 mod process;
 mod robustness;
+mod rounds;
 mod schema;
 mod sockets;
 mod statements;

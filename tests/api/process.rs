@@ -224,19 +224,28 @@ async fn a_pinned_today_drives_the_demo_ledger_and_the_escalation_command() {
     assert!(loaded.contains("30 supervision items"), "{loaded}");
     let first = run(&["escalate"]);
     assert!(
-        first.contains("escalation for 2026-06-15: 14 items at a reminder or escalation level, 14 escalated"),
+        first.contains(
+            "escalation for 2026-06-15: 14 items at a reminder or escalation level, 14 escalated"
+        ),
         "{first}"
     );
     let again = run(&["escalate"]);
     assert!(
-        again.contains("escalation for 2026-06-15: 14 items at a reminder or escalation level, 0 escalated"),
+        again.contains(
+            "escalation for 2026-06-15: 14 items at a reminder or escalation level, 0 escalated"
+        ),
         "{again}"
     );
     // The next day, as a catch-up: no item crosses a rung between 06-15 and 06-16 (none is due
     // on 06-15, none is due on 06-22, the next day to come within 3 working days across the
     // Dragon Boat Festival, and none is 15 or 29 days late), so the same 14 items, no new rise.
     let next_day = run(&["escalate", "--as-of", "2026-06-16"]);
-    assert!(next_day.contains("escalation for 2026-06-16: 14 items at a reminder or escalation level, 0 escalated"), "{next_day}");
+    assert!(
+        next_day.contains(
+            "escalation for 2026-06-16: 14 items at a reminder or escalation level, 0 escalated"
+        ),
+        "{next_day}"
+    );
     let bad = Command::new(BINARY)
         .args(["escalate", "--as-of", "2026-13-01"])
         .args(database_args(&database))

@@ -1053,9 +1053,13 @@ const LEDGER_PAGE: &str = "query($first: Int) { supervisionItems(first: $first) 
 async fn a_ledger_page_costs_the_same_for_5_or_30() {
     let today: chrono::NaiveDate = "2026-06-15".parse().unwrap();
     let app = TestApp::spawn_at(at("2026-06-15")).await;
-    lianjian_api::services::demo::load(&app.state.db.write, today, app.state.config.server.timezone)
-        .await
-        .unwrap();
+    lianjian_api::services::demo::load(
+        &app.state.db.write,
+        today,
+        app.state.config.server.timezone,
+    )
+    .await
+    .unwrap();
     let mut costs = Vec::new();
     for first in [5, 30] {
         let before = app.sql_statements().await;
@@ -1067,7 +1071,10 @@ async fn a_ledger_page_costs_the_same_for_5_or_30() {
         assert_eq!(edges, first);
         costs.push(app.sql_statements().await - before);
     }
-    assert_eq!(costs[0], costs[1], "statements for 5 and 30 items: {costs:?}");
+    assert_eq!(
+        costs[0], costs[1],
+        "statements for 5 and 30 items: {costs:?}"
+    );
 }
 
 #[tokio::test]
@@ -1080,15 +1087,12 @@ async fn ledger_page_statements_multi_thread() {
     a_ledger_page_costs_the_same_for_5_or_30().await;
 }
 
-type Socket = tokio_tungstenite::WebSocketStream<
-    tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>,
->;
+type Socket =
+    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
 
 async fn subscribe(addr: std::net::SocketAddr, token: &str, query: &str) -> Socket {
     use futures_util::SinkExt;
-    use tokio_tungstenite::tungstenite::{
-        Message, client::IntoClientRequest, http::HeaderValue,
-    };
+    use tokio_tungstenite::tungstenite::{Message, client::IntoClientRequest, http::HeaderValue};
     let mut request = format!("ws://{addr}/graphql/ws")
         .into_client_request()
         .unwrap();
@@ -1105,7 +1109,9 @@ async fn subscribe(addr: std::net::SocketAddr, token: &str, query: &str) -> Sock
         .unwrap();
     assert_eq!(next_message(&mut socket).await["type"], "connection_ack");
     socket
-        .send(send(json!({ "id": "1", "type": "subscribe", "payload": { "query": query } })))
+        .send(send(
+            json!({ "id": "1", "type": "subscribe", "payload": { "query": query } }),
+        ))
         .await
         .unwrap();
     socket
@@ -1150,8 +1156,12 @@ async fn events_and_alerts_reach_only_those_who_may_read_the_item() {
     let mut alerts_b = subscribe(addr, &l.tokens["sec_b"], alerts).await;
     tokio::time::sleep(std::time::Duration::from_millis(300)).await;
 
-    step(&app, None, "start", &i2, Some("开工"), None).await.ok();
-    step(&app, None, "start", &i1, Some("动工"), None).await.ok();
+    step(&app, None, "start", &i2, Some("开工"), None)
+        .await
+        .ok();
+    step(&app, None, "start", &i1, Some("动工"), None)
+        .await
+        .ok();
     let b = next_message(&mut sec_b).await;
     assert_eq!(
         b["payload"]["data"]["supervisionItemEvents"],

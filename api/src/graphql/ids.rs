@@ -18,6 +18,7 @@ pub enum NodeKind {
     JointActivity,
     AuditEntry,
     SupervisionItem,
+    SupervisionRound,
 }
 
 /// What the API says of one kind of node.
@@ -29,7 +30,7 @@ pub struct KindInfo {
 }
 
 impl NodeKind {
-    pub const ALL: [NodeKind; 8] = [
+    pub const ALL: [NodeKind; 9] = [
         Self::Area,
         Self::Organization,
         Self::LinkageGroup,
@@ -38,6 +39,7 @@ impl NodeKind {
         Self::JointActivity,
         Self::AuditEntry,
         Self::SupervisionItem,
+        Self::SupervisionRound,
     ];
 
     pub const fn info(self) -> KindInfo {
@@ -56,6 +58,7 @@ impl NodeKind {
             Self::JointActivity => kind("JointActivity", true),
             Self::AuditEntry => kind("AuditEntry", false),
             Self::SupervisionItem => kind("SupervisionItem", true),
+            Self::SupervisionRound => kind("SupervisionRound", true),
         }
     }
 

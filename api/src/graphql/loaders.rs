@@ -19,7 +19,8 @@ use async_graphql::{Context, dataloader::Loader};
 use entities::{
     activity_participant, area, attendance, enums::ParticipantRole, joint_activity, linkage_group,
     linkage_group_member, organization, person, person_position, role_grant,
-    supervision_assignment, supervision_event, supervision_item, supervision_report, user_account,
+    supervision_assignment, supervision_event, supervision_item, supervision_report,
+    supervision_review, user_account,
 };
 use sea_orm::{
     ColumnTrait, Condition, DatabaseConnection, EntityTrait, QueryFilter, QuerySelect, QueryTrait,
@@ -37,7 +38,7 @@ use crate::{
         organizations::OrganizationOrder,
         pagination::{Page, PageNeeds, PageRequest, fetch_pages_needing},
         people::{self, PERSON_KEYS},
-        supervision,
+        supervision::{self, rounds},
         workdays::WorkCalendar,
     },
 };
@@ -659,6 +660,12 @@ pub struct Loaders {
     db: DatabaseConnection,
     /// The working-day calendar, read once per request when a derived field needs it.
     calendar: tokio::sync::OnceCell<Arc<WorkCalendar>>,
+    /// The reviews of each supervision round, of items the viewer may read.
+    pub round_reviews: BatchLoader<ReviewsOfRound, Uuid>,
+    /// The reviews of each supervision item the viewer may read, oldest round first.
+    pub item_reviews: BatchLoader<ReviewsOfItem, Uuid>,
+    /// A page of each supervision round's items, of items the viewer may read.
+    pub round_items: BatchLoader<ItemsOfRound, PageKey>,
 }
 
 /// The responsible organizations of each supervision item, the lead first.
@@ -975,6 +982,21 @@ impl Loaders {
             cadences: BatchLoader::new(CadenceOfGroup { db: db.clone() }).cached(cache),
             db: db.clone(),
             calendar: tokio::sync::OnceCell::new(),
+            round_reviews: BatchLoader::new(ReviewsOfRound {
+                db: db.clone(),
+                visible_items: scopes.supervision_items.clone(),
+            })
+            .cached(cache),
+            item_reviews: BatchLoader::new(ReviewsOfItem {
+                db: db.clone(),
+                visible_items: scopes.supervision_items.clone(),
+            })
+            .cached(cache),
+            round_items: BatchLoader::new(ItemsOfRound {
+                db: db.clone(),
+                visible_items: scopes.supervision_items.clone(),
+            })
+            .cached(cache),
         }
     }
 
@@ -985,6 +1007,106 @@ impl Loaders {
             .get_or_try_init(|| async { WorkCalendar::load(&self.db).await.map(Arc::new) })
             .await
             .cloned()
+    }
+}
+
+/// The reviews of each supervision round, in the order of the items.
+pub struct ReviewsOfRound {
+    db: DatabaseConnection,
+    /// On `supervision_item`: the items the viewer may read.
+    visible_items: Condition,
+}
+
+impl Loader<Uuid> for ReviewsOfRound {
+    type Value = Vec<supervision_review::Model>;
+    type Error = LoadError;
+
+    async fn load(
+        &self,
+        keys: &[Uuid],
+    ) -> Result<HashMap<Uuid, Vec<supervision_review::Model>>, LoadError> {
+        let rows = rounds::reviews_of_rounds(&self.db, keys, self.visible_items.clone())
+            .await
+            .map_err(load_error)?;
+        let mut out: HashMap<Uuid, Vec<supervision_review::Model>> =
+            keys.iter().map(|k| (*k, Vec::new())).collect();
+        for row in rows {
+            out.entry(row.round_id).or_default().push(row);
+        }
+        Ok(out)
+    }
+}
+
+/// The reviews of each supervision item, oldest round first.
+pub struct ReviewsOfItem {
+    db: DatabaseConnection,
+    /// On `supervision_item`: the items the viewer may read.
+    visible_items: Condition,
+}
+
+impl Loader<Uuid> for ReviewsOfItem {
+    type Value = Vec<supervision_review::Model>;
+    type Error = LoadError;
+
+    async fn load(
+        &self,
+        keys: &[Uuid],
+    ) -> Result<HashMap<Uuid, Vec<supervision_review::Model>>, LoadError> {
+        let rows = rounds::reviews_of_items(&self.db, keys, self.visible_items.clone())
+            .await
+            .map_err(load_error)?;
+        let mut out: HashMap<Uuid, Vec<supervision_review::Model>> =
+            keys.iter().map(|k| (*k, Vec::new())).collect();
+        for row in rows {
+            out.entry(row.item_id).or_default().push(row);
+        }
+        Ok(out)
+    }
+}
+
+/// One page of each supervision round's items.
+pub struct ItemsOfRound {
+    db: DatabaseConnection,
+    /// On `supervision_item`: the items the viewer may read.
+    visible_items: Condition,
+}
+
+impl Loader<PageKey> for ItemsOfRound {
+    type Value = Page<supervision_item::Model>;
+    type Error = LoadError;
+
+    async fn load(
+        &self,
+        keys: &[PageKey],
+    ) -> Result<HashMap<PageKey, Page<supervision_item::Model>>, LoadError> {
+        let mut by_page: HashMap<(&PageRequest, PageNeeds), Vec<Uuid>> = HashMap::new();
+        for key in keys {
+            by_page
+                .entry((&key.page, key.needs))
+                .or_default()
+                .push(key.parent);
+        }
+        let mut out = HashMap::with_capacity(keys.len());
+        for ((page, needs), round_ids) in by_page {
+            let pages = rounds::items_of_rounds(
+                &self.db,
+                &round_ids,
+                self.visible_items.clone(),
+                page,
+                needs,
+            )
+            .await
+            .map_err(load_error)?;
+            for (parent, rows) in pages {
+                let key = PageKey {
+                    parent,
+                    page: page.clone(),
+                    needs,
+                };
+                out.insert(key, rows);
+            }
+        }
+        Ok(out)
     }
 }
 

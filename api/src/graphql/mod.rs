@@ -20,6 +20,7 @@ pub mod node;
 pub mod organizations;
 pub mod people;
 pub mod relay;
+pub mod rounds;
 pub mod scalars;
 pub mod schema;
 pub mod sdl;

@@ -15,11 +15,15 @@ use super::{
     linkage_groups::LinkageGroup,
     organizations::Organization,
     people::Person,
+    rounds::SupervisionRound,
     supervision::SupervisionItem,
 };
 use crate::{
     error::AppError,
-    services::{activities, areas, audit, linkage_groups, organizations, people, supervision},
+    services::{
+        activities, areas, audit, linkage_groups, organizations, people,
+        supervision::{self, rounds},
+    },
 };
 
 /// Most ids `nodes` takes at once.
@@ -37,6 +41,7 @@ pub enum Node {
     JointActivity(JointActivity),
     AuditEntry(AuditEntry),
     SupervisionItem(SupervisionItem),
+    SupervisionRound(SupervisionRound),
 }
 
 #[derive(Default)]
@@ -121,6 +126,11 @@ async fn load(ctx: &Context<'_>, kind: NodeKind, keys: &[Uuid]) -> Result<HashMa
             .await?
             .into_iter()
             .map(|i| (i.id, Node::SupervisionItem(SupervisionItem(i))))
+            .collect(),
+        NodeKind::SupervisionRound => rounds::readable(db, &ctx.actor(), keys)
+            .await?
+            .into_iter()
+            .map(|r| (r.id, Node::SupervisionRound(SupervisionRound(r))))
             .collect(),
         // Accounts are visible to administrators and to their owner: the loader's scope.
         NodeKind::User => ctx

@@ -12,6 +12,7 @@ use super::{
     node::NodeQuery,
     organizations::{OrganizationMutation, OrganizationQuery},
     people::{PersonMutation, PersonQuery},
+    rounds::{RoundMutation, RoundQuery},
     scalars::Date,
     statistics::StatisticsQuery,
     supervision::{SupervisionMutation, SupervisionQuery, SupervisionSubscription},
@@ -33,6 +34,7 @@ pub struct QueryRoot(
     SupervisionQuery,
     WorkdayQuery,
     StatisticsQuery,
+    RoundQuery,
 );
 
 #[derive(MergedObject, Default)]
@@ -46,6 +48,7 @@ pub struct MutationRoot(
     LinkageGroupMutation,
     PersonMutation,
     SupervisionMutation,
+    RoundMutation,
 );
 
 #[derive(MergedSubscription, Default)]

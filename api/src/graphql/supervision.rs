@@ -117,7 +117,12 @@ impl SupervisionItem {
         // Both at once: the cadence's key joins the batch of this round whoever reads the
         // calendar first.
         let (calendar, cadence) = futures_util::future::try_join(
-            async { loaders.work_calendar().await.map_err(async_graphql::Error::from) },
+            async {
+                loaders
+                    .work_calendar()
+                    .await
+                    .map_err(async_graphql::Error::from)
+            },
             loaders.cadences.load_one(self.0.linkage_group_id),
         )
         .await?;
@@ -309,6 +314,19 @@ impl SupervisionItem {
         let rows =
             load_selected_page(ctx, &ctx.loaders()?.supervision_reports, self.0.id, page).await?;
         Ok(relay::connection(rows, ProgressReport))
+    }
+
+    /// Its reviews, one per round it was reviewed in, oldest round first.
+    async fn reviews(&self, ctx: &Context<'_>) -> Result<Vec<super::rounds::RoundReview>> {
+        Ok(ctx
+            .loaders()?
+            .item_reviews
+            .load_one(self.0.id)
+            .await?
+            .unwrap_or_default()
+            .into_iter()
+            .map(super::rounds::RoundReview)
+            .collect())
     }
 
     async fn created_at(&self, ctx: &Context<'_>) -> DateTime {

@@ -6,6 +6,7 @@
 //! transaction, and is announced to subscribers once committed.
 
 pub mod escalation;
+pub mod rounds;
 pub mod rules;
 
 use chrono::{Datelike, NaiveDate};
@@ -748,20 +749,7 @@ where
         .insert(&w)
         .await?;
     }
-    // An item opened while a round is open is on that round's list.
-    if let Some(round) = supervision_round::Entity::find()
-        .filter(supervision_round::Column::LinkageGroupId.eq(group.id))
-        .filter(supervision_round::Column::Status.eq(entities::enums::RoundStatus::Open))
-        .one(&w)
-        .await?
-    {
-        supervision_round_item::ActiveModel {
-            round_id: Set(round.id),
-            item_id: Set(item.id),
-        }
-        .insert(&w)
-        .await?;
-    }
+    join_open_round(&w, group.id, item.id).await?;
     record(
         &mut w,
         &item,
@@ -780,6 +768,30 @@ where
         .await?;
     w.commit_and_publish(events).await?;
     Ok(item)
+}
+
+/// Puts an item on the list of its group's open round, if one is open: items opened or reopened
+/// while a round is open are reviewed in it. Listing twice changes nothing.
+async fn join_open_round(db: &impl ConnectionTrait, group: Uuid, item: Uuid) -> AppResult<()> {
+    let Some(round) = supervision_round::Entity::find()
+        .filter(supervision_round::Column::LinkageGroupId.eq(group))
+        .filter(supervision_round::Column::Status.eq(entities::enums::RoundStatus::Open))
+        .one(db)
+        .await?
+    else {
+        return Ok(());
+    };
+    supervision_round_item::Entity::insert(supervision_round_item::ActiveModel {
+        round_id: Set(round.id),
+        item_id: Set(item),
+    })
+    .on_conflict_do_nothing_on([
+        supervision_round_item::Column::RoundId,
+        supervision_round_item::Column::ItemId,
+    ])
+    .exec_without_returning(db)
+    .await?;
+    Ok(())
 }
 
 /// Moves an item along the status machine (`rules::check_move`). Start and submit are the lead
@@ -844,6 +856,9 @@ where
         ..Entry::default()
     };
     let item = save(&mut w, &before, model, kind, entry, now).await?;
+    if mv == Move::Reopen {
+        join_open_round(&w, item.linkage_group_id, item.id).await?;
+    }
     w.commit_and_publish(events).await?;
     Ok(item)
 }
