@@ -295,4 +295,48 @@ async fn the_demo_ledger_shows_every_state_and_rung_to_the_supervisor() {
         )
         .await;
     assert_eq!(response.ok()["supervisionItems"]["totalCount"], 4);
+
+    // Rounds: 14 days from 2026-04-13 (63 days back); rounds 1 to 4 closed, round 5 open.
+    let group = app
+        .graphql_as(Some(&token), "{ linkageGroups { edges { node { id } } } }", json!({}))
+        .await;
+    let group_id = group.ok()["linkageGroups"]["edges"][0]["node"]["id"].clone();
+    let rounds = app
+        .graphql_as(
+            Some(&token),
+            "query($g: ID!) { supervisionRounds(linkageGroupId: $g) { totalCount edges { node {
+                number startsOn endsOn status items { totalCount } reviews { verdict }
+                snapshot { opened closed closedOnTime overdue escalated carriedOver } } } } }",
+            json!({ "g": group_id }),
+        )
+        .await;
+    let rounds = &rounds.ok()["supervisionRounds"];
+    assert_eq!(rounds["totalCount"], 5);
+    let current = &rounds["edges"][0]["node"];
+    assert_eq!(current["number"], 5);
+    assert_eq!(current["status"], "OPEN");
+    assert_eq!(current["startsOn"], "2026-06-08");
+    assert_eq!(current["endsOn"], "2026-06-21");
+    assert_eq!(current["snapshot"], serde_json::Value::Null);
+    // Round 5 lists the 19 items carried over from round 4, the three opened since (路灯,
+    // 联席会议纪要, 滑坡) and the reopened 家庭医生: 23.
+    assert_eq!(current["items"]["totalCount"], 23);
+    let last = &rounds["edges"][1]["node"];
+    assert_eq!(last["number"], 4);
+    assert_eq!(last["status"], "CLOSED");
+    assert_eq!(last["startsOn"], "2026-05-25");
+    assert_eq!(last["endsOn"], "2026-06-07");
+    // Round 4 (05-25 to 06-07, closed on 06-07), counted by hand from the ledger table: opened
+    // in the period: 暑期托管, 滴灌, 山塘, 文化室, 技能培训, 就业岗位, 课后服务, 污水排放, 结对帮扶
+    // (9); closed in it: 交通疏导 (late), 旺季保洁, 家庭医生 (3, 2 on time); overdue on 06-07:
+    // 加装电梯, 绿道护栏, 无障碍设施, 农产品展销, 污水排放 (5), of which more than 14 days late:
+    // 加装电梯 (22), 绿道护栏 (25) (2); still open: 19.
+    assert_eq!(
+        last["snapshot"],
+        json!({ "opened": 9, "closed": 3, "closedOnTime": 2, "overdue": 5, "escalated": 2, "carriedOver": 19 })
+    );
+    assert!(
+        !last["reviews"].as_array().unwrap().is_empty(),
+        "round 4 was reviewed"
+    );
 }

@@ -315,16 +315,74 @@ where
         Ok(())
     };
     let ledger = demo_data::ledger();
-    // (day, item, step): `None` opens the item.
-    let mut agenda: Vec<(i64, usize, Option<Step>)> = Vec::new();
-    for (n, item) in ledger.iter().enumerate() {
-        agenda.push((item.opened, n, None));
-        agenda.extend(item.steps.iter().map(|(day, step)| (*day, n, Some(*step))));
+    /// What happens on a day, in this order within the day.
+    #[derive(Clone, Copy)]
+    enum Action {
+        OpenRound,
+        OpenItem(usize),
+        Step(usize, Step),
+        Review,
+        CloseRound,
     }
-    agenda.sort_by_key(|(day, n, step)| (*day, step.is_some(), *n));
+    let phase = |a: &Action| match a {
+        Action::OpenRound => 0,
+        Action::OpenItem(_) => 1,
+        Action::Step(..) => 2,
+        Action::Review => 3,
+        Action::CloseRound => 4,
+    };
+    let mut agenda: Vec<(i64, usize, Action)> = Vec::new();
+    for (n, item) in ledger.iter().enumerate() {
+        agenda.push((item.opened, n, Action::OpenItem(n)));
+        agenda.extend(
+            item.steps
+                .iter()
+                .map(|(day, step)| (*day, n, Action::Step(n, *step))),
+        );
+    }
+    // Rounds 1 to 4 in the past, each opened on its first day, reviewed on its eleventh and
+    // closed on its last; the current round opened on its first day and reviewed yesterday.
+    let cadence = i64::from(linkage_groups::DEFAULT_CADENCE_DAYS);
+    for round in 0..5 {
+        let first = demo_data::CADENCE_STARTS + round * cadence;
+        agenda.push((first, 0, Action::OpenRound));
+        if round < 4 {
+            agenda.push((first + 10, 0, Action::Review));
+            agenda.push((first + cadence - 1, 0, Action::CloseRound));
+        } else {
+            agenda.push((-1, 0, Action::Review));
+        }
+    }
+    agenda.sort_by_key(|(day, n, action)| (*day, phase(action), *n));
+    let calendar = super::workdays::WorkCalendar::load(tx).await?;
     let mut ids: HashMap<usize, Uuid> = HashMap::new();
-    for (day, n, step) in agenda {
+    let mut round: Option<Uuid> = None;
+    for (day, _, action) in agenda {
         stand_on(day)?;
+        let (n, step) = match action {
+            Action::OpenRound => {
+                round = Some(
+                    supervision::rounds::open(tx, actor, events, &clock, group)
+                        .await?
+                        .id,
+                );
+                continue;
+            }
+            Action::CloseRound => {
+                if let Some(id) = round.take() {
+                    supervision::rounds::close(tx, actor, events, &clock, id).await?;
+                }
+                continue;
+            }
+            Action::Review => {
+                if let Some(id) = round {
+                    review_round(tx, actor, events, &clock, &calendar, id).await?;
+                }
+                continue;
+            }
+            Action::OpenItem(n) => (n, None),
+            Action::Step(n, step) => (n, Some(step)),
+        };
         let item = &ledger[n];
         let Some(step) = step else {
             let opened = supervision::open(
@@ -645,4 +703,68 @@ where
         }
     }
     Ok(plan.len())
+}
+
+/// Reviews every item of the round that is still being worked on, the way a supervisor would on
+/// that day: OFF_TRACK when overdue, AT_RISK when due within three working days, else ON_TRACK.
+async fn review_round<T>(
+    tx: &T,
+    actor: &Actor,
+    events: &EventBus,
+    clock: &crate::clock::Clock,
+    calendar: &super::workdays::WorkCalendar,
+    round: Uuid,
+) -> AppResult<()>
+where
+    T: ConnectionTrait + TransactionTrait,
+{
+    use entities::enums::{EscalationLevel, ReviewVerdict, SupervisionStatus};
+    use entities::{supervision_item, supervision_round_item};
+    let listed: Vec<Uuid> = supervision_round_item::Entity::find()
+        .filter(supervision_round_item::Column::RoundId.eq(round))
+        .all(tx)
+        .await?
+        .into_iter()
+        .map(|r| r.item_id)
+        .collect();
+    let mut items = supervision_item::Entity::find()
+        .filter(supervision_item::Column::Id.is_in(listed))
+        .all(tx)
+        .await?;
+    items.sort_by_key(|i| i.seq);
+    let today = clock.today();
+    for item in items {
+        if matches!(
+            item.status,
+            SupervisionStatus::Closed | SupervisionStatus::Cancelled
+        ) {
+            continue;
+        }
+        let level = super::supervision::rules::escalation_level(
+            &item,
+            today,
+            calendar,
+            linkage_groups::DEFAULT_CADENCE_DAYS,
+        );
+        let (verdict, comment) = match level {
+            EscalationLevel::Urge | EscalationLevel::Supervise | EscalationLevel::Report => (
+                ReviewVerdict::OffTrack,
+                "已逾期，请牵头单位说明原因并报送整改计划",
+            ),
+            EscalationLevel::Remind => (ReviewVerdict::AtRisk, "临近期限，请加快进度"),
+            EscalationLevel::None => (ReviewVerdict::OnTrack, "按计划推进"),
+        };
+        super::supervision::rounds::review(
+            tx,
+            actor,
+            events,
+            clock,
+            round,
+            item.id,
+            verdict,
+            Some(comment.to_owned()),
+        )
+        .await?;
+    }
+    Ok(())
 }
