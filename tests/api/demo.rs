@@ -298,7 +298,11 @@ async fn the_demo_ledger_shows_every_state_and_rung_to_the_supervisor() {
 
     // Rounds: 14 days from 2026-04-13 (63 days back); rounds 1 to 4 closed, round 5 open.
     let group = app
-        .graphql_as(Some(&token), "{ linkageGroups { edges { node { id } } } }", json!({}))
+        .graphql_as(
+            Some(&token),
+            "{ linkageGroups { edges { node { id } } } }",
+            json!({}),
+        )
         .await;
     let group_id = group.ok()["linkageGroups"]["edges"][0]["node"]["id"].clone();
     let rounds = app

@@ -1071,9 +1071,28 @@ mod tests {
                 (120, 14),
             ),
             ("A subtree and a path to the root", (420, 13)),
+            // supervisionItems 20; 13 fields.
+            ("Overdue items, most urgent first", (20, 13)),
+            // supervisionItems 20 + 20 * timeline 3; 18 fields.
+            (
+                "Items reported to the lead organization or under supervision",
+                (80, 18),
+            ),
+            // supervisionItems 20 (coResponsible is a plain list); 11 fields.
+            ("Due within three working days", (20, 11)),
+            // linkageGroups 20 + 20 * supervisionRounds 2 + 40 * items 20; 27 fields.
+            (
+                "The current round and the last closed one, with its frozen snapshot",
+                (860, 27),
+            ),
+            // linkageGroups 20 (statistics' lists are plain lists); 32 fields.
+            (
+                "A committee's figures for 2026 (also `statistics(linkageGroupId:, from:, to:)`)",
+                (20, 32),
+            ),
         ]);
         let queries = readme_queries();
-        assert!(queries.len() >= expected.len(), "{queries:?}");
+        assert_eq!(queries.len(), expected.len(), "{queries:?}");
         for (title, query) in &queries {
             let measured = measure(query);
             if let Some(expected) = expected.get(title.as_str()) {

@@ -98,6 +98,48 @@ impl LinkageGroup {
         Date(self.0.cadence_starts_on)
     }
 
+    /// The group's supervision rounds, newest first (as `supervisionRounds(linkageGroupId:)`):
+    /// empty unless the viewer holds a grant on the group itself or is an administrator.
+    async fn supervision_rounds(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+    ) -> Result<Conn<super::rounds::SupervisionRound>> {
+        let page = relay::page_request(ctx, first, after, last, before)?;
+        let rows = crate::services::supervision::rounds::list(
+            &ctx.state()?.db.read,
+            &ctx.actor(),
+            self.0.id,
+            &page,
+        )
+        .await?;
+        Ok(relay::connection(rows, super::rounds::SupervisionRound))
+    }
+
+    /// The group's figures from `from` to `to`, as `statistics(linkageGroupId:, from:, to:)`: for
+    /// committee staff and supervisors of the group and administrators.
+    async fn statistics(
+        &self,
+        ctx: &Context<'_>,
+        from: Date,
+        to: Date,
+    ) -> Result<super::statistics::Statistics> {
+        let state = ctx.state()?;
+        let figures = crate::services::statistics::of_group(
+            &state.db.read,
+            &ctx.actor(),
+            &state.clock,
+            self.0.id,
+            from.0,
+            to.0,
+        )
+        .await?;
+        Ok(super::statistics::Statistics(figures))
+    }
+
     /// The group's supervision ledger, as far as the viewer may read it.
     #[allow(clippy::too_many_arguments)]
     async fn supervision_items(

@@ -37,7 +37,7 @@ impl Rate {
     }
 }
 
-pub struct Statistics(statistics::Statistics);
+pub struct Statistics(pub statistics::Statistics);
 
 /// A linkage group's figures over the period `[from, to]` (calendar dates in the deployment's
 /// time zone, both included); figures called "now" are as of `asOf`.
