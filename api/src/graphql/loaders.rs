@@ -657,9 +657,9 @@ pub struct Loaders {
     pub supervision_reports: PagesLoader<supervision_report::Entity>,
     /// The supervision cadence of each group, whoever asks (derived fields need it).
     pub cadences: BatchLoader<CadenceOfGroup, Uuid>,
-    db: DatabaseConnection,
-    /// The working-day calendar, read once per request when a derived field needs it.
-    calendar: tokio::sync::OnceCell<Arc<WorkCalendar>>,
+    /// The working-day calendar: one read for every derived field of a round, read again by
+    /// the next round (and by a subscription's next event), so an import holds at once.
+    pub work_calendar: BatchLoader<CalendarLoader, ()>,
     /// The reviews of each supervision round, of items the viewer may read.
     pub round_reviews: BatchLoader<ReviewsOfRound, Uuid>,
     /// The reviews of each supervision item the viewer may read, oldest round first.
@@ -690,6 +690,21 @@ impl Loader<Uuid> for AssignmentsOfItem {
             out.entry(row.item_id).or_default().push(row);
         }
         Ok(out)
+    }
+}
+
+/// The whole working-day calendar, under the unit key.
+pub struct CalendarLoader {
+    db: DatabaseConnection,
+}
+
+impl Loader<()> for CalendarLoader {
+    type Value = Arc<WorkCalendar>;
+    type Error = LoadError;
+
+    async fn load(&self, _: &[()]) -> Result<HashMap<(), Arc<WorkCalendar>>, LoadError> {
+        let calendar = WorkCalendar::load(&self.db).await.map_err(load_error)?;
+        Ok(HashMap::from([((), Arc::new(calendar))]))
     }
 }
 
@@ -980,8 +995,7 @@ impl Loaders {
                 cache,
             ),
             cadences: BatchLoader::new(CadenceOfGroup { db: db.clone() }).cached(cache),
-            db: db.clone(),
-            calendar: tokio::sync::OnceCell::new(),
+            work_calendar: BatchLoader::new(CalendarLoader { db: db.clone() }).cached(cache),
             round_reviews: BatchLoader::new(ReviewsOfRound {
                 db: db.clone(),
                 visible_items: scopes.supervision_items.clone(),
@@ -998,15 +1012,6 @@ impl Loaders {
             })
             .cached(cache),
         }
-    }
-
-    /// The working-day calendar, read at most once per request (or socket operation): imports
-    /// by other processes hold from the next request on.
-    pub async fn work_calendar(&self) -> Result<Arc<WorkCalendar>, AppError> {
-        self.calendar
-            .get_or_try_init(|| async { WorkCalendar::load(&self.db).await.map(Arc::new) })
-            .await
-            .cloned()
     }
 }
 

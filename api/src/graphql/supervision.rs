@@ -114,18 +114,13 @@ impl SupervisionItem {
     /// The derived fields as of today, from the calendar and the group's cadence.
     async fn derived(&self, ctx: &Context<'_>) -> Result<Derived> {
         let loaders = ctx.loaders()?;
-        // Both at once: the cadence's key joins the batch of this round whoever reads the
-        // calendar first.
+        // Both in the batches of this round.
         let (calendar, cadence) = futures_util::future::try_join(
-            async {
-                loaders
-                    .work_calendar()
-                    .await
-                    .map_err(async_graphql::Error::from)
-            },
+            loaders.work_calendar.load_one(()),
             loaders.cadences.load_one(self.0.linkage_group_id),
         )
         .await?;
+        let calendar = calendar.unwrap_or_default();
         let cadence = cadence.unwrap_or(14);
         Ok(supervision::rules::derive(
             &self.0,
