@@ -1211,3 +1211,37 @@ async fn events_and_alerts_reach_only_those_who_may_read_the_item() {
     let more = tokio::time::timeout(std::time::Duration::from_millis(500), alerts_b.next()).await;
     assert!(more.is_err(), "unexpected message: {more:?}");
 }
+
+/// The calendar is read, not copied: a year imported by another process changes remaining
+/// working days and due dates on the next request.
+#[tokio::test]
+async fn an_imported_calendar_holds_on_the_next_request() {
+    let app = TestApp::spawn_at(at("2027-01-04")).await;
+    let l = ledger(&app).await;
+    // Monday 2027-01-04 to Friday 01-08: 4 working days (5, 6, 7, 8) under the ordinary week.
+    let id = item(&app, &l, "跨年", "A", json!({ "dueOn": "2027-01-08" })).await;
+    let read = read_item(&app, None, &id).await;
+    assert_eq!(read.ok()["supervisionItem"]["workingDaysRemaining"], 4);
+    // Another process loads a 2027 table in which 01-06 is a day off.
+    lianjian_api::services::workdays::import(
+        &app.state.db.write,
+        &lianjian_api::services::Actor::system("test"),
+        "date,is_working_day,name\n2027-01-06,false,试行假日\n",
+    )
+    .await
+    .unwrap();
+    let read = read_item(&app, None, &id).await;
+    assert_eq!(read.ok()["supervisionItem"]["workingDaysRemaining"], 3);
+    let due = open_item(
+        &app,
+        None,
+        json!({ "title": "三个工作日", "source": "OTHER", "linkageGroupId": l.group,
+            "leadOrganizationId": l.orgs["A"], "dueInWorkingDays": 3 }),
+    )
+    .await;
+    // 01-05, (01-06 off), 01-07, 01-08.
+    assert_eq!(
+        due.ok()["openSupervisionItem"]["supervisionItem"]["dueOn"],
+        "2027-01-08"
+    );
+}
