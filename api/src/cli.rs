@@ -66,8 +66,9 @@ enum Command {
         #[arg(long, env = "LIANJIAN_DEMO")]
         demo: bool,
     },
-    /// Load the hot-spring example (areas, organizations, the joint committee, people) into an
-    /// empty database; running it again changes nothing.
+    /// Load the hot-spring example (areas, organizations, the joint committee, people, joint
+    /// activities, the supervision ledger and its rounds) into an empty database; running it
+    /// again changes nothing.
     DemoData {
         #[command(flatten)]
         database: DatabaseConfig,
