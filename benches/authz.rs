@@ -188,7 +188,7 @@ async fn run_size(users: usize, authz: &Arc<Authz>) -> BenchResult<SizeSummary> 
     let requests = plan_requests(&data, &keys)?;
 
     for request in requests.iter().take(WARMUP_REQUESTS) {
-        viewer_from_token(&db.read, &keys, authz, &request.token).await?;
+        viewer_from_token(&db.read, &keys, authz, &request.token, today()).await?;
     }
 
     let mut results = Results::default();
@@ -196,7 +196,7 @@ async fn run_size(users: usize, authz: &Arc<Authz>) -> BenchResult<SizeSummary> 
     for (i, request) in requests.iter().enumerate() {
         let before = sql_statements(&metrics);
         let started = Instant::now();
-        let viewer = viewer_from_token(&db.read, &keys, authz, &request.token).await?;
+        let viewer = viewer_from_token(&db.read, &keys, authz, &request.token, today()).await?;
         let auth = started.elapsed();
         let statements = sql_statements(&metrics).saturating_sub(before);
 
@@ -208,7 +208,7 @@ async fn run_size(users: usize, authz: &Arc<Authz>) -> BenchResult<SizeSummary> 
         accounts::get(&db.read, subject.user_id).await?;
         let account = started.elapsed();
         let started = Instant::now();
-        accounts::grants_of(&db.read, subject.user_id).await?;
+        accounts::grants_of(&db.read, subject.user_id, today()).await?;
         let grants_sql = started.elapsed();
 
         let started = Instant::now();
@@ -936,4 +936,9 @@ fn group_digits(n: usize) -> String {
         out.push(c);
     }
     out
+}
+
+/// The day postings' grants are read for.
+fn today() -> chrono::NaiveDate {
+    chrono::Utc::now().date_naive()
 }

@@ -252,3 +252,15 @@ pub enum ReviewVerdict {
     #[sea_orm(string_value = "OFF_TRACK")]
     OffTrack,
 }
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(20))")]
+pub enum PairingStatus {
+    #[sea_orm(string_value = "ACTIVE")]
+    Active,
+    #[sea_orm(string_value = "COMPLETED")]
+    Completed,
+    #[sea_orm(string_value = "ENDED")]
+    Ended,
+}

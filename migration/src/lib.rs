@@ -15,6 +15,7 @@ mod m20261201_000008_create_attempt_counters;
 mod m20261215_000001_drop_casbin_rule;
 mod m20261220_000001_create_work_calendar;
 mod m20261220_000002_create_supervision;
+mod m20261227_000001_create_mentoring;
 
 pub struct Migrator;
 
@@ -33,6 +34,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261215_000001_drop_casbin_rule::Migration),
             Box::new(m20261220_000001_create_work_calendar::Migration),
             Box::new(m20261220_000002_create_supervision::Migration),
+            Box::new(m20261227_000001_create_mentoring::Migration),
         ]
     }
 }

@@ -213,6 +213,7 @@ async fn viewer(app: &TestApp, token: &str) -> Viewer {
         &app.state.tokens,
         &app.state.authz,
         token,
+        app.state.clock.today(),
     )
     .await
     .unwrap()

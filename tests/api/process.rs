@@ -315,9 +315,13 @@ async fn create_user_command_makes_an_administrator_who_can_sign_in() {
     )
     .await
     .unwrap();
-    let grants = lianjian_api::services::accounts::grants_of(&db.read, signed_in.user.id)
-        .await
-        .unwrap();
+    let grants = lianjian_api::services::accounts::grants_of(
+        &db.read,
+        signed_in.user.id,
+        chrono::Utc::now().date_naive(),
+    )
+    .await
+    .unwrap();
     assert_eq!(grants.len(), 1);
     assert_eq!(grants[0].1.role, lianjian_api::authz::Role::Admin);
     assert!(

@@ -179,6 +179,21 @@ impl Viewer {
         })
     }
 
+    /// Whether one of the viewer's grants lets it do `action` on `object`s that belong to it
+    /// (Casbin's `own` rules, e.g. a mentor's pairings), asked in each grant's own domain.
+    pub fn owns(&self, object: &str, action: &str) -> bool {
+        self.grants.iter().any(|grant| {
+            let domain = grant.pattern.trim_end_matches('*');
+            self.authz
+                .enforce(grant.role, &grant.pattern, domain, object, action, true)
+        })
+    }
+
+    /// The person behind the account, if any: what "their own" pairings and sessions refer to.
+    pub fn person_id(&self) -> Option<Uuid> {
+        self.user.person_id
+    }
+
     /// Where the viewer may do `action` on objects of type `object`: the grants whose role Casbin
     /// allows it, asked in the grant's own domain.
     pub fn scope(&self, object: &'static str, action: &'static str) -> Scope {

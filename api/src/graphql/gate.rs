@@ -138,7 +138,7 @@ impl Api {
         if let Some(state) = &self.0.state
             && data_of::<Loaders>(&request.data).is_none()
         {
-            let loaders = Loaders::new(&state.db.read, viewer.as_deref());
+            let loaders = Loaders::new(&state.db.read, viewer.as_deref(), state.clock.today());
             request = request.data(loaders);
         }
 

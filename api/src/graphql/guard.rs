@@ -81,7 +81,14 @@ impl SocketSession {
         let Some(token) = &self.token else {
             return Ok(None);
         };
-        match accounts::viewer_from_token(&state.db.read, &state.tokens, &state.authz, token).await
+        match accounts::viewer_from_token(
+            &state.db.read,
+            &state.tokens,
+            &state.authz,
+            token,
+            state.clock.today(),
+        )
+        .await
         {
             Ok(viewer) => Ok(Some(Arc::new(viewer))),
             Err(AppError::Unauthenticated) => {

@@ -808,6 +808,8 @@ impl Loader<Uuid> for GroupsOfOrganization {
 /// out, as for the viewer's own grants).
 pub struct GrantsOfUser {
     db: DatabaseConnection,
+    /// The day postings' grants are read for.
+    today: chrono::NaiveDate,
 }
 
 impl Loader<Uuid> for GrantsOfUser {
@@ -818,7 +820,7 @@ impl Loader<Uuid> for GrantsOfUser {
         &self,
         keys: &[Uuid],
     ) -> Result<HashMap<Uuid, Vec<(role_grant::Model, GrantInfo)>>, LoadError> {
-        let mut grants = accounts::grants_of_many(&self.db, keys)
+        let mut grants = accounts::grants_of_many(&self.db, keys, self.today)
             .await
             .map_err(load_error)?;
         Ok(keys
@@ -880,17 +882,26 @@ impl Loaders {
     /// Loaders that read the database each time they are asked (in batches). For mutations,
     /// whose later fields must see the changes of the earlier ones, and for subscriptions, whose
     /// later events must see the rows of their time.
-    pub fn new(db: &DatabaseConnection, viewer: Option<&Viewer>) -> Self {
-        Self::build(db, viewer, false)
+    pub fn new(db: &DatabaseConnection, viewer: Option<&Viewer>, today: chrono::NaiveDate) -> Self {
+        Self::build(db, viewer, today, false)
     }
 
     /// Loaders that also remember what they read for the rest of the request, so that a row
     /// asked for at several depths of a query is read once. For query operations only.
-    pub fn for_query(db: &DatabaseConnection, viewer: Option<&Viewer>) -> Self {
-        Self::build(db, viewer, true)
+    pub fn for_query(
+        db: &DatabaseConnection,
+        viewer: Option<&Viewer>,
+        today: chrono::NaiveDate,
+    ) -> Self {
+        Self::build(db, viewer, today, true)
     }
 
-    fn build(db: &DatabaseConnection, viewer: Option<&Viewer>, cache: bool) -> Self {
+    fn build(
+        db: &DatabaseConnection,
+        viewer: Option<&Viewer>,
+        today: chrono::NaiveDate,
+        cache: bool,
+    ) -> Self {
         let scopes = LoaderScopes::of(viewer);
         let people_scope = scopes.people.clone();
         let groups_scope = scopes.linkage_groups.clone();
@@ -914,7 +925,11 @@ impl Loaders {
             grant_groups: by_id(db, linkage_group::Column::Id, Condition::all(), cache),
             people: by_id(db, person::Column::Id, scopes.people.clone(), cache),
             users: by_id(db, user_account::Column::Id, scopes.users.clone(), cache),
-            grants: BatchLoader::new(GrantsOfUser { db: db.clone() }).cached(cache),
+            grants: BatchLoader::new(GrantsOfUser {
+                db: db.clone(),
+                today,
+            })
+            .cached(cache),
             children: pages_by(
                 db,
                 organization::Column::ParentId,

@@ -54,7 +54,9 @@ async fn render(http: &HttpState, token: &str) -> AppResult<Option<String>> {
     let Some(row) = calendar::resolve(db, token).await? else {
         return Ok(None);
     };
-    let Some(viewer) = calendar::viewer_for_user(db, &state.authz, row.user_id).await? else {
+    let Some(viewer) =
+        calendar::viewer_for_user(db, &state.authz, row.user_id, state.clock.today()).await?
+    else {
         return Ok(None);
     };
     let viewer = std::sync::Arc::new(viewer);

@@ -183,7 +183,15 @@ async fn request_context(
         return Ok(anonymous);
     };
     let state = &http.state;
-    match accounts::viewer_from_token(&state.db.read, &state.tokens, &state.authz, token).await {
+    match accounts::viewer_from_token(
+        &state.db.read,
+        &state.tokens,
+        &state.authz,
+        token,
+        state.clock.today(),
+    )
+    .await
+    {
         Ok(viewer) => Ok(RequestContext {
             actor: Actor {
                 user_id: Some(viewer.id()),
@@ -406,7 +414,14 @@ async fn connection_data(
         })
         .filter(|t| !t.is_empty());
     if let Some(token) = &token {
-        match accounts::viewer_from_token(&state.db.read, &state.tokens, &state.authz, token).await
+        match accounts::viewer_from_token(
+            &state.db.read,
+            &state.tokens,
+            &state.authz,
+            token,
+            state.clock.today(),
+        )
+        .await
         {
             Ok(_) => {}
             Err(AppError::Unauthenticated) => {

@@ -1,11 +1,11 @@
 //! Accounts, sign-in, passwords and grants. Sign-in attempts are counted per account and per
 //! client address before the password is checked, and audited (without the password).
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use entities::{app_setting, linkage_group, organization, person, role_grant, user_account};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
-    QueryOrder, Set, TransactionSession, TransactionTrait,
+    QueryOrder, QuerySelect, Set, TransactionSession, TransactionTrait,
 };
 use serde_json::json;
 use std::sync::Arc;
@@ -468,66 +468,94 @@ where
     Ok(user)
 }
 
-/// The grants of a user, with the current path of each organization scope.
+/// The grants of a user on `today`, with the current path of each organization scope (see
+/// `grants_of_many`).
 pub async fn grants_of(
     db: &impl ConnectionTrait,
     user_id: Uuid,
+    today: NaiveDate,
 ) -> AppResult<Vec<(role_grant::Model, GrantInfo)>> {
-    let grants = role_grant::Entity::find()
-        .filter(role_grant::Column::UserId.eq(user_id))
-        .order_by_asc(role_grant::Column::CreatedAt)
+    Ok(grants_of_many(db, &[user_id], today)
+        .await?
+        .remove(&user_id)
+        .unwrap_or_default())
+}
+
+/// The FIRST_SECRETARY grants that postings give on `today`: one on the village of each posting
+/// of the account's person that has started and not ended. They are read with the other grants,
+/// never stored as grants, so a posting's role begins and ends with its dates, on the next
+/// request of every process. Each is shown as a grant row with the posting's id.
+async fn posted_grants(
+    db: &impl ConnectionTrait,
+    user_ids: &[Uuid],
+    today: NaiveDate,
+) -> AppResult<Vec<role_grant::Model>> {
+    use entities::first_secretary_assignment as posting;
+    use sea_orm::JoinType;
+    let to_account: sea_orm::RelationDef = posting::Entity::belongs_to(user_account::Entity)
+        .from(posting::Column::PersonId)
+        .to(user_account::Column::PersonId)
+        .into();
+    let rows: Vec<(Uuid, Uuid, Uuid, chrono::DateTime<chrono::Utc>)> = posting::Entity::find()
+        .select_only()
+        .column(posting::Column::Id)
+        .column(posting::Column::OrganizationId)
+        .column_as(user_account::Column::Id, "user_id")
+        .column(posting::Column::CreatedAt)
+        .join(JoinType::InnerJoin, to_account)
+        .filter(user_account::Column::Id.is_in(user_ids.iter().copied()))
+        .filter(posting::Column::StartsOn.lte(today))
+        .filter(
+            sea_orm::Condition::any()
+                .add(posting::Column::EndsOn.is_null())
+                .add(posting::Column::EndsOn.gte(today)),
+        )
+        .order_by_asc(posting::Column::StartsOn)
+        .into_tuple()
         .all(db)
         .await?;
-    let org_ids: Vec<Uuid> = grants.iter().filter_map(|g| g.organization_id).collect();
-    let orgs = if org_ids.is_empty() {
-        Vec::new()
-    } else {
-        super::organizations::get_many(db, &org_ids).await?
-    };
-    Ok(grants
+    Ok(rows
         .into_iter()
-        .filter_map(|g| {
-            let role = Role::parse(&g.role)?;
-            let (organization, pattern) = match (g.organization_id, g.linkage_group_id) {
-                (Some(id), _) => {
-                    let org = orgs.iter().find(|o| o.id == id)?;
-                    (
-                        Some((id, org.path.clone())),
-                        format!("{}*", organization_domain(&org.path)),
-                    )
-                }
-                (None, Some(group)) => (None, format!("{}*", group_domain(group))),
-                (None, None) => (None, "/*".to_owned()),
-            };
-            let info = GrantInfo {
-                role,
-                organization,
-                linkage_group: g.linkage_group_id,
-                pattern,
-            };
-            Some((g, info))
+        .map(|(id, organization, user, created_at)| role_grant::Model {
+            id,
+            user_id: user,
+            role: Role::FirstSecretary.as_str().to_owned(),
+            organization_id: Some(organization),
+            linkage_group_id: None,
+            scope: format!("o:{organization}"),
+            created_at,
         })
         .collect())
 }
 
-/// The grants of many users in two statements (the grants, then the organizations they name),
-/// each user's as `grants_of` gives them: oldest first, those whose role or organization is gone
-/// left out. Users without grants have no entry.
+/// The grants of many users on `today` in three statements (the grants, the postings' grants,
+/// then the organizations they name), each user's oldest first, those whose role or
+/// organization is gone left out. Users without grants have no entry.
 pub async fn grants_of_many(
     db: &impl ConnectionTrait,
     user_ids: &[Uuid],
+    today: NaiveDate,
 ) -> AppResult<std::collections::HashMap<Uuid, Vec<(role_grant::Model, GrantInfo)>>> {
     let mut out: std::collections::HashMap<Uuid, Vec<(role_grant::Model, GrantInfo)>> =
         std::collections::HashMap::new();
     if user_ids.is_empty() {
         return Ok(out);
     }
-    let grants = role_grant::Entity::find()
+    let mut grants = role_grant::Entity::find()
         .filter(role_grant::Column::UserId.is_in(user_ids.iter().copied()))
         .order_by_asc(role_grant::Column::CreatedAt)
         .order_by_asc(role_grant::Column::Id)
         .all(db)
         .await?;
+    for posted in posted_grants(db, user_ids, today).await? {
+        // A posting adds nothing where the same grant is held anyway.
+        let held = grants.iter().any(|g| {
+            g.user_id == posted.user_id && g.role == posted.role && g.scope == posted.scope
+        });
+        if !held {
+            grants.push(posted);
+        }
+    }
     let org_ids: Vec<Uuid> = grants.iter().filter_map(|g| g.organization_id).collect();
     let orgs = if org_ids.is_empty() {
         Vec::new()
@@ -569,13 +597,14 @@ pub async fn viewer_from_token(
     keys: &TokenKeys,
     authz: &Arc<Authz>,
     token: &str,
+    today: NaiveDate,
 ) -> AppResult<Viewer> {
     let subject = keys.verify(token)?;
     let user = get(db, subject.user_id)
         .await?
         .filter(|u| !u.disabled && u.token_version == subject.version)
         .ok_or(AppError::Unauthenticated)?;
-    let grants = grants_of(db, user.id)
+    let grants = grants_of(db, user.id, today)
         .await?
         .into_iter()
         .map(|(_, g)| g)

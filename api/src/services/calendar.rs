@@ -158,11 +158,12 @@ pub async fn viewer_for_user(
     db: &impl ConnectionTrait,
     authz: &std::sync::Arc<Authz>,
     user_id: Uuid,
+    today: chrono::NaiveDate,
 ) -> AppResult<Option<Viewer>> {
     let Some(user) = accounts::get(db, user_id).await?.filter(|u| !u.disabled) else {
         return Ok(None);
     };
-    let grants = grants_of(db, user.id)
+    let grants = grants_of(db, user.id, today)
         .await?
         .into_iter()
         .map(|(_, g)| g)

@@ -93,6 +93,24 @@ impl Actor {
         }
     }
 
+    /// The person whose own objects the actor may do `action` on (`own` rules of Casbin): the
+    /// signed-in user's person when a grant allows it. `None` for the operator, whose scope is
+    /// everything anyway, and for users without such a rule or without a person.
+    pub fn own_person(
+        &self,
+        object: &'static str,
+        action: &'static str,
+    ) -> AppResult<Option<Uuid>> {
+        match &self.principal {
+            Principal::Anonymous => Err(AppError::Unauthenticated),
+            Principal::System => Ok(None),
+            Principal::User(viewer) => Ok(viewer
+                .owns(object, action)
+                .then(|| viewer.person_id())
+                .flatten()),
+        }
+    }
+
     /// Anyone but an anonymous caller: what every signed-in user may read.
     pub fn require_signed_in(&self) -> AppResult<()> {
         match &self.principal {
