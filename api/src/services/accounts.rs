@@ -536,6 +536,15 @@ pub async fn grants_of_many(
     user_ids: &[Uuid],
     today: NaiveDate,
 ) -> AppResult<std::collections::HashMap<Uuid, Vec<(role_grant::Model, GrantInfo)>>> {
+    grants_with(db, user_ids, Some(today)).await
+}
+
+/// The grants of `user_ids`, with those of their postings on `postings_on` when given.
+async fn grants_with(
+    db: &impl ConnectionTrait,
+    user_ids: &[Uuid],
+    postings_on: Option<NaiveDate>,
+) -> AppResult<std::collections::HashMap<Uuid, Vec<(role_grant::Model, GrantInfo)>>> {
     let mut out: std::collections::HashMap<Uuid, Vec<(role_grant::Model, GrantInfo)>> =
         std::collections::HashMap::new();
     if user_ids.is_empty() {
@@ -547,7 +556,11 @@ pub async fn grants_of_many(
         .order_by_asc(role_grant::Column::Id)
         .all(db)
         .await?;
-    for posted in posted_grants(db, user_ids, today).await? {
+    let posted = match postings_on {
+        Some(today) => posted_grants(db, user_ids, today).await?,
+        None => Vec::new(),
+    };
+    for posted in posted {
         // A posting adds nothing where the same grant is held anyway.
         let held = grants.iter().any(|g| {
             g.user_id == posted.user_id && g.role == posted.role && g.scope == posted.scope
@@ -604,8 +617,11 @@ pub async fn viewer_from_token(
         .await?
         .filter(|u| !u.disabled && u.token_version == subject.version)
         .ok_or(AppError::Unauthenticated)?;
-    let grants = grants_of(db, user.id, today)
+    // An account without a person holds no posting: its grants are the stored ones only.
+    let grants = grants_with(db, &[user.id], user.person_id.map(|_| today))
         .await?
+        .remove(&user.id)
+        .unwrap_or_default()
         .into_iter()
         .map(|(_, g)| g)
         .collect();
