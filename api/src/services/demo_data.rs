@@ -240,14 +240,17 @@ const STAFF: &[Staff] = &[
     ]),
     ("town_committee", "FULL_MEMBER", &[("DEPUTY_SECRETARY", date(2021, 10, 8), None)]),
     ("town_committee", "FULL_MEMBER", &[("COMMITTEE_MEMBER", date(2024, 9, 2), None)]),
-    // First secretaries sent to key and remote villages; Shikeng's first one finished a term.
+    // First secretaries sent to key and remote villages (their positions come from their
+    // postings); Shikeng's first one finished a term.
     ("nanping", "FULL_MEMBER", &[("FIRST_SECRETARY", date(2021, 6, 1), None)]),
     ("shikeng", "FULL_MEMBER", &[("FIRST_SECRETARY", date(2019, 5, 6), Some(date(2021, 5, 31)))]),
     ("shikeng", "FULL_MEMBER", &[("FIRST_SECRETARY", date(2021, 6, 1), None)]),
     ("longgang", "FULL_MEMBER", &[("FIRST_SECRETARY", date(2023, 6, 5), None)]),
     ("yunxing", "FULL_MEMBER", &[("FIRST_SECRETARY", date(2022, 7, 4), None)]),
     ("xuanxing", "FULL_MEMBER", &[("FIRST_SECRETARY", date(2021, 6, 1), None)]),
-    ("taolian", "FULL_MEMBER", &[("FIRST_SECRETARY", date(2024, 3, 11), None)]),
+    // Taolian's first secretary went back to the dispatching unit at the end of 2025, and the
+    // key village waits for the next one.
+    ("taolian", "FULL_MEMBER", &[("FIRST_SECRETARY", date(2024, 3, 11), Some(date(2025, 12, 31)))]),
     // Village cadres.
     ("nanping", "FULL_MEMBER", &[
         ("CADRE", VILLAGE_TERM, None),
@@ -767,6 +770,81 @@ pub fn ledger() -> Vec<DemoItem> {
             1,
             &[],
         ),
+    ]
+}
+
+/// Who a demo pairing names: the `index`-th person of an organization holding a position now.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Holder {
+    pub organization: &'static str,
+    pub position: &'static str,
+    pub index: usize,
+}
+
+const fn holder(organization: &'static str, position: &'static str, index: usize) -> Holder {
+    Holder {
+        organization,
+        position,
+        index,
+    }
+}
+
+/// A mentoring pairing (传帮带) of the demo, with its sessions, on days counted from the load day.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DemoPairing {
+    pub mentor: Holder,
+    pub mentee: Holder,
+    /// A `DemoOrg` key: the mentee's village.
+    pub organization: &'static str,
+    pub goals: &'static str,
+    pub starts: i64,
+    /// (day, topic, minutes)
+    pub sessions: &'static [(i64, &'static str, i32)],
+    /// (day, COMPLETED | ENDED, outcome)
+    pub end: Option<(i64, &'static str, &'static str)>,
+}
+
+/// A dozen pairings of first secretaries and village secretaries with village cadres, with a few
+/// months of sessions: one neglected (its last session 45 days back) and one completed.
+pub fn pairings() -> Vec<DemoPairing> {
+    let fs = |org| holder(org, "FIRST_SECRETARY", 0);
+    let sec = |org| holder(org, "SECRETARY", 0);
+    let cadre = |org, index| holder(org, "CADRE", index);
+    let pairing = |mentor, mentee, organization, goals, starts, sessions, end| DemoPairing {
+        mentor,
+        mentee,
+        organization,
+        goals,
+        starts,
+        sessions,
+        end,
+    };
+    vec![
+        pairing(fs("nanping"), cadre("nanping", 0), "nanping", "提升村务公开和集体经济台账管理能力", -120,
+            &[(-110, "村务公开栏规范", 90), (-95, "集体经济台账", 120), (-80, "三资管理", 90), (-62, "议事规则", 60), (-45, "项目资金公示", 90), (-30, "年度预算编制", 120), (-14, "村民代表会议组织", 60)], None),
+        pairing(fs("nanping"), cadre("nanping", 1), "nanping", "熟悉党务工作流程，做好预备党员转正准备", -100,
+            &[(-90, "三会一课", 60), (-70, "发展党员程序", 90), (-50, "党费收缴", 45), (-28, "主题党日策划", 60), (-7, "转正材料准备", 90)], None),
+        pairing(fs("nanping"), holder("nanping", "GRID_WORKER", 0), "nanping", "掌握网格走访与民情收集方法", -60,
+            &[(-55, "入户走访技巧", 60), (-40, "民情台账", 45), (-21, "矛盾纠纷排查", 90), (-3, "诉求转办流程", 60)], None),
+        pairing(fs("shikeng"), cadre("shikeng", 0), "shikeng", "山区产业项目申报与管理", -150,
+            &[(-140, "项目库建设", 120), (-120, "申报书撰写", 180), (-100, "预算编制", 120), (-75, "实地踏勘", 240), (-50, "招投标流程", 90), (-25, "项目验收", 90), (-5, "绩效自评", 60)], None),
+        pairing(fs("shikeng"), cadre("wushi", 0), "wushi", "新任村干部履职能力", -80,
+            &[(-70, "村干部职责清单", 60), (-49, "会议记录规范", 45), (-35, "山塘安全巡查", 120), (-12, "汛期值班安排", 60)], None),
+        pairing(fs("longgang"), cadre("longgang", 0), "longgang", "乡村旅游与农产品销售", -130,
+            &[(-120, "农产品品牌", 90), (-90, "直播带货", 120), (-60, "景区展销对接", 90), (-40, "合作社财务", 60), (-18, "游客接待", 60)], None),
+        pairing(fs("yunxing"), cadre("yunxing", 0), "yunxing", "民宿安全管理与消防知识", -90,
+            &[(-85, "消防器材使用", 60), (-60, "民宿备案", 45), (-33, "应急预案", 90), (-9, "隐患整改复查", 120)], None),
+        pairing(fs("xuanxing"), cadre("xuanxing", 0), "xuanxing", "留守儿童关爱服务", -110,
+            &[(-100, "留守儿童摸排", 90), (-76, "四点半课堂", 60), (-52, "志愿者招募", 60), (-26, "暑期托管方案", 120), (-2, "家访记录", 60)], None),
+        pairing(sec("weidong"), cadre("weidong", 0), "weidong", "垃圾分类与人居环境整治", -70,
+            &[(-63, "分类收集点选址", 60), (-42, "村规民约修订", 90), (-20, "评比激励", 45)], None),
+        pairing(sec("xinnan"), cadre("xinnan", 0), "xinnan", "村级财务规范化", -95,
+            &[(-88, "票据管理", 60), (-66, "报账流程", 60), (-44, "财务公开", 45), (-22, "审计整改", 90), (-1, "年终决算", 120)], None),
+        pairing(sec("taolian"), cadre("taolian", 0), "taolian", "果园滴灌项目申报与实施", -160,
+            &[(-150, "项目选址", 120), (-120, "申报材料", 180), (-90, "施工监督", 120), (-60, "资金拨付", 60), (-35, "验收准备", 90)],
+            Some((-20, "COMPLETED", "已能独立负责滴灌项目申报和验收"))),
+        pairing(sec("wushi"), holder("wushi", "GRID_WORKER", 0), "wushi", "网格员入户走访与信息上报", -120,
+            &[(-110, "网格划分", 60), (-85, "信息采集", 60), (-60, "上报流程", 45), (-45, "重点人员关爱", 60)], None),
     ]
 }
 
