@@ -45,6 +45,12 @@ pub enum ConflictDetails {
     Full { field: String, capacity: i32 },
     /// The bookings a schedule clashes with, each as far as the caller may see it.
     Clashes(Vec<ScheduleClash>),
+    /// Another first-secretary posting of the same person (`field` = `personId`) or to the same
+    /// organization (`organizationId`) meets the dates; its id only when the caller may read it.
+    Posting {
+        field: String,
+        assignment_id: Option<Uuid>,
+    },
 }
 
 /// One clash of a booking with a joint activity: the other activity (when the caller may read

@@ -142,6 +142,7 @@ async fn every_object_with_an_id_is_a_node() {
         [
             "Area",
             "AuditEntry",
+            "FirstSecretaryAssignment",
             "JointActivity",
             "LinkageGroup",
             "Organization",

@@ -10,6 +10,7 @@ mod calendar;
 mod concurrency;
 mod contract;
 mod demo;
+mod first_secretaries;
 mod health;
 mod helpers;
 mod limits;

@@ -58,6 +58,18 @@ fn write_conflict(details: &ConflictDetails, ext: &mut ErrorExtensionValues) {
             ext.set("field", field.as_str());
             ext.set("capacity", *capacity);
         }
+        ConflictDetails::Posting {
+            field,
+            assignment_id,
+        } => {
+            ext.set("field", field.as_str());
+            if let Some(id) = assignment_id {
+                ext.set(
+                    "assignmentId",
+                    ids::encode(NodeKind::FirstSecretaryAssignment, *id).0,
+                );
+            }
+        }
         ConflictDetails::Clashes(clashes) => {
             let clashes = json!(clashes.iter().map(clash_json).collect::<Vec<_>>());
             if let Ok(value) = async_graphql::Value::from_json(clashes) {

@@ -19,6 +19,7 @@ pub enum NodeKind {
     AuditEntry,
     SupervisionItem,
     SupervisionRound,
+    FirstSecretaryAssignment,
 }
 
 /// What the API says of one kind of node.
@@ -30,7 +31,7 @@ pub struct KindInfo {
 }
 
 impl NodeKind {
-    pub const ALL: [NodeKind; 9] = [
+    pub const ALL: [NodeKind; 10] = [
         Self::Area,
         Self::Organization,
         Self::LinkageGroup,
@@ -40,6 +41,7 @@ impl NodeKind {
         Self::AuditEntry,
         Self::SupervisionItem,
         Self::SupervisionRound,
+        Self::FirstSecretaryAssignment,
     ];
 
     pub const fn info(self) -> KindInfo {
@@ -59,6 +61,7 @@ impl NodeKind {
             Self::AuditEntry => kind("AuditEntry", false),
             Self::SupervisionItem => kind("SupervisionItem", true),
             Self::SupervisionRound => kind("SupervisionRound", true),
+            Self::FirstSecretaryAssignment => kind("FirstSecretaryAssignment", true),
         }
     }
 

@@ -17,9 +17,9 @@ use std::{
 
 use async_graphql::{Context, dataloader::Loader};
 use entities::{
-    activity_participant, area, attendance, enums::ParticipantRole, joint_activity, linkage_group,
-    linkage_group_member, organization, person, person_position, role_grant,
-    supervision_assignment, supervision_event, supervision_item, supervision_report,
+    activity_participant, area, attendance, enums::ParticipantRole, first_secretary_assignment,
+    joint_activity, linkage_group, linkage_group_member, organization, person, person_position,
+    role_grant, supervision_assignment, supervision_event, supervision_item, supervision_report,
     supervision_review, user_account,
 };
 use sea_orm::{
@@ -33,7 +33,7 @@ use crate::{
     authz::{Scope, Viewer, scope::GrantInfo},
     error::AppError,
     services::{
-        accounts, activities,
+        accounts, activities, first_secretaries,
         linkage_groups::MEMBER_KEYS,
         organizations::OrganizationOrder,
         pagination::{Page, PageNeeds, PageRequest, fetch_pages_needing},
@@ -631,6 +631,11 @@ pub struct Loaders {
     pub grant_groups: ByIdLoader<linkage_group::Entity>,
     /// People the viewer may read.
     pub people: ByIdLoader<person::Entity>,
+    /// People the viewer may read, and the people of the first-secretary postings it may read:
+    /// whoever may read a posting may read who holds it (personal data masked as usual).
+    pub posted_people: ByIdLoader<person::Entity>,
+    /// First-secretary postings the viewer may read.
+    pub first_secretary_assignments: ByIdLoader<first_secretary_assignment::Entity>,
     /// Accounts the viewer may see: every one for administrators, else only their own.
     pub users: ByIdLoader<user_account::Entity>,
     /// The grants of each account, oldest first.
@@ -843,6 +848,8 @@ pub struct LoaderScopes {
     pub users: Condition,
     /// On `supervision_item`.
     pub supervision_items: Condition,
+    /// On `first_secretary_assignment`.
+    pub first_secretary_assignments: Condition,
 }
 
 impl LoaderScopes {
@@ -856,6 +863,9 @@ impl LoaderScopes {
                 people: v
                     .scope("person", "read")
                     .organization_condition(person::Column::OrganizationId),
+                first_secretary_assignments: first_secretaries::read_condition(
+                    &v.scope("first_secretary_assignment", "read"),
+                ),
                 linkage_groups: v.scope("linkage_group", "read").linkage_group_condition(),
                 // Accounts are visible to administrators and to their owner.
                 users: if v.is_admin() {
@@ -870,6 +880,7 @@ impl LoaderScopes {
                     activities: activities::read_condition(&none),
                     supervision_items: supervision::read_condition(&none),
                     people: none.organization_condition(person::Column::OrganizationId),
+                    first_secretary_assignments: first_secretaries::read_condition(&none),
                     linkage_groups: none.linkage_group_condition(),
                     users: Condition::all().add(user_account::Column::Id.is_null()),
                 }
@@ -924,6 +935,26 @@ impl Loaders {
             ),
             grant_groups: by_id(db, linkage_group::Column::Id, Condition::all(), cache),
             people: by_id(db, person::Column::Id, scopes.people.clone(), cache),
+            posted_people: by_id(
+                db,
+                person::Column::Id,
+                Condition::any().add(scopes.people.clone()).add(
+                    person::Column::Id.in_subquery(
+                        first_secretary_assignment::Entity::find()
+                            .select_only()
+                            .column(first_secretary_assignment::Column::PersonId)
+                            .filter(scopes.first_secretary_assignments.clone())
+                            .into_query(),
+                    ),
+                ),
+                cache,
+            ),
+            first_secretary_assignments: by_id(
+                db,
+                first_secretary_assignment::Column::Id,
+                scopes.first_secretary_assignments.clone(),
+                cache,
+            ),
             users: by_id(db, user_account::Column::Id, scopes.users.clone(), cache),
             grants: BatchLoader::new(GrantsOfUser {
                 db: db.clone(),

@@ -9,6 +9,7 @@ pub mod calendar;
 pub mod context;
 pub mod enums;
 pub mod errors;
+pub mod first_secretaries;
 pub mod gate;
 pub mod guard;
 pub mod ids;

@@ -11,6 +11,7 @@ use super::{
     areas::Area,
     audit::AuditEntry,
     context::ContextExt,
+    first_secretaries::FirstSecretaryAssignment,
     ids::{self, NodeKind},
     linkage_groups::LinkageGroup,
     organizations::Organization,
@@ -21,7 +22,7 @@ use super::{
 use crate::{
     error::AppError,
     services::{
-        activities, areas, audit, linkage_groups, organizations, people,
+        activities, areas, audit, first_secretaries, linkage_groups, organizations, people,
         supervision::{self, rounds},
     },
 };
@@ -42,6 +43,7 @@ pub enum Node {
     AuditEntry(AuditEntry),
     SupervisionItem(SupervisionItem),
     SupervisionRound(SupervisionRound),
+    FirstSecretaryAssignment(FirstSecretaryAssignment),
 }
 
 #[derive(Default)]
@@ -131,6 +133,16 @@ async fn load(ctx: &Context<'_>, kind: NodeKind, keys: &[Uuid]) -> Result<HashMa
             .await?
             .into_iter()
             .map(|r| (r.id, Node::SupervisionRound(SupervisionRound(r))))
+            .collect(),
+        NodeKind::FirstSecretaryAssignment => first_secretaries::readable(db, &ctx.actor(), keys)
+            .await?
+            .into_iter()
+            .map(|p| {
+                (
+                    p.id,
+                    Node::FirstSecretaryAssignment(FirstSecretaryAssignment(p)),
+                )
+            })
             .collect(),
         // Accounts are visible to administrators and to their owner: the loader's scope.
         NodeKind::User => ctx

@@ -8,6 +8,7 @@ use super::{
     areas::{AreaMutation, AreaQuery, AreaSubscription},
     audit::AuditQuery,
     calendar::CalendarMutation,
+    first_secretaries::{FirstSecretaryMutation, FirstSecretaryQuery},
     linkage_groups::{LinkageGroupMutation, LinkageGroupQuery},
     node::NodeQuery,
     organizations::{OrganizationMutation, OrganizationQuery},
@@ -35,6 +36,7 @@ pub struct QueryRoot(
     WorkdayQuery,
     StatisticsQuery,
     RoundQuery,
+    FirstSecretaryQuery,
 );
 
 #[derive(MergedObject, Default)]
@@ -49,6 +51,7 @@ pub struct MutationRoot(
     PersonMutation,
     SupervisionMutation,
     RoundMutation,
+    FirstSecretaryMutation,
 );
 
 #[derive(MergedSubscription, Default)]

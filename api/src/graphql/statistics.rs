@@ -11,7 +11,9 @@ use super::{
     organizations::Organization,
     scalars::Date,
 };
-use crate::services::statistics::{self, ActivityFigures, OrganizationFigures, SupervisionFigures};
+use crate::services::statistics::{
+    self, ActivityFigures, MentoringFigures, OrganizationFigures, SupervisionFigures,
+};
 
 pub struct Rate(statistics::Rate);
 
@@ -66,6 +68,44 @@ impl Statistics {
 
     async fn activities(&self) -> ActivityStatistics<'_> {
         ActivityStatistics(&self.0.activities)
+    }
+
+    async fn mentoring(&self) -> MentoringStatistics<'_> {
+        MentoringStatistics(&self.0.mentoring)
+    }
+}
+
+pub struct MentoringStatistics<'a>(&'a MentoringFigures);
+
+/// Mentoring pairings (传帮带) of the group's organizations (its current members and their
+/// sub-organizations), and how many of their key and remote villages have a first secretary.
+#[Object]
+impl MentoringStatistics<'_> {
+    /// Pairings ACTIVE now.
+    async fn active_pairings(&self) -> i32 {
+        self.0.active_pairings
+    }
+
+    /// Sessions held in the period.
+    async fn sessions(&self) -> i32 {
+        self.0.sessions
+    }
+
+    /// ACTIVE pairings whose last session (or start, without one) is 30 days ago or more.
+    async fn neglected_pairings(&self) -> i32 {
+        self.0.neglected_pairings
+    }
+
+    /// Key villages (not archived) with a first-secretary posting active on `asOf` / all of
+    /// them.
+    async fn key_village_coverage(&self) -> Rate {
+        Rate(self.0.key_village_coverage)
+    }
+
+    /// Remote villages (not archived) with a first-secretary posting active on `asOf` / all of
+    /// them.
+    async fn remote_village_coverage(&self) -> Rate {
+        Rate(self.0.remote_village_coverage)
     }
 }
 

@@ -11,6 +11,7 @@ pub mod audit;
 pub mod calendar;
 pub mod demo;
 pub mod demo_data;
+pub mod first_secretaries;
 pub mod linkage_groups;
 pub mod organizations;
 pub mod pagination;

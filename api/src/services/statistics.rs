@@ -94,6 +94,25 @@ pub struct ActivityFigures {
     pub participation: Vec<(Uuid, i32)>,
 }
 
+/// Mentoring pairings (传帮带) and first-secretary coverage of the group's organizations (its
+/// current members and everything below them).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MentoringFigures {
+    /// Pairings ACTIVE now.
+    pub active_pairings: i32,
+    /// Sessions held in the period.
+    pub sessions: i32,
+    /// ACTIVE pairings without a session (or start) in the last 30 days.
+    pub neglected_pairings: i32,
+    /// Key villages (not archived) with a first-secretary posting active today / key villages.
+    pub key_village_coverage: Rate,
+    /// Remote villages (not archived) with a first-secretary posting active today / remote ones.
+    pub remote_village_coverage: Rate,
+}
+
+/// Days without a session after which an ACTIVE pairing is neglected.
+pub const NEGLECTED_AFTER_DAYS: i64 = 30;
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct Statistics {
     pub linkage_group: linkage_group::Model,
@@ -102,6 +121,7 @@ pub struct Statistics {
     pub as_of: NaiveDate,
     pub supervision: SupervisionFigures,
     pub activities: ActivityFigures,
+    pub mentoring: MentoringFigures,
 }
 
 /// The figures of a group over `[from, to]`, for committee staff and supervisors of the group
@@ -139,6 +159,7 @@ pub async fn of_group(
     let period = Period { from, to, today };
     let supervision = supervision_figures(db, group.id, period, zone).await?;
     let activities = activity_figures(db, group.id, period, zone).await?;
+    let mentoring = mentoring_figures(db, group.id, period).await?;
     Ok(Statistics {
         linkage_group: group,
         from,
@@ -146,6 +167,7 @@ pub async fn of_group(
         as_of: today,
         supervision,
         activities,
+        mentoring,
     })
 }
 
@@ -460,6 +482,155 @@ async fn activity_figures(
             .into_iter()
             .map(|(id, _, n)| (id, n))
             .collect(),
+    })
+}
+
+/// `SELECT COUNT(*)` of a select, as an `i32`.
+async fn count_of<E>(db: &impl ConnectionTrait, select: Select<E>) -> AppResult<i32>
+where
+    E: EntityTrait,
+    E::Model: Sync,
+{
+    use sea_orm::PaginatorTrait;
+    Ok(i32::try_from(select.count(db).await?).unwrap_or(i32::MAX))
+}
+
+/// Five statements however large the group: the members' paths, three counts, and the flagged
+/// villages with whether each is covered today.
+async fn mentoring_figures(
+    db: &impl ConnectionTrait,
+    group: Uuid,
+    period: Period,
+) -> AppResult<MentoringFigures> {
+    use entities::{
+        enums::PairingStatus, first_secretary_assignment as posting, linkage_group_member,
+        mentor_pairing, mentoring_session,
+    };
+    use sea_orm::sea_query::ExprTrait;
+    // The group's organizations: its current members and their subtrees.
+    let paths: Vec<String> = organization::Entity::find()
+        .select_only()
+        .column(organization::Column::Path)
+        .filter(
+            organization::Column::Id.in_subquery(
+                linkage_group_member::Entity::find()
+                    .select_only()
+                    .column(linkage_group_member::Column::OrganizationId)
+                    .filter(linkage_group_member::Column::LinkageGroupId.eq(group))
+                    .filter(linkage_group_member::Column::LeftOn.is_null())
+                    .into_query(),
+            ),
+        )
+        .into_tuple()
+        .all(db)
+        .await?;
+    let mut within = Condition::any();
+    for path in &paths {
+        within = within.add(crate::authz::scope::subtree_condition(path));
+    }
+    if paths.is_empty() {
+        within = within.add(Expr::val(1).eq(0));
+    }
+    let organizations = || {
+        organization::Entity::find()
+            .select_only()
+            .column(organization::Column::Id)
+            .filter(within.clone())
+            .into_query()
+    };
+    let pairings = || {
+        mentor_pairing::Entity::find()
+            .filter(mentor_pairing::Column::OrganizationId.in_subquery(organizations()))
+    };
+    let active_pairings = count_of(
+        db,
+        pairings().filter(mentor_pairing::Column::Status.eq(PairingStatus::Active)),
+    )
+    .await?;
+    let quiet_since = period.today - chrono::Duration::days(NEGLECTED_AFTER_DAYS);
+    let neglected_pairings = count_of(
+        db,
+        pairings()
+            .filter(mentor_pairing::Column::Status.eq(PairingStatus::Active))
+            .filter(
+                Expr::expr(Func::coalesce([
+                    Expr::col((
+                        mentor_pairing::Entity,
+                        mentor_pairing::Column::LastSessionOn,
+                    )),
+                    Expr::col((mentor_pairing::Entity, mentor_pairing::Column::StartsOn)),
+                ]))
+                .lte(quiet_since),
+            ),
+    )
+    .await?;
+    let sessions = count_of(
+        db,
+        mentoring_session::Entity::find()
+            .filter(mentoring_session::Column::HeldOn.between(period.from, period.to))
+            .filter(
+                mentoring_session::Column::PairingId.in_subquery(
+                    pairings()
+                        .select_only()
+                        .column(mentor_pairing::Column::Id)
+                        .into_query(),
+                ),
+            ),
+    )
+    .await?;
+    // Key and remote villages, and which of them hold an active posting today.
+    let covered = posting::Entity::find()
+        .select_only()
+        .column(posting::Column::OrganizationId)
+        .filter(crate::services::first_secretaries::active_condition(
+            period.today,
+        ))
+        .into_query();
+    let flagged: Vec<(Uuid, bool, bool)> = organization::Entity::find()
+        .select_only()
+        .column(organization::Column::Id)
+        .column(organization::Column::KeyVillage)
+        .column(organization::Column::Remote)
+        .filter(within.clone())
+        .filter(organization::Column::ArchivedAt.is_null())
+        .filter(
+            Condition::any()
+                .add(organization::Column::KeyVillage.eq(true))
+                .add(organization::Column::Remote.eq(true)),
+        )
+        .into_tuple()
+        .all(db)
+        .await?;
+    let covered_ids: HashSet<Uuid> = organization::Entity::find()
+        .select_only()
+        .column(organization::Column::Id)
+        .filter(within.clone())
+        .filter(organization::Column::ArchivedAt.is_null())
+        .filter(
+            Condition::any()
+                .add(organization::Column::KeyVillage.eq(true))
+                .add(organization::Column::Remote.eq(true)),
+        )
+        .filter(organization::Column::Id.in_subquery(covered))
+        .into_tuple::<Uuid>()
+        .all(db)
+        .await?
+        .into_iter()
+        .collect();
+    let coverage = |pick: fn(&(Uuid, bool, bool)) -> bool| {
+        let all: Vec<&(Uuid, bool, bool)> = flagged.iter().filter(|f| pick(f)).collect();
+        let with = all
+            .iter()
+            .filter(|(id, _, _)| covered_ids.contains(id))
+            .count();
+        period.rate(count(with), count(all.len()))
+    };
+    Ok(MentoringFigures {
+        active_pairings,
+        sessions,
+        neglected_pairings,
+        key_village_coverage: coverage(|(_, key, _)| *key),
+        remote_village_coverage: coverage(|(_, _, remote)| *remote),
     })
 }
 
