@@ -182,10 +182,15 @@ where
 
     let demo_people = demo_data::people();
     let mut first_person_of: HashMap<&str, Uuid> = HashMap::new();
+    // Who holds a position on the load day, in the order the people were created.
+    let mut holders: HashMap<(&str, &str), Vec<Uuid>> = HashMap::new();
+    // First secretaries' positions come from their postings, made once everyone exists.
+    let mut postings = Vec::new();
     for p in &demo_people {
         let positions = p
             .positions
             .iter()
+            .filter(|pos| pos.position != "FIRST_SECRETARY")
             .map(|pos| {
                 Ok(NewPosition {
                     position: parse_enum("position", pos.position)?,
@@ -211,6 +216,35 @@ where
         )
         .await?;
         first_person_of.entry(p.organization).or_insert(created.id);
+        for pos in &p.positions {
+            if pos.ended_on.is_none_or(|end| end >= today) {
+                holders
+                    .entry((p.organization, pos.position))
+                    .or_default()
+                    .push(created.id);
+            }
+            if pos.position == "FIRST_SECRETARY" {
+                postings.push((created.id, p.organization, pos.started_on, pos.ended_on));
+            }
+        }
+    }
+    let clock = crate::clock::Clock::new(zone, Some(today));
+    for (person, village, starts_on, ends_on) in postings {
+        super::first_secretaries::assign(
+            &tx,
+            &actor,
+            &clock,
+            super::first_secretaries::NewPosting {
+                person_id: person,
+                organization_id: org_ids.get(village).copied().ok_or_else(|| {
+                    AppError::internal(format!("demo posting to unknown {village}"))
+                })?,
+                starts_on,
+                ends_on,
+                dispatched_by: Some("从化区委组织部".to_owned()),
+            },
+        )
+        .await?;
     }
 
     let mut accounts_made = Vec::new();
@@ -232,9 +266,19 @@ where
                     .find(|o| o.key == *key)
                     .map(|o| o.name)
                     .unwrap_or_default();
+                // The first secretary's account is the village's serving first secretary, the
+                // mentor of its pairings.
+                let person = if *role == Role::FirstSecretary {
+                    holders
+                        .get(&(*key, "FIRST_SECRETARY"))
+                        .and_then(|h| h.first())
+                        .copied()
+                } else {
+                    first_person_of.get(key).copied()
+                };
                 (
                     GrantScope::Organization(org),
-                    first_person_of.get(key).copied(),
+                    person,
                     format!("{} of {name} and the organizations below it", role.as_str()),
                 )
             }
