@@ -144,6 +144,8 @@ async fn every_object_with_an_id_is_a_node() {
             "AuditEntry",
             "JointActivity",
             "LinkageGroup",
+            "MentorPairing",
+            "MentoringSession",
             "Organization",
             "Person",
             "SupervisionItem",

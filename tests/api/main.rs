@@ -13,6 +13,7 @@ mod demo;
 mod health;
 mod helpers;
 mod limits;
+mod mentoring;
 mod oracle;
 mod organizations;
 mod process;

@@ -19,6 +19,8 @@ pub enum NodeKind {
     AuditEntry,
     SupervisionItem,
     SupervisionRound,
+    MentorPairing,
+    MentoringSession,
 }
 
 /// What the API says of one kind of node.
@@ -30,7 +32,7 @@ pub struct KindInfo {
 }
 
 impl NodeKind {
-    pub const ALL: [NodeKind; 9] = [
+    pub const ALL: [NodeKind; 11] = [
         Self::Area,
         Self::Organization,
         Self::LinkageGroup,
@@ -40,6 +42,8 @@ impl NodeKind {
         Self::AuditEntry,
         Self::SupervisionItem,
         Self::SupervisionRound,
+        Self::MentorPairing,
+        Self::MentoringSession,
     ];
 
     pub const fn info(self) -> KindInfo {
@@ -59,6 +63,8 @@ impl NodeKind {
             Self::AuditEntry => kind("AuditEntry", false),
             Self::SupervisionItem => kind("SupervisionItem", true),
             Self::SupervisionRound => kind("SupervisionRound", true),
+            Self::MentorPairing => kind("MentorPairing", true),
+            Self::MentoringSession => kind("MentoringSession", true),
         }
     }
 

@@ -13,6 +13,7 @@ use super::{
     context::ContextExt,
     ids::{self, NodeKind},
     linkage_groups::LinkageGroup,
+    mentoring::{MentorPairing, MentoringSession},
     organizations::Organization,
     people::Person,
     rounds::SupervisionRound,
@@ -21,7 +22,7 @@ use super::{
 use crate::{
     error::AppError,
     services::{
-        activities, areas, audit, linkage_groups, organizations, people,
+        activities, areas, audit, linkage_groups, mentoring, organizations, people,
         supervision::{self, rounds},
     },
 };
@@ -42,6 +43,8 @@ pub enum Node {
     AuditEntry(AuditEntry),
     SupervisionItem(SupervisionItem),
     SupervisionRound(SupervisionRound),
+    MentorPairing(MentorPairing),
+    MentoringSession(MentoringSession),
 }
 
 #[derive(Default)]
@@ -131,6 +134,16 @@ async fn load(ctx: &Context<'_>, kind: NodeKind, keys: &[Uuid]) -> Result<HashMa
             .await?
             .into_iter()
             .map(|r| (r.id, Node::SupervisionRound(SupervisionRound(r))))
+            .collect(),
+        NodeKind::MentorPairing => mentoring::readable(db, &ctx.actor(), keys)
+            .await?
+            .into_iter()
+            .map(|p| (p.id, Node::MentorPairing(MentorPairing(p))))
+            .collect(),
+        NodeKind::MentoringSession => mentoring::readable_sessions(db, &ctx.actor(), keys)
+            .await?
+            .into_iter()
+            .map(|s| (s.id, Node::MentoringSession(MentoringSession::new(s))))
             .collect(),
         // Accounts are visible to administrators and to their owner: the loader's scope.
         NodeKind::User => ctx

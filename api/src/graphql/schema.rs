@@ -9,6 +9,7 @@ use super::{
     audit::AuditQuery,
     calendar::CalendarMutation,
     linkage_groups::{LinkageGroupMutation, LinkageGroupQuery},
+    mentoring::{MentoringMutation, MentoringQuery},
     node::NodeQuery,
     organizations::{OrganizationMutation, OrganizationQuery},
     people::{PersonMutation, PersonQuery},
@@ -35,6 +36,7 @@ pub struct QueryRoot(
     WorkdayQuery,
     StatisticsQuery,
     RoundQuery,
+    MentoringQuery,
 );
 
 #[derive(MergedObject, Default)]
@@ -49,6 +51,7 @@ pub struct MutationRoot(
     PersonMutation,
     SupervisionMutation,
     RoundMutation,
+    MentoringMutation,
 );
 
 #[derive(MergedSubscription, Default)]

@@ -12,6 +12,7 @@ pub mod calendar;
 pub mod demo;
 pub mod demo_data;
 pub mod linkage_groups;
+pub mod mentoring;
 pub mod organizations;
 pub mod pagination;
 pub mod people;
