@@ -145,6 +145,8 @@ async fn every_object_with_an_id_is_a_node() {
             "FirstSecretaryAssignment",
             "JointActivity",
             "LinkageGroup",
+            "MentorPairing",
+            "MentoringSession",
             "Organization",
             "Person",
             "SupervisionItem",

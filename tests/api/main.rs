@@ -14,6 +14,7 @@ mod first_secretaries;
 mod health;
 mod helpers;
 mod limits;
+mod mentoring;
 mod oracle;
 mod organizations;
 mod process;

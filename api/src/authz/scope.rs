@@ -189,6 +189,28 @@ impl Viewer {
         })
     }
 
+    /// Where the viewer's `own` rules for `action` on `object` hold: the domains of the grants
+    /// whose role Casbin allows it on objects that belong to the viewer (a first secretary's
+    /// village, for the pairings they mentor there).
+    pub fn own_scope(&self, object: &str, action: &str) -> Scope {
+        let mut scope = Scope::default();
+        for grant in &self.grants {
+            let domain = grant.pattern.trim_end_matches('*');
+            if !self
+                .authz
+                .enforce(grant.role, &grant.pattern, domain, object, action, true)
+            {
+                continue;
+            }
+            match (&grant.organization, grant.linkage_group) {
+                (Some((_, path)), _) => scope.subtree_paths.push(path.clone()),
+                (None, Some(group)) => scope.group_ids.push(group),
+                (None, None) => scope.all = true,
+            }
+        }
+        scope
+    }
+
     /// The person behind the account, if any: what "their own" pairings and sessions refer to.
     pub fn person_id(&self) -> Option<Uuid> {
         self.user.person_id

@@ -20,6 +20,8 @@ pub enum NodeKind {
     SupervisionItem,
     SupervisionRound,
     FirstSecretaryAssignment,
+    MentorPairing,
+    MentoringSession,
 }
 
 /// What the API says of one kind of node.
@@ -31,7 +33,7 @@ pub struct KindInfo {
 }
 
 impl NodeKind {
-    pub const ALL: [NodeKind; 10] = [
+    pub const ALL: [NodeKind; 12] = [
         Self::Area,
         Self::Organization,
         Self::LinkageGroup,
@@ -42,6 +44,8 @@ impl NodeKind {
         Self::SupervisionItem,
         Self::SupervisionRound,
         Self::FirstSecretaryAssignment,
+        Self::MentorPairing,
+        Self::MentoringSession,
     ];
 
     pub const fn info(self) -> KindInfo {
@@ -62,6 +66,8 @@ impl NodeKind {
             Self::SupervisionItem => kind("SupervisionItem", true),
             Self::SupervisionRound => kind("SupervisionRound", true),
             Self::FirstSecretaryAssignment => kind("FirstSecretaryAssignment", true),
+            Self::MentorPairing => kind("MentorPairing", true),
+            Self::MentoringSession => kind("MentoringSession", true),
         }
     }
 

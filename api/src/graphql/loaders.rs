@@ -18,9 +18,9 @@ use std::{
 use async_graphql::{Context, dataloader::Loader};
 use entities::{
     activity_participant, area, attendance, enums::ParticipantRole, first_secretary_assignment,
-    joint_activity, linkage_group, linkage_group_member, organization, person, person_position,
-    role_grant, supervision_assignment, supervision_event, supervision_item, supervision_report,
-    supervision_review, user_account,
+    joint_activity, linkage_group, linkage_group_member, mentor_pairing, mentoring_session,
+    organization, person, person_position, role_grant, supervision_assignment, supervision_event,
+    supervision_item, supervision_report, supervision_review, user_account,
 };
 use sea_orm::{
     ColumnTrait, Condition, DatabaseConnection, EntityTrait, QueryFilter, QuerySelect, QueryTrait,
@@ -35,6 +35,7 @@ use crate::{
     services::{
         accounts, activities, first_secretaries,
         linkage_groups::MEMBER_KEYS,
+        mentoring,
         organizations::OrganizationOrder,
         pagination::{Page, PageNeeds, PageRequest, fetch_pages_needing},
         people::{self, PERSON_KEYS},
@@ -671,6 +672,50 @@ pub struct Loaders {
     pub item_reviews: BatchLoader<ReviewsOfItem, Uuid>,
     /// A page of each supervision round's items, of items the viewer may read.
     pub round_items: BatchLoader<ItemsOfRound, PageKey>,
+    /// Mentoring pairings the viewer may read.
+    pub mentor_pairings: ByIdLoader<mentor_pairing::Entity>,
+    /// People the viewer may read, and the mentors and mentees of the pairings it may read.
+    pub pairing_people: ByIdLoader<person::Entity>,
+    /// A page of each pairing's sessions, newest first (of pairings read through the scope).
+    pub pairing_sessions: BatchLoader<SessionsOfPairing, PageKey>,
+}
+
+/// One page of each mentoring pairing's sessions, newest first.
+pub struct SessionsOfPairing {
+    db: DatabaseConnection,
+}
+
+impl Loader<PageKey> for SessionsOfPairing {
+    type Value = Page<mentoring_session::Model>;
+    type Error = LoadError;
+
+    async fn load(
+        &self,
+        keys: &[PageKey],
+    ) -> Result<HashMap<PageKey, Page<mentoring_session::Model>>, LoadError> {
+        let mut by_page: HashMap<(&PageRequest, PageNeeds), Vec<Uuid>> = HashMap::new();
+        for key in keys {
+            by_page
+                .entry((&key.page, key.needs))
+                .or_default()
+                .push(key.parent);
+        }
+        let mut out = HashMap::with_capacity(keys.len());
+        for ((page, needs), pairing_ids) in by_page {
+            let pages = mentoring::sessions_of_pairings(&self.db, &pairing_ids, page, needs)
+                .await
+                .map_err(load_error)?;
+            for (parent, rows) in pages {
+                let key = PageKey {
+                    parent,
+                    page: page.clone(),
+                    needs,
+                };
+                out.insert(key, rows);
+            }
+        }
+        Ok(out)
+    }
 }
 
 /// The responsible organizations of each supervision item, the lead first.
@@ -850,6 +895,8 @@ pub struct LoaderScopes {
     pub supervision_items: Condition,
     /// On `first_secretary_assignment`.
     pub first_secretary_assignments: Condition,
+    /// On `mentor_pairing`.
+    pub mentor_pairings: Condition,
 }
 
 impl LoaderScopes {
@@ -867,6 +914,12 @@ impl LoaderScopes {
                     &v.scope("first_secretary_assignment", "read"),
                 ),
                 linkage_groups: v.scope("linkage_group", "read").linkage_group_condition(),
+                mentor_pairings: mentoring::pairing_condition(
+                    &v.scope("mentor_pairing", "read"),
+                    v.owns("mentor_pairing", "read")
+                        .then(|| v.person_id())
+                        .flatten(),
+                ),
                 // Accounts are visible to administrators and to their owner.
                 users: if v.is_admin() {
                     Condition::all()
@@ -882,6 +935,7 @@ impl LoaderScopes {
                     people: none.organization_condition(person::Column::OrganizationId),
                     first_secretary_assignments: first_secretaries::read_condition(&none),
                     linkage_groups: none.linkage_group_condition(),
+                    mentor_pairings: mentoring::pairing_condition(&none, None),
                     users: Condition::all().add(user_account::Column::Id.is_null()),
                 }
             }
@@ -1057,6 +1111,23 @@ impl Loaders {
                 visible_items: scopes.supervision_items.clone(),
             })
             .cached(cache),
+            mentor_pairings: by_id(
+                db,
+                mentor_pairing::Column::Id,
+                scopes.mentor_pairings.clone(),
+                cache,
+            ),
+            pairing_people: by_id(
+                db,
+                person::Column::Id,
+                Condition::any()
+                    .add(scopes.people.clone())
+                    .add(mentoring::people_of_pairings(
+                        scopes.mentor_pairings.clone(),
+                    )),
+                cache,
+            ),
+            pairing_sessions: BatchLoader::new(SessionsOfPairing { db: db.clone() }).cached(cache),
         }
     }
 }

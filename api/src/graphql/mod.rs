@@ -17,6 +17,7 @@ pub mod input_errors;
 pub mod limits;
 pub mod linkage_groups;
 pub mod loaders;
+pub mod mentoring;
 pub mod node;
 pub mod organizations;
 pub mod people;

@@ -14,6 +14,7 @@ use super::{
     first_secretaries::FirstSecretaryAssignment,
     ids::{self, NodeKind},
     linkage_groups::LinkageGroup,
+    mentoring::{MentorPairing, MentoringSession},
     organizations::Organization,
     people::Person,
     rounds::SupervisionRound,
@@ -22,7 +23,8 @@ use super::{
 use crate::{
     error::AppError,
     services::{
-        activities, areas, audit, first_secretaries, linkage_groups, organizations, people,
+        activities, areas, audit, first_secretaries, linkage_groups, mentoring, organizations,
+        people,
         supervision::{self, rounds},
     },
 };
@@ -44,6 +46,8 @@ pub enum Node {
     SupervisionItem(SupervisionItem),
     SupervisionRound(SupervisionRound),
     FirstSecretaryAssignment(FirstSecretaryAssignment),
+    MentorPairing(MentorPairing),
+    MentoringSession(MentoringSession),
 }
 
 #[derive(Default)]
@@ -143,6 +147,16 @@ async fn load(ctx: &Context<'_>, kind: NodeKind, keys: &[Uuid]) -> Result<HashMa
                     Node::FirstSecretaryAssignment(FirstSecretaryAssignment(p)),
                 )
             })
+            .collect(),
+        NodeKind::MentorPairing => mentoring::readable(db, &ctx.actor(), keys)
+            .await?
+            .into_iter()
+            .map(|p| (p.id, Node::MentorPairing(MentorPairing(p))))
+            .collect(),
+        NodeKind::MentoringSession => mentoring::readable_sessions(db, &ctx.actor(), keys)
+            .await?
+            .into_iter()
+            .map(|s| (s.id, Node::MentoringSession(MentoringSession::new(s))))
             .collect(),
         // Accounts are visible to administrators and to their owner: the loader's scope.
         NodeKind::User => ctx

@@ -10,6 +10,7 @@ use super::{
     calendar::CalendarMutation,
     first_secretaries::{FirstSecretaryMutation, FirstSecretaryQuery},
     linkage_groups::{LinkageGroupMutation, LinkageGroupQuery},
+    mentoring::{MentoringMutation, MentoringQuery},
     node::NodeQuery,
     organizations::{OrganizationMutation, OrganizationQuery},
     people::{PersonMutation, PersonQuery},
@@ -37,6 +38,7 @@ pub struct QueryRoot(
     StatisticsQuery,
     RoundQuery,
     FirstSecretaryQuery,
+    MentoringQuery,
 );
 
 #[derive(MergedObject, Default)]
@@ -52,6 +54,7 @@ pub struct MutationRoot(
     SupervisionMutation,
     RoundMutation,
     FirstSecretaryMutation,
+    MentoringMutation,
 );
 
 #[derive(MergedSubscription, Default)]

@@ -13,6 +13,7 @@ pub mod demo;
 pub mod demo_data;
 pub mod first_secretaries;
 pub mod linkage_groups;
+pub mod mentoring;
 pub mod organizations;
 pub mod pagination;
 pub mod people;
