@@ -295,9 +295,10 @@ async fn load_demo(db: &Db, clock: &Clock) -> Result<(), Failure> {
             accounts,
             activities,
             items,
+            pairings,
         }) => {
             println!(
-                "demo data loaded: {areas} areas, {organizations} organizations, 1 linkage group, {people} people, {activities} joint activities, {items} supervision items"
+                "demo data loaded: {areas} areas, {organizations} organizations, 1 linkage group, {people} people, {activities} joint activities, {items} supervision items, {pairings} mentoring pairings"
             );
             println!("demo accounts (the passwords are shown only now):");
             for account in accounts {

@@ -344,3 +344,107 @@ async fn the_demo_ledger_shows_every_state_and_rung_to_the_supervisor() {
         "round 4 was reviewed"
     );
 }
+
+/// The demo's first secretaries and pairings, loaded on Monday 2026-06-15; figures counted by
+/// hand from the tables of `demo_data.rs`.
+#[tokio::test]
+async fn the_demo_postings_and_pairings_as_the_office_and_a_first_secretary_see_them() {
+    use chrono::TimeZone;
+    let today: chrono::NaiveDate = "2026-06-15".parse().unwrap();
+    let morning = chrono::FixedOffset::east_opt(8 * 3600)
+        .unwrap()
+        .from_local_datetime(&today.and_hms_opt(9, 0, 0).unwrap())
+        .unwrap()
+        .with_timezone(&chrono::Utc);
+    let app = TestApp::spawn_at(morning).await;
+    let outcome = lianjian_api::services::demo::load(
+        &app.state.db.write,
+        today,
+        app.state.config.server.timezone,
+    )
+    .await
+    .unwrap();
+    let lianjian_api::services::demo::DemoOutcome::Loaded {
+        accounts, pairings, ..
+    } = outcome
+    else {
+        panic!("expected a load, got {outcome:?}");
+    };
+    assert_eq!(pairings, 12);
+    let token_of = |name: &str| {
+        let password = accounts
+            .iter()
+            .find(|a| a.username == name)
+            .unwrap()
+            .password
+            .clone();
+        let app = &app;
+        let name = name.to_owned();
+        async move {
+            let login = app.login_from("10.9.0.4", &name, &password).await;
+            login.ok()["login"]["token"].as_str().unwrap().to_owned()
+        }
+    };
+    // The office (committee staff): 12 pairings, 11 active, the one of 乌石村's grid worker
+    // neglected (last session 45 days ago).
+    let staff = token_of("staff").await;
+    let count = |token: String, filter: serde_json::Value| {
+        let app = &app;
+        async move {
+            let response = app
+                .graphql_as(
+                    Some(&token),
+                    "query($f: MentorPairingFilter) { mentorPairings(filter: $f) { totalCount } }",
+                    json!({ "f": filter }),
+                )
+                .await;
+            response.ok()["mentorPairings"]["totalCount"]
+                .as_i64()
+                .unwrap()
+        }
+    };
+    assert_eq!(count(staff.clone(), json!({})).await, 12);
+    assert_eq!(count(staff.clone(), json!({ "statuses": ["ACTIVE"] })).await, 11);
+    assert_eq!(count(staff.clone(), json!({ "neglectedForDays": 30 })).await, 1);
+    // Sessions from 05-16 to 06-15 (days -30 to 0): 2 + 2 + 2 + 2 + 1 + 1 + 1 + 2 + 1 + 2.
+    // Key villages: 南平, 龙岗, 宣星 covered, 桃莲 not (its first secretary left at the end of
+    // 2025): 3/4. Remote villages: 石坑, 云星, 宣星: 3/3.
+    let figures = app
+        .graphql_as(
+            Some(&staff),
+            "{ linkageGroups { edges { node { statistics(from: \"2026-05-16\", to: \"2026-06-15\") {
+                mentoring { activePairings sessions neglectedPairings
+                    keyVillageCoverage { numerator denominator asOf }
+                    remoteVillageCoverage { numerator denominator asOf } } } } } } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        figures.ok()["linkageGroups"]["edges"][0]["node"]["statistics"]["mentoring"],
+        json!({ "activePairings": 11, "sessions": 16, "neglectedPairings": 1,
+            "keyVillageCoverage": { "numerator": 3, "denominator": 4, "asOf": "2026-06-15" },
+            "remoteVillageCoverage": { "numerator": 3, "denominator": 3, "asOf": "2026-06-15" } })
+    );
+    // The first-secretary account is 石坑村's serving first secretary: the mentor of two
+    // pairings (石坑村's cadre, 卫东村's committee member), which it alone may log sessions on.
+    let first = token_of("first-secretary").await;
+    let own = app
+        .graphql_as(
+            Some(&first),
+            "{ mentorPairings { totalCount edges { node { organization { name } neglected } } } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(own.ok()["mentorPairings"]["totalCount"], 2);
+    let viewer = app
+        .graphql_as(
+            Some(&first),
+            "{ viewer { grants { role scope { ... on Organization { name } } } } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        viewer.ok()["viewer"]["grants"],
+        json!([{ "role": "FIRST_SECRETARY", "scope": { "name": "温泉镇石坑村党支部" } }])
+    );
+}

@@ -35,6 +35,8 @@ pub enum DemoOutcome {
         activities: usize,
         /// Supervision items of the committee's ledger.
         items: usize,
+        /// Mentoring pairings.
+        pairings: usize,
     },
     /// The example was loaded before; nothing was written.
     AlreadyLoaded,
@@ -312,6 +314,7 @@ where
     )
     .await?;
     let items = load_ledger(&tx, &actor, &unheard, &org_ids, group.id, today, zone).await?;
+    let pairings = load_pairings(&tx, &actor, &org_ids, &holders, today, zone).await?;
     tx.commit().await?;
     Ok(DemoOutcome::Loaded {
         areas: demo_areas.len(),
@@ -320,7 +323,86 @@ where
         accounts: accounts_made,
         activities,
         items,
+        pairings,
     })
+}
+
+/// The mentoring pairings, each created on its first day, its sessions logged on theirs and
+/// finished ones ended, with a clock standing on each day.
+async fn load_pairings<T>(
+    tx: &T,
+    actor: &Actor,
+    org_ids: &HashMap<&str, Uuid>,
+    holders: &HashMap<(&str, &str), Vec<Uuid>>,
+    today: NaiveDate,
+    zone: chrono_tz::Tz,
+) -> AppResult<usize>
+where
+    T: ConnectionTrait + TransactionTrait,
+{
+    use super::mentoring::{self, Ending, NewPairing, NewSession};
+    let person = |h: demo_data::Holder| {
+        holders
+            .get(&(h.organization, h.position))
+            .and_then(|people| people.get(h.index))
+            .copied()
+            .ok_or_else(|| {
+                AppError::internal(format!(
+                    "demo pairing names no {} of {}",
+                    h.position, h.organization
+                ))
+            })
+    };
+    let day = |days: i64| today + chrono::Duration::days(days);
+    let pairings = demo_data::pairings();
+    for p in &pairings {
+        let organization = org_ids.get(p.organization).copied().ok_or_else(|| {
+            AppError::internal(format!("demo pairing in unknown {}", p.organization))
+        })?;
+        let created = mentoring::create(
+            tx,
+            actor,
+            &crate::clock::Clock::new(zone, Some(day(p.starts))),
+            NewPairing {
+                mentor_id: person(p.mentor)?,
+                mentee_id: person(p.mentee)?,
+                organization_id: Some(organization),
+                goals: p.goals.to_owned(),
+                starts_on: day(p.starts),
+            },
+        )
+        .await?;
+        for (held, topic, minutes) in p.sessions {
+            mentoring::log_session(
+                tx,
+                actor,
+                &crate::clock::Clock::new(zone, Some(day(*held))),
+                NewSession {
+                    pairing_id: created.id,
+                    held_on: day(*held),
+                    topic: (*topic).to_owned(),
+                    notes: None,
+                    duration_minutes: *minutes,
+                },
+            )
+            .await?;
+        }
+        if let Some((ended, status, outcome)) = p.end {
+            mentoring::end(
+                tx,
+                actor,
+                &crate::clock::Clock::new(zone, Some(day(ended))),
+                Ending {
+                    id: created.id,
+                    status: parse_enum("pairing status", status)?,
+                    outcome: outcome.to_owned(),
+                    ended_on: Some(day(ended)),
+                },
+            )
+            .await?;
+        }
+    }
+    Ok(pairings.len())
 }
 
 /// The committee's supervision ledger: each item opened, worked, reviewed and extended on its own

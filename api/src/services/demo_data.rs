@@ -885,9 +885,9 @@ pub fn pairings() -> Vec<DemoPairing> {
         ),
         pairing(
             fs("shikeng"),
-            cadre("wushi", 0),
-            "wushi",
-            "新任村干部履职能力",
+            holder("weidong", "COMMITTEE_MEMBER", 0),
+            "weidong",
+            "换届后村两委班子协作与履职",
             -80,
             &[
                 (-70, "村干部职责清单", 60),
