@@ -1090,6 +1090,12 @@ mod tests {
                 "A committee's figures for 2026 (also `statistics(linkageGroupId:, from:, to:)`)",
                 (20, 32),
             ),
+            // firstSecretaryAssignments 20; 14 fields.
+            ("Key villages and their first secretaries", (20, 14)),
+            // mentorPairings 20 + 20 * sessions 3; 19 fields.
+            ("Neglected pairings, with their latest sessions", (80, 19)),
+            // linkageGroups 20; 19 fields.
+            ("The committee's mentoring figures for 2026", (20, 19)),
         ]);
         let queries = readme_queries();
         assert_eq!(queries.len(), expected.len(), "{queries:?}");
