@@ -404,8 +404,14 @@ async fn the_demo_postings_and_pairings_as_the_office_and_a_first_secretary_see_
         }
     };
     assert_eq!(count(staff.clone(), json!({})).await, 12);
-    assert_eq!(count(staff.clone(), json!({ "statuses": ["ACTIVE"] })).await, 11);
-    assert_eq!(count(staff.clone(), json!({ "neglectedForDays": 30 })).await, 1);
+    assert_eq!(
+        count(staff.clone(), json!({ "statuses": ["ACTIVE"] })).await,
+        11
+    );
+    assert_eq!(
+        count(staff.clone(), json!({ "neglectedForDays": 30 })).await,
+        1
+    );
     // Sessions from 05-16 to 06-15 (days -30 to 0): 2 + 2 + 2 + 2 + 1 + 1 + 1 + 2 + 1 + 2.
     // Key villages: 南平, 龙岗, 宣星 covered, 桃莲 not (its first secretary left at the end of
     // 2025): 3/4. Remote villages: 石坑, 云星, 宣星: 3/3.

@@ -15,6 +15,10 @@
 //! act-AB  hosted by A, B takes part, in G        2027-03-01 09:00-11:00 at "A Hall"
 //! act-X   hosted by X                            2027-03-02 09:00-11:00 at "X Hall"
 //! act-A1X hosted by A1, X takes part             2027-03-03 09:00-11:00 at "A1 Hall"
+//! item-AB  supervision item of G led by A, B co-responsible
+//! item-B   supervision item of G led by B
+//! item-X   supervision item of H led by X
+//! round 1 of G, open
 //! ```
 //!
 //! Every mismatch is collected, so a failing run lists every cell that disagrees.
@@ -123,6 +127,32 @@ const ACTIVITIES: [(&str, &[&str]); 9] = [
     ("staff_g_secretary_x", &["act-AB", "act-X", "act-A1X"]),
 ];
 
+/// Supervision items each user reads (DESIGN 4.1): every item of a group granted (committee
+/// staff, supervisors), the items an organization in reach leads or co-owns; nobody else, not
+/// through lists, counts or `node`.
+const ITEMS: [(&str, &[&str]); 9] = [
+    ("admin", &["item-AB", "item-B", "item-X"]),
+    ("staff_g", &["item-AB", "item-B"]),
+    ("supervisor_g", &["item-AB", "item-B"]),
+    ("secretary_a", &["item-AB"]),
+    ("first_secretary_a1", &[]),
+    ("member_b", &["item-AB", "item-B"]),
+    ("member_x", &["item-X"]),
+    ("nobody", &[]),
+    ("staff_g_secretary_x", &["item-AB", "item-B", "item-X"]),
+];
+
+/// Whose `supervisionRounds(G)` and `statistics(G)` answer: a grant on G itself (or admin);
+/// organization grants do not reach a group's totals.
+const GROUP_TOTALS: [&str; 4] = ["admin", "staff_g", "supervisor_g", "staff_g_secretary_x"];
+
+/// The world's supervision items: title, group, lead, co-responsible organizations.
+const ITEM_DATA: [(&str, &str, &str, &[&str]); 3] = [
+    ("item-AB", "G", "A", &["B"]),
+    ("item-B", "G", "B", &[]),
+    ("item-X", "H", "X", &[]),
+];
+
 /// The world's data (not expectations): people with their organization and numbers.
 const PERSONS: [(&str, &str, &str, &str); 7] = [
     ("R-1", "R", "13800000001", "44010019800101001"),
@@ -226,6 +256,7 @@ struct World {
     groups: BTreeMap<&'static str, String>,
     people: BTreeMap<&'static str, String>,
     activities: BTreeMap<&'static str, String>,
+    items: BTreeMap<&'static str, String>,
     tokens: BTreeMap<&'static str, String>,
     /// A user with no grant that only `grantRole` cells touch.
     grantee: String,
@@ -393,6 +424,7 @@ async fn world(app: &TestApp) -> World {
         groups,
         people,
         activities: BTreeMap::new(),
+        items: BTreeMap::new(),
         tokens,
         grantee,
     };
@@ -413,6 +445,28 @@ async fn world(app: &TestApp) -> World {
             .to_owned();
         w.activities.insert(title, id);
     }
+    for (title, group, lead, co) in ITEM_DATA {
+        let co: Vec<&String> = co.iter().map(|o| &w.orgs[o]).collect();
+        let response = app
+            .graphql(
+                "mutation($input: OpenSupervisionItemInput!) { openSupervisionItem(input: $input) { supervisionItem { id } } }",
+                json!({ "input": { "title": title, "source": "JOINT_MEETING", "linkageGroupId": w.groups[group],
+                    "leadOrganizationId": w.orgs[lead], "coResponsibleOrganizationIds": co, "dueInWorkingDays": 10 } }),
+            )
+            .await;
+        let id = response.ok()["openSupervisionItem"]["supervisionItem"]["id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        w.items.insert(title, id);
+    }
+    let response = app
+        .graphql(
+            "mutation($g: ID!) { openSupervisionRound(input: { linkageGroupId: $g }) { supervisionRound { id } } }",
+            json!({ "g": w.groups["G"] }),
+        )
+        .await;
+    response.ok();
     w
 }
 
@@ -967,6 +1021,121 @@ async fn every_user_reads_exactly_what_the_hand_written_table_says() {
                 &response.data()["nodes"],
             );
         }
+
+        // Supervision items: list (page by page), counts by organization, single reads, nodes.
+        let items = row(&ITEMS, user);
+        let query = format!(
+            "query($first: Int, $after: String) {{ supervisionItems(first: $first, after: $after) {{ {PAGE} nodes {{ title }} }} }}"
+        );
+        let nodes = walk(
+            &mut cells,
+            &format!("{user}: supervisionItems"),
+            &app,
+            token,
+            &query,
+            json!({}),
+            &["supervisionItems"],
+            1,
+        )
+        .await;
+        cells.eq(
+            &format!("{user}: supervisionItems"),
+            items.clone(),
+            names(&nodes, "title"),
+        );
+        let response = app
+            .graphql_as(
+                Some(token),
+                "query($o: ID!) { supervisionItems(filter: { organizationId: $o }) { totalCount } }",
+                json!({ "o": w.orgs["B"] }),
+            )
+            .await;
+        let expected: BTreeSet<String> = set(&["item-AB", "item-B"])
+            .intersection(&items)
+            .cloned()
+            .collect();
+        cells.eq(
+            &format!("{user}: supervisionItems(organizationId: B).totalCount"),
+            Some(expected.len() as u64),
+            response.data()["supervisionItems"]["totalCount"].as_u64(),
+        );
+        for (title, ..) in ITEM_DATA {
+            let id = &w.items[title];
+            let readable = items.contains(title);
+            let response = app
+                .graphql_as(
+                    Some(token),
+                    "query($id: ID!) { supervisionItem(id: $id) { title } }",
+                    json!({ "id": id }),
+                )
+                .await;
+            let answer = if response.errors().is_empty() {
+                response.data()["supervisionItem"]["title"]
+                    .as_str()
+                    .unwrap_or("?")
+                    .to_owned()
+            } else {
+                response.code()
+            };
+            cells.eq(
+                &format!("{user}: supervisionItem({title})"),
+                if readable { title } else { "NOT_FOUND" },
+                answer.as_str(),
+            );
+            let response = app
+                .graphql_as(
+                    Some(token),
+                    "query($ids: [ID!]!) { nodes(ids: $ids) { ... on SupervisionItem { title } } }",
+                    json!({ "ids": [id, missing(NodeKind::SupervisionItem)] }),
+                )
+                .await;
+            cells.eq(
+                &format!("{user}: nodes(item {title}, a missing id)"),
+                &json!([readable.then(|| json!({ "title": title })), null]),
+                &response.data()["nodes"],
+            );
+        }
+        // A group's rounds and statistics: only with a grant on the group.
+        let totals = GROUP_TOTALS.contains(&user);
+        let response = app
+            .graphql_as(
+                Some(token),
+                "query($g: ID!) { supervisionRounds(linkageGroupId: $g) { totalCount } }",
+                json!({ "g": w.groups["G"] }),
+            )
+            .await;
+        cells.eq(
+            &format!("{user}: supervisionRounds(G).totalCount"),
+            Some(u64::from(totals)),
+            response.data()["supervisionRounds"]["totalCount"].as_u64(),
+        );
+        let response = app
+            .graphql_as(
+                Some(token),
+                "query($g: ID!) { statistics(linkageGroupId: $g, from: \"2020-01-01\", to: \"2029-12-31\") { supervision { opened } } }",
+                json!({ "g": w.groups["G"] }),
+            )
+            .await;
+        let answer = if response.errors().is_empty() {
+            format!(
+                "opened {}",
+                response.data()["statistics"]["supervision"]["opened"]
+            )
+        } else {
+            response.code()
+        };
+        cells.eq(
+            &format!("{user}: statistics(G)"),
+            if totals {
+                // item-AB and item-B, opened today in G.
+                "opened 2".to_owned()
+            } else if groups.contains("G") {
+                "FORBIDDEN".to_owned()
+            } else {
+                "NOT_FOUND".to_owned()
+            },
+            answer,
+        );
 
         // Areas: every signed-in user reads them all.
         let query = format!(
