@@ -783,3 +783,51 @@ async fn coverage_and_pairings_match_figures_worked_out_by_hand() {
         (&json!(2), &json!(2), &json!(2))
     );
 }
+
+/// Rewriting a person's positions keeps the position a posting gave them: it belongs to the
+/// posting, which alone ends it.
+#[tokio::test]
+async fn updating_positions_keeps_the_posting_s_position() {
+    let w = world("2026-03-02").await;
+    let posting = w.assign("P1", "V1", "2026-03-01", None).await;
+    let updated = w
+        .app
+        .graphql(
+            "mutation($input: UpdatePersonInput!) { updatePerson(input: $input) { person { id } } }",
+            json!({ "input": { "id": w.people["P1"], "positions": [
+                { "position": "SECRETARY", "startedOn": "2025-01-01" } ] } }),
+        )
+        .await;
+    updated.ok();
+    let mut after: Vec<Value> = positions_of(&w).await.as_array().unwrap().clone();
+    after.sort_by_key(|p| p["position"].as_str().unwrap().to_owned());
+    assert_eq!(
+        after,
+        [
+            json!({ "position": "FIRST_SECRETARY", "startedOn": "2026-03-01", "endedOn": null }),
+            json!({ "position": "SECRETARY", "startedOn": "2025-01-01", "endedOn": null }),
+        ]
+    );
+    w.end_as(Some(&w.app.admin_token), &posting, "2026-03-31")
+        .await
+        .ok();
+    let ended = positions_of(&w).await;
+    assert!(
+        ended
+            .as_array()
+            .unwrap()
+            .contains(&json!({ "position": "FIRST_SECRETARY", "startedOn": "2026-03-01", "endedOn": "2026-03-31" })),
+        "{ended}"
+    );
+}
+
+async fn positions_of(w: &World) -> Value {
+    let response = w
+        .app
+        .graphql(
+            "query($id: ID!) { node(id: $id) { ... on Person { positions { position startedOn endedOn } } } }",
+            json!({ "id": w.people["P1"] }),
+        )
+        .await;
+    response.ok()["node"]["positions"].clone()
+}

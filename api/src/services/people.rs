@@ -222,8 +222,16 @@ async fn replace_positions(
     person_id: Uuid,
     positions: &[NewPosition],
 ) -> AppResult<()> {
+    // The FIRST_SECRETARY positions of postings belong to the postings, which alone end them.
+    let of_postings = entities::first_secretary_assignment::Entity::find()
+        .select_only()
+        .column(entities::first_secretary_assignment::Column::PositionId)
+        .filter(entities::first_secretary_assignment::Column::PersonId.eq(person_id))
+        .filter(entities::first_secretary_assignment::Column::PositionId.is_not_null())
+        .into_query();
     person_position::Entity::delete_many()
         .filter(person_position::Column::PersonId.eq(person_id))
+        .filter(person_position::Column::Id.not_in_subquery(of_postings))
         .exec(db)
         .await?;
     for p in positions {
