@@ -264,3 +264,71 @@ pub enum PairingStatus {
     #[sea_orm(string_value = "ENDED")]
     Ended,
 }
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(20))")]
+pub enum AppealStatus {
+    #[sea_orm(string_value = "RECEIVED")]
+    Received,
+    #[sea_orm(string_value = "ACCEPTED")]
+    Accepted,
+    #[sea_orm(string_value = "RESOLVED")]
+    Resolved,
+    #[sea_orm(string_value = "REJECTED")]
+    Rejected,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(30))")]
+pub enum AppealCategory {
+    #[sea_orm(string_value = "INFRASTRUCTURE")]
+    Infrastructure,
+    #[sea_orm(string_value = "ENVIRONMENT")]
+    Environment,
+    #[sea_orm(string_value = "PUBLIC_SAFETY")]
+    PublicSafety,
+    #[sea_orm(string_value = "DISPUTE")]
+    Dispute,
+    #[sea_orm(string_value = "SOCIAL_SECURITY")]
+    SocialSecurity,
+    #[sea_orm(string_value = "TOURISM")]
+    Tourism,
+    #[sea_orm(string_value = "LEGAL")]
+    Legal,
+    #[sea_orm(string_value = "OTHER")]
+    Other,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(30))")]
+pub enum Satisfaction {
+    #[sea_orm(string_value = "SATISFIED")]
+    Satisfied,
+    #[sea_orm(string_value = "PARTLY_SATISFIED")]
+    PartlySatisfied,
+    #[sea_orm(string_value = "NOT_SATISFIED")]
+    NotSatisfied,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(30))")]
+pub enum AppealEventKind {
+    #[sea_orm(string_value = "RECORDED")]
+    Recorded,
+    #[sea_orm(string_value = "ACCEPTED")]
+    Accepted,
+    #[sea_orm(string_value = "RESOLVED")]
+    Resolved,
+    #[sea_orm(string_value = "REJECTED")]
+    Rejected,
+    #[sea_orm(string_value = "ESCALATED")]
+    Escalated,
+    #[sea_orm(string_value = "FEEDBACK")]
+    Feedback,
+    #[sea_orm(string_value = "REOPENED")]
+    Reopened,
+}

@@ -3,6 +3,7 @@
 
 pub mod activity_participant;
 pub mod app_setting;
+pub mod appeal_event;
 pub mod area;
 pub mod attempt_counter;
 pub mod attendance;
@@ -18,6 +19,7 @@ pub mod mentoring_session;
 pub mod organization;
 pub mod person;
 pub mod person_position;
+pub mod resident_appeal;
 pub mod role_grant;
 pub mod supervision_assignment;
 pub mod supervision_escalation;

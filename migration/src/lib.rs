@@ -16,6 +16,7 @@ mod m20261215_000001_drop_casbin_rule;
 mod m20261220_000001_create_work_calendar;
 mod m20261220_000002_create_supervision;
 mod m20261227_000001_create_mentoring;
+mod m20261229_000001_create_appeals;
 
 pub struct Migrator;
 
@@ -35,6 +36,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261220_000001_create_work_calendar::Migration),
             Box::new(m20261220_000002_create_supervision::Migration),
             Box::new(m20261227_000001_create_mentoring::Migration),
+            Box::new(m20261229_000001_create_appeals::Migration),
         ]
     }
 }

@@ -708,6 +708,7 @@ impl SupervisionMutation {
                 input.supervisor_id.as_ref(),
             )?,
             due,
+            appeal_id: None,
         };
         let state = ctx.state()?;
         let item = supervision::open(

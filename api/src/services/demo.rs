@@ -535,6 +535,7 @@ where
                     assignee_id: None,
                     supervisor_id: None,
                     due: Due::On(today + chrono::Duration::days(item.due)),
+                    appeal_id: None,
                 },
             )
             .await?;

@@ -5,6 +5,7 @@
 
 pub mod accounts;
 pub mod activities;
+pub mod appeals;
 pub mod areas;
 pub mod attempts;
 pub mod audit;

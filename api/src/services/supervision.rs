@@ -384,6 +384,8 @@ pub struct NewItem {
     pub assignee_id: Option<Uuid>,
     pub supervisor_id: Option<Uuid>,
     pub due: Due,
+    /// The resident appeal the item is raised from.
+    pub appeal_id: Option<Uuid>,
 }
 
 fn snapshot(item: &supervision_item::Model) -> Json {
@@ -570,6 +572,34 @@ pub async fn open<C>(
 where
     C: TransactionTrait,
 {
+    let mut w = Write::begin(db, actor).await?;
+    let item = open_in(&mut w, clock, input, OpenAuthority::Actor).await?;
+    w.commit_and_publish(events).await?;
+    Ok(item)
+}
+
+/// Whose permission opens an item.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OpenAuthority {
+    /// The actor's own right to open items in the group.
+    Actor,
+    /// A move the caller has already checked that includes opening the item (escalating a
+    /// resident appeal): the group need only exist.
+    CheckedBy(&'static str),
+}
+
+/// Opens an item inside the caller's write (its audit entry and OPENED entry included), so a
+/// caller that opens an item as part of a larger change keeps it one transaction.
+pub async fn open_in<T>(
+    w: &mut Write<'_, T>,
+    clock: &Clock,
+    input: NewItem,
+    authority: OpenAuthority,
+) -> AppResult<supervision_item::Model>
+where
+    T: ConnectionTrait + TransactionSession + Send,
+{
+    let actor = w.actor();
     let access = Access::of(actor)?;
     let title = Name::parse("title", &input.title, TITLE_MAX_CHARS)?.into_inner();
     let description =
@@ -584,21 +614,23 @@ where
         }
     }
 
-    let mut w = Write::begin(db, actor).await?;
     // The group, as the actor may know it; then whether it may open items there.
+    let known_groups = match authority {
+        OpenAuthority::Actor => actor
+            .scope("linkage_group", "read")?
+            .linkage_group_condition(),
+        OpenAuthority::CheckedBy(_) => Condition::all(),
+    };
     let group = linkage_group::Entity::find_by_id(input.linkage_group_id)
-        .filter(
-            actor
-                .scope("linkage_group", "read")?
-                .linkage_group_condition(),
-        )
-        .one(&w)
+        .filter(known_groups)
+        .one(&*w)
         .await?
         .ok_or(AppError::NotFound("linkage group"))?;
-    let may_open = access.open.all
+    let may_open = matches!(authority, OpenAuthority::CheckedBy(_))
+        || access.open.all
         || access.open.group_ids.contains(&group.id)
         || match organization::Entity::find_by_id(input.lead_organization_id)
-            .one(&w)
+            .one(&*w)
             .await?
         {
             Some(lead) => access
@@ -611,14 +643,14 @@ where
     if !may_open {
         return Err(AppError::Forbidden);
     }
-    let members = current_members(&w, group.id, &[input.lead_organization_id]).await?;
+    let members = current_members(&*w, group.id, &[input.lead_organization_id]).await?;
     if members.is_empty() {
         return Err(AppError::bad_input(
             "leadOrganizationId",
             "the lead organization must be a current member of the linkage group",
         ));
     }
-    if !co.is_empty() && current_members(&w, group.id, &co).await?.len() != co.len() {
+    if !co.is_empty() && current_members(&*w, group.id, &co).await?.len() != co.len() {
         return Err(AppError::bad_input(
             "coResponsibleOrganizationIds",
             "every co-responsible organization must be a current member of the linkage group",
@@ -631,7 +663,7 @@ where
                     .scope("person", "read")?
                     .organization_condition(person::Column::OrganizationId),
             )
-            .count(&w)
+            .count(&*w)
             .await?;
         if visible == 0 {
             return Err(AppError::bad_input(
@@ -644,7 +676,7 @@ where
         Some(id) => {
             let active = user_account::Entity::find_by_id(id)
                 .filter(user_account::Column::Disabled.eq(false))
-                .count(&w)
+                .count(&*w)
                 .await?;
             if active == 0 {
                 return Err(AppError::bad_input(
@@ -680,7 +712,7 @@ where
                         format!("dueInWorkingDays must be between 1 and {MAX_WORKING_DAYS}"),
                     )
                 })?;
-            let calendar = WorkCalendar::load(&w).await?;
+            let calendar = WorkCalendar::load(&*w).await?;
             calendar.add_working_days(today, n).ok_or_else(|| {
                 AppError::bad_input("dueInWorkingDays", "dueInWorkingDays is too far ahead")
             })?
@@ -693,7 +725,7 @@ where
         .column(linkage_group::Column::Id)
         .lock_exclusive()
         .into_tuple::<Uuid>()
-        .one(&w)
+        .one(&*w)
         .await?;
     let year = today.year();
     let last: Option<i32> = supervision_item::Entity::find()
@@ -702,7 +734,7 @@ where
         .filter(supervision_item::Column::LinkageGroupId.eq(group.id))
         .filter(supervision_item::Column::Year.eq(year))
         .into_tuple::<Option<i32>>()
-        .one(&w)
+        .one(&*w)
         .await?
         .flatten();
     let seq = last.unwrap_or(0) + 1;
@@ -727,12 +759,12 @@ where
         closed_on: Set(None),
         cancelled_on: Set(None),
         progress_percent: Set(0),
-        appeal_id: Set(None),
+        appeal_id: Set(input.appeal_id),
         version: Set(1),
         created_at: Set(now),
         updated_at: Set(now),
     }
-    .insert(&w)
+    .insert(&*w)
     .await?;
     for (organization_id, lead) in
         std::iter::once((input.lead_organization_id, true)).chain(co.iter().map(|o| (*o, false)))
@@ -746,12 +778,12 @@ where
             note: Set(None),
             updated_at: Set(None),
         }
-        .insert(&w)
+        .insert(&*w)
         .await?;
     }
-    join_open_round(&w, group.id, item.id).await?;
+    join_open_round(&*w, group.id, item.id).await?;
     record(
-        &mut w,
+        w,
         &item,
         SupervisionEventKind::Opened,
         Entry {
@@ -764,9 +796,12 @@ where
     .await?;
     let mut after = snapshot(&item);
     after["coResponsible"] = json!(co);
-    w.audit(Change::of("openSupervisionItem", "SupervisionItem", item.id).after(after))
+    let action = match authority {
+        OpenAuthority::Actor => "openSupervisionItem",
+        OpenAuthority::CheckedBy(action) => action,
+    };
+    w.audit(Change::of(action, "SupervisionItem", item.id).after(after))
         .await?;
-    w.commit_and_publish(events).await?;
     Ok(item)
 }
 
