@@ -364,7 +364,8 @@ async fn every_move_not_allowed_is_refused_and_changes_nothing() {
     let app = TestApp::spawn_at(at("2026-03-09")).await;
     let t = town(&app).await;
     // From each status, the moves DESIGN 3.4 does not allow, with the `to` the error names.
-    let table: [(&str, &[&str], &[(&str, &str)]); 4] = [
+    type Row<'a> = (&'a str, &'a [&'a str], &'a [(&'a str, &'a str)]);
+    let table: [Row; 4] = [
         (
             "RECEIVED",
             &[],

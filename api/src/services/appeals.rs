@@ -164,8 +164,7 @@ async fn record_event(
     appeal: Uuid,
     kind: AppealEventKind,
     note: Option<String>,
-    from: Option<AppealStatus>,
-    to: Option<AppealStatus>,
+    (from, to): (Option<AppealStatus>, Option<AppealStatus>),
     at: DateTime<Utc>,
 ) -> AppResult<()> {
     appeal_event::ActiveModel {
@@ -231,8 +230,7 @@ where
         before.id,
         kind,
         note.clone(),
-        from,
-        to,
+        (from, to),
         now,
     )
     .await?;
@@ -449,8 +447,7 @@ where
         appeal.id,
         AppealEventKind::Recorded,
         None,
-        None,
-        Some(AppealStatus::Received),
+        (None, Some(AppealStatus::Received)),
         now,
     )
     .await?;
