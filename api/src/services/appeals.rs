@@ -738,3 +738,47 @@ pub async fn readable(
     )
     .await
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// DESIGN 3.4, written out as the table of allowed (from, move, to) triples.
+    #[test]
+    fn the_status_machine_allows_exactly_the_designed_moves() {
+        use AppealStatus::*;
+        use Satisfaction::*;
+        let moves = [
+            Move::Accept,
+            Move::Resolve,
+            Move::Reject,
+            Move::Feedback(Satisfied),
+            Move::Feedback(PartlySatisfied),
+            Move::Feedback(NotSatisfied),
+        ];
+        let allowed = [
+            (Received, Move::Accept, Accepted),
+            (Accepted, Move::Resolve, Resolved),
+            (Received, Move::Reject, Rejected),
+            (Accepted, Move::Reject, Rejected),
+            (Resolved, Move::Feedback(Satisfied), Resolved),
+            (Resolved, Move::Feedback(PartlySatisfied), Resolved),
+            (Resolved, Move::Feedback(NotSatisfied), Accepted),
+        ];
+        for from in [Received, Accepted, Resolved, Rejected] {
+            for mv in moves {
+                let result = check_move(from, mv);
+                match allowed.iter().find(|(f, m, _)| *f == from && *m == mv) {
+                    Some((_, _, to)) => assert_eq!(result.ok(), Some(*to), "{from:?} {mv:?}"),
+                    None => match result {
+                        Err(AppError::InvalidTransition { from: f, to: t }) => {
+                            assert_eq!(f, status_name(from));
+                            assert_eq!(t, mv.target_name());
+                        }
+                        other => panic!("{from:?} {mv:?}: {other:?}"),
+                    },
+                }
+            }
+        }
+    }
+}
