@@ -149,6 +149,7 @@ async fn every_object_with_an_id_is_a_node() {
             "MentoringSession",
             "Organization",
             "Person",
+            "ResidentAppeal",
             "SupervisionItem",
             "SupervisionRound",
             "User",

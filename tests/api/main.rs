@@ -4,6 +4,7 @@
 
 mod accounts;
 mod activities;
+mod appeals;
 mod areas;
 mod authz;
 mod calendar;

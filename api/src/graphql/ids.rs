@@ -22,6 +22,7 @@ pub enum NodeKind {
     FirstSecretaryAssignment,
     MentorPairing,
     MentoringSession,
+    ResidentAppeal,
 }
 
 /// What the API says of one kind of node.
@@ -33,7 +34,7 @@ pub struct KindInfo {
 }
 
 impl NodeKind {
-    pub const ALL: [NodeKind; 12] = [
+    pub const ALL: [NodeKind; 13] = [
         Self::Area,
         Self::Organization,
         Self::LinkageGroup,
@@ -46,6 +47,7 @@ impl NodeKind {
         Self::FirstSecretaryAssignment,
         Self::MentorPairing,
         Self::MentoringSession,
+        Self::ResidentAppeal,
     ];
 
     pub const fn info(self) -> KindInfo {
@@ -68,6 +70,7 @@ impl NodeKind {
             Self::FirstSecretaryAssignment => kind("FirstSecretaryAssignment", true),
             Self::MentorPairing => kind("MentorPairing", true),
             Self::MentoringSession => kind("MentoringSession", true),
+            Self::ResidentAppeal => kind("ResidentAppeal", true),
         }
     }
 

@@ -19,8 +19,8 @@ use async_graphql::{Context, dataloader::Loader};
 use entities::{
     activity_participant, area, attendance, enums::ParticipantRole, first_secretary_assignment,
     joint_activity, linkage_group, linkage_group_member, mentor_pairing, mentoring_session,
-    organization, person, person_position, role_grant, supervision_assignment, supervision_event,
-    supervision_item, supervision_report, supervision_review, user_account,
+    organization, person, person_position, resident_appeal, role_grant, supervision_assignment,
+    supervision_event, supervision_item, supervision_report, supervision_review, user_account,
 };
 use sea_orm::{
     ColumnTrait, Condition, DatabaseConnection, EntityTrait, QueryFilter, QuerySelect, QueryTrait,
@@ -33,7 +33,7 @@ use crate::{
     authz::{Scope, Viewer, scope::GrantInfo},
     error::AppError,
     services::{
-        accounts, activities, first_secretaries,
+        accounts, activities, appeals, first_secretaries,
         linkage_groups::MEMBER_KEYS,
         mentoring,
         organizations::OrganizationOrder,
@@ -678,6 +678,8 @@ pub struct Loaders {
     pub pairing_people: ByIdLoader<person::Entity>,
     /// A page of each pairing's sessions, newest first (of pairings read through the scope).
     pub pairing_sessions: BatchLoader<SessionsOfPairing, PageKey>,
+    /// Residents' appeals the viewer may read.
+    pub resident_appeals: ByIdLoader<resident_appeal::Entity>,
 }
 
 /// One page of each mentoring pairing's sessions, newest first.
@@ -897,6 +899,8 @@ pub struct LoaderScopes {
     pub first_secretary_assignments: Condition,
     /// On `mentor_pairing`.
     pub mentor_pairings: Condition,
+    /// On `resident_appeal`.
+    pub resident_appeals: Condition,
 }
 
 impl LoaderScopes {
@@ -920,6 +924,7 @@ impl LoaderScopes {
                         .then(|| v.person_id())
                         .flatten(),
                 ),
+                resident_appeals: appeals::read_condition(&v.scope("resident_appeal", "read")),
                 // Accounts are visible to administrators and to their owner.
                 users: if v.is_admin() {
                     Condition::all()
@@ -936,6 +941,7 @@ impl LoaderScopes {
                     first_secretary_assignments: first_secretaries::read_condition(&none),
                     linkage_groups: none.linkage_group_condition(),
                     mentor_pairings: mentoring::pairing_condition(&none, None),
+                    resident_appeals: appeals::read_condition(&none),
                     users: Condition::all().add(user_account::Column::Id.is_null()),
                 }
             }
@@ -1128,6 +1134,12 @@ impl Loaders {
                 cache,
             ),
             pairing_sessions: BatchLoader::new(SessionsOfPairing { db: db.clone() }).cached(cache),
+            resident_appeals: by_id(
+                db,
+                resident_appeal::Column::Id,
+                scopes.resident_appeals.clone(),
+                cache,
+            ),
         }
     }
 }

@@ -3,6 +3,7 @@
 
 pub mod accounts;
 pub mod activities;
+pub mod appeals;
 pub mod areas;
 pub mod audit;
 pub mod calendar;

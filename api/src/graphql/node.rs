@@ -8,6 +8,7 @@ use uuid::Uuid;
 use super::{
     accounts::User,
     activities::JointActivity,
+    appeals::ResidentAppeal,
     areas::Area,
     audit::AuditEntry,
     context::ContextExt,
@@ -23,8 +24,8 @@ use super::{
 use crate::{
     error::AppError,
     services::{
-        activities, areas, audit, first_secretaries, linkage_groups, mentoring, organizations,
-        people,
+        activities, appeals, areas, audit, first_secretaries, linkage_groups, mentoring,
+        organizations, people,
         supervision::{self, rounds},
     },
 };
@@ -48,6 +49,7 @@ pub enum Node {
     FirstSecretaryAssignment(FirstSecretaryAssignment),
     MentorPairing(MentorPairing),
     MentoringSession(MentoringSession),
+    ResidentAppeal(ResidentAppeal),
 }
 
 #[derive(Default)]
@@ -157,6 +159,11 @@ async fn load(ctx: &Context<'_>, kind: NodeKind, keys: &[Uuid]) -> Result<HashMa
             .await?
             .into_iter()
             .map(|s| (s.id, Node::MentoringSession(MentoringSession::new(s))))
+            .collect(),
+        NodeKind::ResidentAppeal => appeals::readable(db, &ctx.actor(), keys)
+            .await?
+            .into_iter()
+            .map(|a| (a.id, Node::ResidentAppeal(ResidentAppeal(a))))
             .collect(),
         // Accounts are visible to administrators and to their owner: the loader's scope.
         NodeKind::User => ctx

@@ -5,6 +5,7 @@ use async_graphql::{MergedObject, MergedSubscription, Schema};
 use super::{
     accounts::{AccountMutation, AccountQuery},
     activities::{ActivityMutation, ActivityQuery, ActivitySubscription},
+    appeals::{AppealMutation, AppealQuery},
     areas::{AreaMutation, AreaQuery, AreaSubscription},
     audit::AuditQuery,
     calendar::CalendarMutation,
@@ -39,6 +40,7 @@ pub struct QueryRoot(
     RoundQuery,
     FirstSecretaryQuery,
     MentoringQuery,
+    AppealQuery,
 );
 
 #[derive(MergedObject, Default)]
@@ -55,6 +57,7 @@ pub struct MutationRoot(
     RoundMutation,
     FirstSecretaryMutation,
     MentoringMutation,
+    AppealMutation,
 );
 
 #[derive(MergedSubscription, Default)]

@@ -328,6 +328,15 @@ impl SupervisionItem {
         DateTime::in_zone(self.0.created_at, ctx.timezone())
     }
 
+    /// The resident appeal the item was raised from; null when none, or the viewer may not
+    /// read it.
+    async fn appeal(&self, ctx: &Context<'_>) -> Result<Option<super::appeals::ResidentAppeal>> {
+        match self.0.appeal_id {
+            Some(id) => super::appeals::ResidentAppeal::load(ctx, id).await,
+            None => Ok(None),
+        }
+    }
+
     async fn updated_at(&self, ctx: &Context<'_>) -> DateTime {
         DateTime::in_zone(self.0.updated_at, ctx.timezone())
     }

@@ -884,6 +884,7 @@ where
         Move::Cancel => SupervisionEventKind::Cancelled,
     };
     debug_assert!(to != S::Open);
+    let closing_note = note.clone();
     let entry = Entry {
         note,
         from: Some(before.status),
@@ -893,6 +894,13 @@ where
     let item = save(&mut w, &before, model, kind, entry, now).await?;
     if mv == Move::Reopen {
         join_open_round(&w, item.linkage_group_id, item.id).await?;
+    }
+    // Closing an item raised from a resident appeal resolves the appeal, in this write.
+    if mv == Move::Close
+        && let Some(appeal_id) = item.appeal_id
+    {
+        super::appeals::resolve_for_closed_item(&w, appeal_id, closing_note.as_deref(), today, now)
+            .await?;
     }
     w.commit_and_publish(events).await?;
     Ok(item)
