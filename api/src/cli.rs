@@ -296,9 +296,10 @@ async fn load_demo(db: &Db, clock: &Clock) -> Result<(), Failure> {
             activities,
             items,
             pairings,
+            appeals,
         }) => {
             println!(
-                "demo data loaded: {areas} areas, {organizations} organizations, 1 linkage group, {people} people, {activities} joint activities, {items} supervision items, {pairings} mentoring pairings"
+                "demo data loaded: {areas} areas, {organizations} organizations, 1 linkage group, {people} people, {activities} joint activities, {items} supervision items, {pairings} mentoring pairings, {appeals} residents' appeals"
             );
             println!("demo accounts (the passwords are shown only now):");
             for account in accounts {

@@ -37,6 +37,8 @@ pub enum DemoOutcome {
         items: usize,
         /// Mentoring pairings.
         pairings: usize,
+        /// Residents' appeals.
+        appeals: usize,
     },
     /// The example was loaded before; nothing was written.
     AlreadyLoaded,
@@ -315,6 +317,7 @@ where
     .await?;
     let items = load_ledger(&tx, &actor, &unheard, &org_ids, group.id, today, zone).await?;
     let pairings = load_pairings(&tx, &actor, &org_ids, &holders, today, zone).await?;
+    let appeals = load_appeals(&tx, &actor, &org_ids, &holders, today, zone).await?;
     tx.commit().await?;
     Ok(DemoOutcome::Loaded {
         areas: demo_areas.len(),
@@ -324,6 +327,7 @@ where
         activities,
         items,
         pairings,
+        appeals,
     })
 }
 
@@ -894,4 +898,89 @@ where
         .await?;
     }
     Ok(())
+}
+
+/// The town's household-visit appeals since 2020, each recorded on its day, accepted the next,
+/// and resolved or rejected as the demo table says, with the resident's feedback; through the
+/// same services as the API, with a clock standing on each day.
+async fn load_appeals<T>(
+    tx: &T,
+    actor: &Actor,
+    org_ids: &HashMap<&str, Uuid>,
+    holders: &HashMap<(&str, &str), Vec<Uuid>>,
+    today: NaiveDate,
+    zone: chrono_tz::Tz,
+) -> AppResult<usize>
+where
+    T: ConnectionTrait + TransactionTrait,
+{
+    use super::appeals::{self, Move, NewAppeal};
+    use demo_data::{AppealDay, AppealOutcome};
+    let on = |day: NaiveDate| crate::clock::Clock::new(zone, Some(day.min(today)));
+    let appeals = demo_data::appeals();
+    for a in &appeals {
+        let village = org_ids
+            .get(a.village)
+            .copied()
+            .ok_or_else(|| AppError::internal(format!("demo appeal in unknown {}", a.village)))?;
+        let received = match a.received {
+            AppealDay::On(day) => day,
+            AppealDay::DaysAgo(days) => today - chrono::Duration::days(days),
+        };
+        let recorded = appeals::record(
+            tx,
+            actor,
+            &on(received),
+            NewAppeal {
+                content: a.content.to_owned(),
+                category: parse_enum("appeal category", a.category)?,
+                village_id: village,
+                grid: None,
+                collector_id: holders
+                    .get(&(a.village, "SECRETARY"))
+                    .and_then(|h| h.first())
+                    .copied(),
+                received_on: received,
+                resident_name: Some(a.resident_name.clone()),
+                resident_phone: Some(a.resident_phone.clone()),
+                address: Some(a.address.clone()),
+                handling_working_days: None,
+            },
+        )
+        .await?;
+        let next_day = received + chrono::Duration::days(1);
+        let id = recorded.id;
+        let step = |day: NaiveDate, mv: Move, text: Option<&str>| {
+            let clock = on(day);
+            let text = text.map(str::to_owned);
+            async move { appeals::transition(tx, actor, &clock, id, mv, text, None).await }
+        };
+        match &a.outcome {
+            AppealOutcome::Received => {}
+            AppealOutcome::Accepted => {
+                step(next_day, Move::Accept, None).await?;
+            }
+            AppealOutcome::Rejected(reason) => {
+                step(next_day, Move::Reject, Some(reason)).await?;
+            }
+            AppealOutcome::Resolved {
+                days,
+                resolution,
+                feedback,
+            } => {
+                step(next_day, Move::Accept, None).await?;
+                let resolved_on = received + chrono::Duration::days(*days);
+                step(resolved_on, Move::Resolve, Some(resolution)).await?;
+                if let Some(satisfaction) = feedback {
+                    step(
+                        resolved_on + chrono::Duration::days(7),
+                        Move::Feedback(parse_enum("satisfaction", satisfaction)?),
+                        None,
+                    )
+                    .await?;
+                }
+            }
+        }
+    }
+    Ok(appeals.len())
 }
