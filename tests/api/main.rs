@@ -4,6 +4,7 @@
 
 mod accounts;
 mod activities;
+mod appeal_statistics;
 mod areas;
 mod authz;
 mod calendar;
