@@ -16,6 +16,7 @@ mod health;
 mod helpers;
 mod limits;
 mod mentoring;
+mod open311;
 mod oracle;
 mod organizations;
 mod process;
