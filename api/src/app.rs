@@ -96,6 +96,8 @@ pub fn build_router(state: AppState) -> Router {
         .route("/readyz", get(http::health::readyz))
         .route("/metrics", get(http::metrics::metrics))
         .route("/calendar/{file}", get(http::calendar::feed))
+        .route("/open311/v2/services.json", get(http::open311::services))
+        .route("/open311/v2/requests.json", get(http::open311::requests))
         .fallback(http::not_found)
         .with_state(http_state)
         .layer(

@@ -4,6 +4,7 @@
 
 mod accounts;
 mod activities;
+mod appeal_statistics;
 mod appeals;
 mod areas;
 mod authz;
@@ -16,6 +17,7 @@ mod health;
 mod helpers;
 mod limits;
 mod mentoring;
+mod open311;
 mod oracle;
 mod organizations;
 mod process;

@@ -2,7 +2,7 @@
 //! masked for readers who are not entitled to it, `residentAppeals`, and the mutations of the
 //! loop (record, accept, resolve, reject, feedback) and of escalation to the supervision ledger.
 
-use async_graphql::{Context, Enum, ID, InputObject, Object, Result, SimpleObject};
+use async_graphql::{Context, ID, InputObject, Object, Result, SimpleObject};
 use entities::resident_appeal;
 use uuid::Uuid;
 
@@ -24,35 +24,7 @@ use crate::{
     },
 };
 
-#[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
-#[graphql(remote = "entities::enums::AppealStatus")]
-pub enum AppealStatus {
-    Received,
-    Accepted,
-    Resolved,
-    Rejected,
-}
-
-#[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
-#[graphql(remote = "entities::enums::AppealCategory")]
-pub enum AppealCategory {
-    Infrastructure,
-    Environment,
-    PublicSafety,
-    Dispute,
-    SocialSecurity,
-    Tourism,
-    Legal,
-    Other,
-}
-
-#[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
-#[graphql(remote = "entities::enums::Satisfaction")]
-pub enum Satisfaction {
-    Satisfied,
-    PartlySatisfied,
-    NotSatisfied,
-}
+pub use super::appeal_enums::{AppealCategory, AppealStatus, Satisfaction};
 
 /// A resident's name for readers who may not see personal data: the first character, then one
 /// `*` for every other character (`张**`).

@@ -3,6 +3,7 @@
 
 pub mod accounts;
 pub mod activities;
+pub mod appeal_enums;
 pub mod appeals;
 pub mod areas;
 pub mod audit;

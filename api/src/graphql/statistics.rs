@@ -4,6 +4,7 @@
 use async_graphql::{Context, ID, Object, Result};
 
 use super::{
+    appeal_enums::AppealCategory,
     context::ContextExt,
     enums::ActivityKind,
     ids::{self, NodeKind},
@@ -12,7 +13,7 @@ use super::{
     scalars::Date,
 };
 use crate::services::statistics::{
-    self, ActivityFigures, MentoringFigures, OrganizationFigures, SupervisionFigures,
+    self, ActivityFigures, AppealFigures, MentoringFigures, OrganizationFigures, SupervisionFigures,
 };
 
 pub struct Rate(statistics::Rate);
@@ -73,6 +74,79 @@ impl Statistics {
     async fn mentoring(&self) -> MentoringStatistics<'_> {
         MentoringStatistics(&self.0.mentoring)
     }
+
+    async fn appeals(&self) -> AppealStatistics<'_> {
+        AppealStatistics(&self.0.appeals)
+    }
+}
+
+pub struct AppealStatistics<'a>(&'a AppealFigures);
+
+/// Residents' appeals (民情诉求) of the group's villages (its current members and their
+/// sub-organizations) received in the period, with their status as of `asOf`.
+#[Object]
+impl AppealStatistics<'_> {
+    /// Received in the period.
+    async fn collected(&self) -> i32 {
+        self.0.collected
+    }
+
+    /// Of those, RESOLVED now.
+    async fn resolved(&self) -> i32 {
+        self.0.resolved
+    }
+
+    /// Of those, REJECTED now.
+    async fn rejected(&self) -> i32 {
+        self.0.rejected
+    }
+
+    /// Of those, RECEIVED or ACCEPTED now.
+    async fn open(&self) -> i32 {
+        self.0.open
+    }
+
+    /// resolved / (collected - those not resolved that are still within their handling time,
+    /// due on `asOf` or later): new appeals never drag it down.
+    async fn resolution_rate(&self) -> Rate {
+        Rate(self.0.resolution_rate)
+    }
+
+    /// SATISFIED / with feedback, among the collected ones.
+    async fn satisfaction_rate(&self) -> Rate {
+        Rate(self.0.satisfaction_rate)
+    }
+
+    /// Collected per village, most first, then by name; villages with none are left out.
+    async fn by_village(&self) -> Vec<OrganizationCount> {
+        self.0
+            .by_village
+            .iter()
+            .map(|(organization_id, count)| OrganizationCount {
+                organization_id: *organization_id,
+                count: *count,
+            })
+            .collect()
+    }
+
+    /// Collected per category, by category name; categories with none are left out.
+    async fn by_category(&self) -> Vec<CategoryCount> {
+        self.0
+            .by_category
+            .iter()
+            .map(|(category, count)| CategoryCount {
+                category: (*category).into(),
+                count: *count,
+            })
+            .collect()
+    }
+}
+
+/// How many appeals are of one category.
+#[derive(async_graphql::SimpleObject)]
+pub struct CategoryCount {
+    category: AppealCategory,
+    count: i32,
 }
 
 pub struct MentoringStatistics<'a>(&'a MentoringFigures);

@@ -6,6 +6,7 @@ pub mod graphiql;
 pub mod graphql;
 pub mod health;
 pub mod metrics;
+pub mod open311;
 
 use axum::{
     Json,

@@ -15,6 +15,7 @@ pub mod demo_data;
 pub mod first_secretaries;
 pub mod linkage_groups;
 pub mod mentoring;
+pub mod open311;
 pub mod organizations;
 pub mod pagination;
 pub mod people;

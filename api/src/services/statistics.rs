@@ -10,9 +10,12 @@ use chrono::{DateTime, NaiveDate, TimeZone, Utc};
 use chrono_tz::Tz;
 use entities::{
     activity_participant,
-    enums::{ActivityKind, ActivityStatus, SupervisionEventKind, SupervisionStatus},
-    joint_activity, linkage_group, organization, supervision_assignment, supervision_event,
-    supervision_item,
+    enums::{
+        ActivityKind, ActivityStatus, AppealCategory, AppealStatus, Satisfaction,
+        SupervisionEventKind, SupervisionStatus,
+    },
+    joint_activity, linkage_group, organization, resident_appeal, supervision_assignment,
+    supervision_event, supervision_item,
 };
 use sea_orm::{
     ActiveEnum, ColumnTrait, Condition, ConnectionTrait, EntityTrait, JoinType, QueryFilter,
@@ -110,6 +113,28 @@ pub struct MentoringFigures {
     pub remote_village_coverage: Rate,
 }
 
+/// Residents' appeals (民情诉求) of the group's villages (its current members and everything below
+/// them) received in the period.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AppealFigures {
+    /// Received in the period.
+    pub collected: i32,
+    /// Of those, RESOLVED now.
+    pub resolved: i32,
+    /// Of those, REJECTED now.
+    pub rejected: i32,
+    /// Of those, RECEIVED or ACCEPTED now.
+    pub open: i32,
+    /// resolved / (collected - open ones still within their handling time, due today or later).
+    pub resolution_rate: Rate,
+    /// SATISFIED / with feedback, among the collected ones.
+    pub satisfaction_rate: Rate,
+    /// Collected per village, most first, then by name; villages with none left out.
+    pub by_village: Vec<(Uuid, i32)>,
+    /// Collected per category, by category name; categories with none left out.
+    pub by_category: Vec<(AppealCategory, i32)>,
+}
+
 /// Days without a session after which an ACTIVE pairing is neglected.
 pub const NEGLECTED_AFTER_DAYS: i64 = 30;
 
@@ -122,6 +147,7 @@ pub struct Statistics {
     pub supervision: SupervisionFigures,
     pub activities: ActivityFigures,
     pub mentoring: MentoringFigures,
+    pub appeals: AppealFigures,
 }
 
 /// The figures of a group over `[from, to]`, for committee staff and supervisors of the group
@@ -159,7 +185,9 @@ pub async fn of_group(
     let period = Period { from, to, today };
     let supervision = supervision_figures(db, group.id, period, zone).await?;
     let activities = activity_figures(db, group.id, period, zone).await?;
-    let mentoring = mentoring_figures(db, group.id, period).await?;
+    let within = group_organizations(db, group.id).await?;
+    let mentoring = mentoring_figures(db, &within, period).await?;
+    let appeals = appeal_figures(db, &within, period).await?;
     Ok(Statistics {
         linkage_group: group,
         from,
@@ -168,6 +196,7 @@ pub async fn of_group(
         supervision,
         activities,
         mentoring,
+        appeals,
     })
 }
 
@@ -495,19 +524,11 @@ where
     Ok(i32::try_from(select.count(db).await?).unwrap_or(i32::MAX))
 }
 
-/// Five statements however large the group: the members' paths, three counts, and the flagged
-/// villages with whether each is covered today.
-async fn mentoring_figures(
-    db: &impl ConnectionTrait,
-    group: Uuid,
-    period: Period,
-) -> AppResult<MentoringFigures> {
-    use entities::{
-        enums::PairingStatus, first_secretary_assignment as posting, linkage_group_member,
-        mentor_pairing, mentoring_session,
-    };
+/// The group's organizations, its current members and everything below them, as a condition on
+/// `organization`: one statement (the members' paths) however large the group.
+async fn group_organizations(db: &impl ConnectionTrait, group: Uuid) -> AppResult<Condition> {
+    use entities::linkage_group_member;
     use sea_orm::sea_query::ExprTrait;
-    // The group's organizations: its current members and their subtrees.
     let paths: Vec<String> = organization::Entity::find()
         .select_only()
         .column(organization::Column::Path)
@@ -531,6 +552,21 @@ async fn mentoring_figures(
     if paths.is_empty() {
         within = within.add(Expr::val(1).eq(0));
     }
+    Ok(within)
+}
+
+/// Four statements however large the group: three counts, and the flagged villages with whether
+/// each is covered today (the group's organizations are read once for all parts).
+async fn mentoring_figures(
+    db: &impl ConnectionTrait,
+    within: &Condition,
+    period: Period,
+) -> AppResult<MentoringFigures> {
+    use entities::{
+        enums::PairingStatus, first_secretary_assignment as posting, mentor_pairing,
+        mentoring_session,
+    };
+    use sea_orm::sea_query::ExprTrait;
     let organizations = || {
         organization::Entity::find()
             .select_only()
@@ -631,6 +667,117 @@ async fn mentoring_figures(
         neglected_pairings,
         key_village_coverage: coverage(|(_, key, _)| *key),
         remote_village_coverage: coverage(|(_, _, remote)| *remote),
+    })
+}
+
+/// One statement however large the group: the appeals received in the period, counted by
+/// village (with its name), category, status, feedback and whether still within handling time.
+async fn appeal_figures(
+    db: &impl ConnectionTrait,
+    within: &Condition,
+    period: Period,
+) -> AppResult<AppealFigures> {
+    use resident_appeal::Column as C;
+    use sea_orm::sea_query::ExprTrait;
+    let villages = organization::Entity::find()
+        .select_only()
+        .column(organization::Column::Id)
+        .filter(within.clone())
+        .into_query();
+    // 1 for an appeal due today or later (still within its handling time if not closed). The
+    // results are literals, not parameters, so that PostgreSQL knows their type; the grouping
+    // names the output column, as the same expression with other parameters would not match.
+    let in_time: Expr = Expr::case(
+        Expr::col((resident_appeal::Entity, C::DueOn)).gte(period.today),
+        Expr::cust("1"),
+    )
+    .finally(Expr::cust("0"))
+    .into();
+    type Row = (
+        Uuid,
+        String,
+        AppealCategory,
+        AppealStatus,
+        Option<Satisfaction>,
+        i32,
+        i64,
+    );
+    let rows: Vec<Row> = resident_appeal::Entity::find()
+        .select_only()
+        .column(C::VillageId)
+        .column(organization::Column::Name)
+        .column(C::Category)
+        .column(C::Status)
+        .column(C::FeedbackSatisfaction)
+        .column_as(in_time, "in_time")
+        .column_as(
+            Expr::expr(Func::count(Expr::col((resident_appeal::Entity, C::Id)))),
+            "n",
+        )
+        .join(
+            JoinType::InnerJoin,
+            organization_of::<resident_appeal::Entity>(C::VillageId),
+        )
+        .filter(C::ReceivedOn.between(period.from, period.to))
+        .filter(C::VillageId.in_subquery(villages))
+        .group_by(C::VillageId)
+        .group_by(organization::Column::Name)
+        .group_by(C::Category)
+        .group_by(C::Status)
+        .group_by(C::FeedbackSatisfaction)
+        .group_by(Expr::col(sea_orm::sea_query::Alias::new("in_time")))
+        .into_tuple()
+        .all(db)
+        .await?;
+    let mut collected = 0;
+    let mut resolved = 0;
+    let mut rejected = 0;
+    let mut open = 0;
+    let mut pending = 0;
+    let mut satisfied = 0;
+    let mut with_feedback = 0;
+    let mut villages: HashMap<Uuid, (String, i32)> = HashMap::new();
+    let mut categories: HashMap<AppealCategory, i32> = HashMap::new();
+    for (village, name, category, status, satisfaction, in_time, n) in rows {
+        let n = i32::try_from(n).unwrap_or(i32::MAX);
+        collected += n;
+        match status {
+            AppealStatus::Resolved => resolved += n,
+            AppealStatus::Rejected => rejected += n,
+            AppealStatus::Received | AppealStatus::Accepted => {
+                open += n;
+                if in_time == 1 {
+                    pending += n;
+                }
+            }
+        }
+        if let Some(satisfaction) = satisfaction {
+            with_feedback += n;
+            if satisfaction == Satisfaction::Satisfied {
+                satisfied += n;
+            }
+        }
+        villages.entry(village).or_insert((name, 0)).1 += n;
+        *categories.entry(category).or_insert(0) += n;
+    }
+    let mut by_village: Vec<(Uuid, String, i32)> = villages
+        .into_iter()
+        .map(|(id, (name, n))| (id, name, n))
+        .collect();
+    by_village.sort_by(|(a_id, a_name, a), (b_id, b_name, b)| {
+        b.cmp(a).then(a_name.cmp(b_name)).then(a_id.cmp(b_id))
+    });
+    let mut by_category: Vec<(AppealCategory, i32)> = categories.into_iter().collect();
+    by_category.sort_by_key(|(category, _)| category.to_value());
+    Ok(AppealFigures {
+        collected,
+        resolved,
+        rejected,
+        open,
+        resolution_rate: period.rate(resolved, collected - pending),
+        satisfaction_rate: period.rate(satisfied, with_feedback),
+        by_village: by_village.into_iter().map(|(id, _, n)| (id, n)).collect(),
+        by_category,
     })
 }
 
