@@ -492,4 +492,19 @@ async fn the_demo_appeals_show_the_town_s_figures() {
     assert_eq!(data["residentAppeals"]["totalCount"], 148);
     assert_eq!(data["resolved"]["totalCount"], 141);
     assert_eq!(data["overdue"]["totalCount"], 2);
+    let figures = app
+        .graphql(
+            "{ linkageGroups { edges { node { statistics(from: \"2020-01-01\", to: \"2029-12-31\") {
+                appeals { collected resolved rejected open
+                    resolutionRate { numerator denominator }
+                    satisfactionRate { numerator denominator } } } } } } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        figures.ok()["linkageGroups"]["edges"][0]["node"]["statistics"]["appeals"],
+        json!({ "collected": 148, "resolved": 141, "rejected": 3, "open": 4,
+            "resolutionRate": { "numerator": 141, "denominator": 146 },
+            "satisfactionRate": { "numerator": 109, "denominator": 120 } })
+    );
 }

@@ -1096,6 +1096,8 @@ mod tests {
             ("Neglected pairings, with their latest sessions", (80, 19)),
             // linkageGroups 20; 19 fields.
             ("The committee's mentoring figures for 2026", (20, 19)),
+            // linkageGroups 20 (byVillage and byCategory are plain lists); 27 fields.
+            ("The town's appeals since 2020", (20, 27)),
         ]);
         let queries = readme_queries();
         assert_eq!(queries.len(), expected.len(), "{queries:?}");
