@@ -1206,7 +1206,7 @@ fn appeal(
         resident_name: format!(
             "{}{}",
             SURNAMES[(i * 7) % SURNAMES.len()],
-            if i % 2 == 0 { "伯" } else { "姨" }
+            if i.is_multiple_of(2) { "伯" } else { "姨" }
         ),
         resident_phone: phone_of(200 + i),
         address: format!("{place}{}巷{}号", i % 12 + 1, i % 40 + 1),
