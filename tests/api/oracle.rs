@@ -19,6 +19,7 @@
 //! item-B   supervision item of G led by B
 //! item-X   supervision item of H led by X
 //! round 1 of G, open
+//! appeal-A, appeal-A1, appeal-B, appeal-X: residents' appeals of those villages
 //! ```
 //!
 //! Every mismatch is collected, so a failing run lists every cell that disagrees.
@@ -142,6 +143,29 @@ const ITEMS: [(&str, &[&str]); 9] = [
     ("staff_g_secretary_x", &["item-AB", "item-B", "item-X"]),
 ];
 
+/// Residents' appeals each user reads (DESIGN 4.1): secretaries and first secretaries those of
+/// the villages in their subtree, committee staff and supervisors those of their group's current
+/// members (not the villages below them); members and everyone else none.
+const APPEALS: [(&str, &[&str]); 9] = [
+    ("admin", &["appeal-A", "appeal-A1", "appeal-B", "appeal-X"]),
+    ("staff_g", &["appeal-A", "appeal-B"]),
+    ("supervisor_g", &["appeal-A", "appeal-B"]),
+    ("secretary_a", &["appeal-A", "appeal-A1"]),
+    ("first_secretary_a1", &["appeal-A1"]),
+    ("member_b", &[]),
+    ("member_x", &[]),
+    ("nobody", &[]),
+    ("staff_g_secretary_x", &["appeal-A", "appeal-B", "appeal-X"]),
+];
+
+/// The world's appeals: content and village.
+const APPEAL_DATA: [(&str, &str); 4] = [
+    ("appeal-A", "A"),
+    ("appeal-A1", "A1"),
+    ("appeal-B", "B"),
+    ("appeal-X", "X"),
+];
+
 /// Whose `supervisionRounds(G)` and `statistics(G)` answer: a grant on G itself (or admin);
 /// organization grants do not reach a group's totals.
 const GROUP_TOTALS: [&str; 4] = ["admin", "staff_g", "supervisor_g", "staff_g_secretary_x"];
@@ -257,6 +281,7 @@ struct World {
     people: BTreeMap<&'static str, String>,
     activities: BTreeMap<&'static str, String>,
     items: BTreeMap<&'static str, String>,
+    appeals: BTreeMap<&'static str, String>,
     tokens: BTreeMap<&'static str, String>,
     /// A user with no grant that only `grantRole` cells touch.
     grantee: String,
@@ -425,6 +450,7 @@ async fn world(app: &TestApp) -> World {
         people,
         activities: BTreeMap::new(),
         items: BTreeMap::new(),
+        appeals: BTreeMap::new(),
         tokens,
         grantee,
     };
@@ -459,6 +485,20 @@ async fn world(app: &TestApp) -> World {
             .unwrap()
             .to_owned();
         w.items.insert(title, id);
+    }
+    for (content, village) in APPEAL_DATA {
+        let response = app
+            .graphql(
+                "mutation($input: RecordResidentAppealInput!) { recordResidentAppeal(input: $input) { residentAppeal { id } } }",
+                json!({ "input": { "content": content, "category": "OTHER", "villageId": w.orgs[village],
+                    "receivedOn": chrono::Utc::now().date_naive().pred_opt().unwrap().to_string() } }),
+            )
+            .await;
+        let id = response.ok()["recordResidentAppeal"]["residentAppeal"]["id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        w.appeals.insert(content, id);
     }
     let response = app
         .graphql(
@@ -1095,6 +1135,43 @@ async fn every_user_reads_exactly_what_the_hand_written_table_says() {
                 &response.data()["nodes"],
             );
         }
+        // Residents' appeals: list (page by page) and nodes.
+        let appeals = row(&APPEALS, user);
+        let query = format!(
+            "query($first: Int, $after: String) {{ residentAppeals(first: $first, after: $after) {{ {PAGE} nodes {{ content }} }} }}"
+        );
+        let nodes = walk(
+            &mut cells,
+            &format!("{user}: residentAppeals"),
+            &app,
+            token,
+            &query,
+            json!({}),
+            &["residentAppeals"],
+            1,
+        )
+        .await;
+        cells.eq(
+            &format!("{user}: residentAppeals"),
+            appeals.clone(),
+            names(&nodes, "content"),
+        );
+        for (content, _) in APPEAL_DATA {
+            let readable = appeals.contains(content);
+            let response = app
+                .graphql_as(
+                    Some(token),
+                    "query($ids: [ID!]!) { nodes(ids: $ids) { ... on ResidentAppeal { content } } }",
+                    json!({ "ids": [w.appeals[content], missing(NodeKind::ResidentAppeal)] }),
+                )
+                .await;
+            cells.eq(
+                &format!("{user}: nodes(appeal {content}, a missing id)"),
+                &json!([readable.then(|| json!({ "content": content })), null]),
+                &response.data()["nodes"],
+            );
+        }
+
         // A group's rounds and statistics: only with a grant on the group.
         let totals = GROUP_TOTALS.contains(&user);
         let response = app
