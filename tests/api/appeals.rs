@@ -710,3 +710,28 @@ async fn who_reads_and_who_may_accept() {
         }
     }
 }
+
+/// Twenty appeals recorded in one village at once, on the multi-threaded runtime: every one is
+/// recorded, and the village's numbers run from 0001 to 0020 without a gap or a repeat.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn appeals_recorded_at_once_get_distinct_numbers() {
+    let app = TestApp::spawn().await;
+    let t = town(&app).await;
+    let today = app.state.clock.today();
+    let received = today.to_string();
+    let requests = (0..20).map(|_| record(&app, None, appeal_input(&t, &received)));
+    let answers = futures_util::future::join_all(requests).await;
+    let mut codes: Vec<String> = answers
+        .iter()
+        .map(|a| {
+            a.ok()["recordResidentAppeal"]["residentAppeal"]["code"]
+                .as_str()
+                .unwrap()
+                .to_owned()
+        })
+        .collect();
+    codes.sort();
+    let year = chrono::Datelike::year(&today);
+    let expected: Vec<String> = (1..=20).map(|n| format!("民情-{year}-{n:04}")).collect();
+    assert_eq!(codes, expected);
+}
