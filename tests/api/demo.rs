@@ -234,7 +234,9 @@ async fn the_demo_ledger_shows_every_state_and_rung_to_the_supervisor() {
                 .unwrap()
         }
     };
-    assert_eq!(total(json!({})).await, 30);
+    // 30 items of the ledger and 2 escalated last week from residents' appeals (南平村's and
+    // 石坑村's, due 06-25 and 06-26: 7 and 8 working days ahead, no rung yet).
+    assert_eq!(total(json!({})).await, 32);
     // REPORT: 老旧小区加装电梯 (30 days late), 绿道护栏 (33). SUPERVISE: 无障碍设施 (20),
     // 农产品展销 (18). URGE: 民宿消防 (6), 垃圾分类 (3), 暑期托管 (1), 家庭医生 (reopened,
     // 10), 治安巡逻 (submitted late, 8), 污水排放 (12). REMIND: 滴灌 (+1), 山塘 (+2), 文化室
@@ -244,7 +246,7 @@ async fn the_demo_ledger_shows_every_state_and_rung_to_the_supervisor() {
         ("SUPERVISE", 2),
         ("URGE", 6),
         ("REMIND", 4),
-        ("NONE", 16),
+        ("NONE", 18),
     ] {
         assert_eq!(
             total(json!({ "escalationLevels": [level] })).await,
@@ -278,7 +280,7 @@ async fn the_demo_ledger_shows_every_state_and_rung_to_the_supervisor() {
     assert_eq!(late, ["温泉中学周边交通疏导", "石坑村生活污水管网接驳"]);
     assert_eq!(extended, 1);
     // The member of 南平村 sees the items 南平村 leads or co-owns: 道路硬化, 技能培训进村,
-    // 老旧线路改造, 村道路灯.
+    // 老旧线路改造, 村道路灯, and the escalated appeal it leads.
     let member = accounts
         .iter()
         .find(|a| a.username == "member")
@@ -294,7 +296,7 @@ async fn the_demo_ledger_shows_every_state_and_rung_to_the_supervisor() {
             json!({}),
         )
         .await;
-    assert_eq!(response.ok()["supervisionItems"]["totalCount"], 4);
+    assert_eq!(response.ok()["supervisionItems"]["totalCount"], 5);
 
     // Rounds: 14 days from 2026-04-13 (63 days back); rounds 1 to 4 closed, round 5 open.
     let group = app
@@ -323,8 +325,8 @@ async fn the_demo_ledger_shows_every_state_and_rung_to_the_supervisor() {
     assert_eq!(current["endsOn"], "2026-06-21");
     assert_eq!(current["snapshot"], serde_json::Value::Null);
     // Round 5 lists the 19 items carried over from round 4, the three opened since (路灯,
-    // 联席会议纪要, 滑坡) and the reopened 家庭医生: 23.
-    assert_eq!(current["items"]["totalCount"], 23);
+    // 联席会议纪要, 滑坡), the reopened 家庭医生 and the two escalated appeals: 25.
+    assert_eq!(current["items"]["totalCount"], 25);
     let last = &rounds["edges"][1]["node"];
     assert_eq!(last["number"], 4);
     assert_eq!(last["status"], "CLOSED");
@@ -492,6 +494,24 @@ async fn the_demo_appeals_show_the_town_s_figures() {
     assert_eq!(data["residentAppeals"]["totalCount"], 148);
     assert_eq!(data["resolved"]["totalCount"], 141);
     assert_eq!(data["overdue"]["totalCount"], 2);
+    // The two accepted ones went to the committee's ledger, linked both ways.
+    let escalated = app
+        .graphql(
+            "{ residentAppeals(filter: { statuses: [ACCEPTED] }) { nodes { code
+                supervisionItem { source status appeal { code } } } } }",
+            json!({}),
+        )
+        .await;
+    let nodes = escalated.ok()["residentAppeals"]["nodes"]
+        .as_array()
+        .unwrap()
+        .clone();
+    assert_eq!(nodes.len(), 2);
+    for node in nodes {
+        assert_eq!(node["supervisionItem"]["source"], "RESIDENT_APPEAL");
+        assert_eq!(node["supervisionItem"]["status"], "OPEN");
+        assert_eq!(node["supervisionItem"]["appeal"]["code"], node["code"]);
+    }
     let figures = app
         .graphql(
             "{ linkageGroups { edges { node { statistics(from: \"2020-01-01\", to: \"2029-12-31\") {

@@ -317,7 +317,17 @@ where
     .await?;
     let items = load_ledger(&tx, &actor, &unheard, &org_ids, group.id, today, zone).await?;
     let pairings = load_pairings(&tx, &actor, &org_ids, &holders, today, zone).await?;
-    let appeals = load_appeals(&tx, &actor, &org_ids, &holders, today, zone).await?;
+    let appeals = load_appeals(
+        &tx,
+        &actor,
+        &unheard,
+        Some(group.id),
+        &org_ids,
+        &holders,
+        today,
+        zone,
+    )
+    .await?;
     tx.commit().await?;
     Ok(DemoOutcome::Loaded {
         areas: demo_areas.len(),
@@ -903,9 +913,12 @@ where
 /// The town's household-visit appeals since 2020, each recorded on its day, accepted the next,
 /// and resolved or rejected as the demo table says, with the resident's feedback; through the
 /// same services as the API, with a clock standing on each day.
+#[allow(clippy::too_many_arguments)]
 async fn load_appeals<T>(
     tx: &T,
     actor: &Actor,
+    events: &EventBus,
+    group: Option<Uuid>,
     org_ids: &HashMap<&str, Uuid>,
     holders: &HashMap<(&str, &str), Vec<Uuid>>,
     today: NaiveDate,
@@ -980,6 +993,22 @@ where
                     .await?;
                 }
             }
+        }
+        if let (Some(days_ago), Some(group)) = (a.escalated_days_ago, group) {
+            let day = today - chrono::Duration::days(days_ago);
+            appeals::escalate(
+                tx,
+                actor,
+                events,
+                &on(day),
+                recorded.id,
+                group,
+                village,
+                Vec::new(),
+                10,
+                entities::enums::Priority::High,
+            )
+            .await?;
         }
     }
     Ok(appeals.len())

@@ -1011,6 +1011,9 @@ pub struct DemoAppeal {
     pub content: &'static str,
     pub received: AppealDay,
     pub outcome: AppealOutcome,
+    /// Escalated to the committee's ledger this many days before the load day, led by the
+    /// appeal's village.
+    pub escalated_days_ago: Option<i64>,
     pub resident_name: String,
     pub resident_phone: String,
     pub address: String,
@@ -1143,7 +1146,8 @@ const REJECTIONS: [(usize, &str); 3] = [
 /// The town's household-visit ledger since 2020: 148 appeals, 141 resolved, as the town reports.
 /// 144 were received every fifteen days from 2020-03-02 across the nine villages: 141 resolved
 /// (120 with feedback: 109 satisfied, 11 partly satisfied) and 3 rejected. Four came recently:
-/// two accepted and past their handling time, two received days ago and still within it.
+/// two accepted and past their handling time (and escalated to the committee's ledger last week),
+/// two received days ago and still within it.
 pub fn appeals() -> Vec<DemoAppeal> {
     let mut out = Vec::with_capacity(148);
     for i in 0..144usize {
@@ -1168,23 +1172,26 @@ pub fn appeals() -> Vec<DemoAppeal> {
             outcome,
         ));
     }
-    for (n, (days_ago, outcome)) in [
-        (40, AppealOutcome::Accepted),
-        (35, AppealOutcome::Accepted),
-        (3, AppealOutcome::Received),
-        (1, AppealOutcome::Received),
+    // The two accepted ones were escalated to the committee's ledger last week.
+    for (n, (days_ago, outcome, escalated)) in [
+        (40, AppealOutcome::Accepted, Some(5)),
+        (35, AppealOutcome::Accepted, Some(4)),
+        (3, AppealOutcome::Received, None),
+        (1, AppealOutcome::Received, None),
     ]
     .into_iter()
     .enumerate()
     {
         let (category, content, _) = APPEAL_KINDS[(3 * n + 1) % APPEAL_KINDS.len()];
-        out.push(appeal(
+        let mut recent = appeal(
             144 + n,
             category,
             content,
             AppealDay::DaysAgo(days_ago),
             outcome,
-        ));
+        );
+        recent.escalated_days_ago = escalated;
+        out.push(recent);
     }
     out
 }
@@ -1209,6 +1216,7 @@ fn appeal(
             if i.is_multiple_of(2) { "伯" } else { "姨" }
         ),
         resident_phone: phone_of(200 + i),
+        escalated_days_ago: None,
         address: format!("{place}{}巷{}号", i % 12 + 1, i % 40 + 1),
     }
 }
