@@ -748,3 +748,64 @@ async fn logs_in_a_file_are_plain_text_or_json_lines_with_the_request_id() {
         );
     }
 }
+
+/// A resident's name, phone and address go into the database and to those entitled, never into
+/// the server's log (default level, text and JSON alike).
+#[tokio::test]
+async fn residents_personal_data_never_reaches_the_log() {
+    let database = TestDatabase::create().await;
+    let dir = tempfile::tempdir().unwrap();
+    create_admin_from_the_command_line(&database, "boss", "a long boss password");
+    for (format, file) in [("text", "text.log"), ("json", "json.log")] {
+        let path = dir.path().join(file);
+        let server = start_server_with(
+            &database,
+            &["--log-format", format],
+            &[("LIANJIAN_LOG", "info")],
+            Some(&path),
+        );
+        let token = sign_in(server.port, "boss", "a long boss password");
+        let area = post_graphql(
+            server.port,
+            Some(&token),
+            "mutation($input: CreateAreaInput!) { createArea(input: $input) { area { id } } }",
+            serde_json::json!({ "input": { "name": format!("片区{format}") } }),
+        );
+        let area = area["data"]["createArea"]["area"]["id"].clone();
+        let village = post_graphql(
+            server.port,
+            Some(&token),
+            "mutation($input: CreateOrganizationInput!) { createOrganization(input: $input) { organization { id } } }",
+            serde_json::json!({ "input": { "name": format!("日志村{format}"), "level": "BRANCH",
+                "unitType": "VILLAGE", "areaId": area } }),
+        );
+        let village = village["data"]["createOrganization"]["organization"]["id"].clone();
+        let recorded = post_graphql(
+            server.port,
+            Some(&token),
+            "mutation($input: RecordResidentAppealInput!) { recordResidentAppeal(input: $input) { residentAppeal { residentName } } }",
+            serde_json::json!({ "input": { "content": "路灯不亮", "category": "INFRASTRUCTURE",
+                "villageId": village, "receivedOn": "2026-01-05", "residentName": "欧阳秀兰",
+                "residentPhone": "13987654321", "address": "日志村东巷7号" } }),
+        );
+        assert_eq!(
+            recorded["data"]["recordResidentAppeal"]["residentAppeal"]["residentName"], "欧阳秀兰",
+            "{recorded}"
+        );
+        std::thread::sleep(Duration::from_millis(300));
+        drop(server);
+        let log = std::fs::read_to_string(&path).unwrap();
+        assert!(log.contains("lianjian is listening"), "{log}");
+        for secret in [
+            "欧阳秀兰",
+            "13987654321",
+            "日志村东巷7号",
+            "a long boss password",
+        ] {
+            assert!(
+                !log.contains(secret),
+                "{format} log carries {secret}: {log}"
+            );
+        }
+    }
+}
