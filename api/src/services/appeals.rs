@@ -12,11 +12,6 @@ pub fn read_condition(scope: &Scope) -> Condition {
     scope.organization_condition(resident_appeal::Column::VillageId)
 }
 
-/// Appeals of one village, for counts that must stay within what is readable.
-pub fn of_village(village: uuid::Uuid) -> Condition {
-    Condition::all().add(resident_appeal::Column::VillageId.eq(village))
-}
-
 // ---- The loop ---------------------------------------------------------------------------------
 
 use chrono::{DateTime, Datelike, NaiveDate, Utc};

@@ -127,25 +127,6 @@ pub async fn readable(
     scoped::many::<posting::Entity>(db, ids, read_condition(&scope)).await
 }
 
-/// The postings of each organization among `organization_ids` active on `day`, as far as the
-/// actor may read them, earliest start first. One statement.
-pub async fn active_at(
-    db: &impl ConnectionTrait,
-    actor: &Actor,
-    organization_ids: &[Uuid],
-    day: NaiveDate,
-) -> AppResult<Vec<posting::Model>> {
-    let scope = actor.scope("first_secretary_assignment", "read")?;
-    Ok(posting::Entity::find()
-        .filter(posting::Column::OrganizationId.is_in(organization_ids.iter().copied()))
-        .filter(active_condition(day))
-        .filter(read_condition(&scope))
-        .order_by_asc(posting::Column::StartsOn)
-        .order_by_asc(posting::Column::Id)
-        .all(db)
-        .await?)
-}
-
 fn snapshot(p: &posting::Model) -> Json {
     json!({
         "personId": p.person_id, "organizationId": p.organization_id,

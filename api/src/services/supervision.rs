@@ -18,8 +18,7 @@ use entities::{
 };
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait,
-    QueryFilter, QueryOrder, QuerySelect, QueryTrait, Select, Set, TransactionSession,
-    TransactionTrait,
+    QueryFilter, QueryOrder, QuerySelect, QueryTrait, Set, TransactionSession, TransactionTrait,
 };
 use serde_json::{Value as Json, json};
 use uuid::Uuid;
@@ -33,7 +32,7 @@ use super::{
     workdays::{MAX_WORKING_DAYS, WorkCalendar},
 };
 use crate::{
-    authz::{Scope, scope::subtree_condition},
+    authz::Scope,
     clock::Clock,
     error::{AppError, AppResult, ConflictDetails},
     events::{DomainEvent, EventBus},
@@ -1094,24 +1093,4 @@ where
     .await?;
     w.commit_and_publish(events).await?;
     Ok(item)
-}
-
-/// Items of one organization's subtree as a condition, for callers that list by organization.
-pub fn subtree_items(path: &str) -> Condition {
-    let organizations = organization::Entity::find()
-        .select_only()
-        .column(organization::Column::Id)
-        .filter(subtree_condition(path))
-        .into_query();
-    let assigned = supervision_assignment::Entity::find()
-        .select_only()
-        .column(supervision_assignment::Column::ItemId)
-        .filter(supervision_assignment::Column::OrganizationId.in_subquery(organizations))
-        .into_query();
-    Condition::all().add(supervision_item::Column::Id.in_subquery(assigned))
-}
-
-/// The base select of a group's items for a viewer: for per-group loaders.
-pub fn items_select(scope: &Scope) -> Select<supervision_item::Entity> {
-    supervision_item::Entity::find().filter(read_condition(scope))
 }

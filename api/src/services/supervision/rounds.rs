@@ -21,7 +21,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Value as Json, json};
 use uuid::Uuid;
 
-use super::{Entry, TEXT_MAX_CHARS, never, read_condition, record, rules};
+use super::{Entry, TEXT_MAX_CHARS, never, record, rules};
 use crate::{
     authz::Scope,
     clock::Clock,
@@ -235,23 +235,6 @@ pub async fn items_of_rounds(
             )
         })
         .collect())
-}
-
-/// One page of a round's items within the actor's read scope on items.
-pub async fn items_of_round(
-    db: &impl ConnectionTrait,
-    actor: &Actor,
-    round_id: Uuid,
-    page: &PageRequest,
-) -> AppResult<Page<supervision_item::Model>> {
-    let visible = read_condition(&actor.scope("supervision_item", "read")?);
-    let mut pages = items_of_rounds(db, &[round_id], visible, page, PageNeeds::Rows).await?;
-    Ok(pages.remove(&round_id).unwrap_or(Page {
-        rows: Vec::new(),
-        has_previous: false,
-        has_next: false,
-        total: page.with_total.then_some(0),
-    }))
 }
 
 /// The reviews of each round, of items within `visible_items`, in the order of the items.
