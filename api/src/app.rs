@@ -24,7 +24,7 @@ use crate::{
     config::Config,
     db::Db,
     error::AppResult,
-    events::EventBus,
+    events::{EventBus, dispatch},
     graphql::Api,
     http::{self, json_error},
     metrics::Metrics,
@@ -42,6 +42,8 @@ pub struct AppState {
     pub tokens: TokenKeys,
     /// Now and today for every deadline rule.
     pub clock: Clock,
+    /// The dispatcher delivering outbox events to this process's subscribers.
+    pub dispatch: Arc<dispatch::Running>,
 }
 
 impl AppState {
@@ -58,12 +60,19 @@ impl AppState {
             chrono::Duration::hours(config.server.token_ttl_hours.max(1)),
         );
         let clock = Clock::new(config.server.timezone, config.server.today);
+        let events = EventBus::new();
+        let dispatch = Arc::new(dispatch::start(
+            events.clone(),
+            db.background.clone(),
+            crate::db::listener_options(&config.database),
+        ));
         Ok(Self {
             db,
             clock,
             config: Arc::new(config),
             metrics,
-            events: EventBus::new(),
+            events,
+            dispatch,
             authz,
             tokens,
         })

@@ -236,11 +236,12 @@ async fn dispatch(command: Command) -> Result<(), Failure> {
             migrate_up(&db).await?;
             let clock = Clock::new(timezone, today);
             let as_of = as_of.unwrap_or_else(|| clock.today());
-            let outcome = escalation::run(
+            let outcome = escalation::run_exclusive(
                 &db.write,
                 &crate::events::EventBus::new(),
                 as_of,
                 clock.now(),
+                escalation::WhenBusy::Wait,
                 |so_far| {
                     println!(
                         "{} items past a reminder date so far, {} escalated",
@@ -249,7 +250,8 @@ async fn dispatch(command: Command) -> Result<(), Failure> {
                 },
             )
             .await
-            .map_err(|e| Failure::other(format!("escalation failed: {e}")))?;
+            .map_err(|e| Failure::other(format!("escalation failed: {e}")))?
+            .unwrap_or_default();
             println!(
                 "escalation for {as_of}: {} items at a reminder or escalation level, {} escalated",
                 outcome.examined, outcome.escalated
@@ -352,6 +354,12 @@ async fn serve(config: Config, demo: bool) -> Result<(), Failure> {
         state.events.clone(),
         state.clock.clone(),
     ));
+    // Old subscription events leave the outbox after the retention period.
+    let pruning = tokio::spawn(crate::events::dispatch::prune_periodically(
+        state.db.write.clone(),
+        chrono::Duration::days(i64::from(state.config.server.event_retention_days)),
+    ));
+    let dispatch = state.dispatch.clone();
     let router = build_router(state);
     tracing::info!(%bind, "lianjian is listening");
     axum::serve(
@@ -362,6 +370,8 @@ async fn serve(config: Config, demo: bool) -> Result<(), Failure> {
     .await
     .map_err(|e| Failure::other(format!("server failed: {e}")))?;
     daily.abort();
+    pruning.abort();
+    dispatch.stop();
     tracing::info!("requests finished; closing the database");
     db.close()
         .await

@@ -34,6 +34,7 @@ pub const DEFAULT_MAX_QUERY_FIELDS: u64 = 2_000;
 pub const DEFAULT_MAX_MUTATION_FIELDS: usize = 10;
 pub const DEFAULT_MAX_BATCH: usize = 10;
 pub const DEFAULT_TOKEN_TTL_HOURS: i64 = 12;
+pub const DEFAULT_EVENT_RETENTION_DAYS: u32 = 7;
 
 /// Where the database lives and how many connections to keep.
 #[derive(Debug, Clone, PartialEq, Args)]
@@ -176,6 +177,16 @@ pub struct ServerConfig {
     )]
     pub token_ttl_hours: i64,
 
+    /// Days subscription events stay in the outbox: a client reconnecting within them can resume
+    /// from the last event it saw (`after`); older events are pruned.
+    #[arg(
+        long = "event-retention-days",
+        env = "LIANJIAN_EVENT_RETENTION_DAYS",
+        default_value_t = DEFAULT_EVENT_RETENTION_DAYS,
+        value_parser = clap::value_parser!(u32).range(1..)
+    )]
+    pub event_retention_days: u32,
+
     /// Treat DATE (YYYY-MM-DD) as today for every deadline rule: for demonstrations, training
     /// and rehearsing a deadline. Off by default: today is the date in `--timezone`.
     #[arg(long, env = "LIANJIAN_TODAY")]
@@ -217,6 +228,7 @@ impl Default for ServerConfig {
             max_batch: DEFAULT_MAX_BATCH,
             jwt_secret: None,
             token_ttl_hours: DEFAULT_TOKEN_TTL_HOURS,
+            event_retention_days: DEFAULT_EVENT_RETENTION_DAYS,
             today: None,
         }
     }

@@ -21,6 +21,10 @@ use crate::{
 pub struct Db {
     pub write: DatabaseConnection,
     pub read: DatabaseConnection,
+    /// The readers again, for the process's own background reads (the event dispatcher polling
+    /// the outbox): not counted in `lianjian_sql_statements_total`, which counts the statements
+    /// requests and jobs run.
+    pub background: DatabaseConnection,
 }
 
 /// Why the database could not be opened; the message names the URL without its password.
@@ -57,6 +61,7 @@ impl Db {
     }
 
     fn count_statements(&mut self, metrics: &Metrics) {
+        self.background = self.read.clone();
         let counter = metrics.sql_statements.clone();
         self.write
             .set_metric_callback(move |_| counter.increment(1));
@@ -101,6 +106,7 @@ async fn connect_sqlite(config: &DatabaseConfig) -> Result<Db, Box<dyn std::erro
         // Each in-memory connection would be a database of its own: read through the writer.
         return Ok(Db {
             read: write.clone(),
+            background: write.clone(),
             write,
         });
     }
@@ -109,28 +115,48 @@ async fn connect_sqlite(config: &DatabaseConfig) -> Result<Db, Box<dyn std::erro
         .acquire_timeout(config.connect_timeout())
         .connect_with(options.create_if_missing(false).read_only(true))
         .await?;
+    let read = SqlxSqliteConnector::from_sqlx_sqlite_pool(readers);
     Ok(Db {
         write,
-        read: SqlxSqliteConnector::from_sqlx_sqlite_pool(readers),
+        background: read.clone(),
+        read,
     })
 }
 
 async fn connect_postgres(config: &DatabaseConfig) -> Result<Db, Box<dyn std::error::Error>> {
-    let mut options = PgConnectOptions::from_str(&config.url)?.application_name("lianjian");
-    if let Some(schema) = &config.schema {
-        // The schema in the application name tells deployments sharing a server apart.
-        options = options
-            .options([("search_path", schema.as_str())])
-            .application_name(&format!("lianjian:{schema}"));
-    }
     let pool = PgPoolOptions::new()
         .max_connections(config.max_connections.max(1))
         .acquire_timeout(config.connect_timeout())
-        .connect_with(options)
+        .connect_with(postgres_options(config, "lianjian")?)
         .await?;
     let write = SqlxPostgresConnector::from_sqlx_postgres_pool(pool);
     Ok(Db {
         read: write.clone(),
+        background: write.clone(),
         write,
     })
+}
+
+/// The options of the connection that listens for other replicas' events (PostgreSQL only): the
+/// pool's, under an application name of its own (`lianjian-listener`, with `:schema` when one is
+/// set), so operators can tell it apart.
+pub fn listener_options(config: &DatabaseConfig) -> Option<PgConnectOptions> {
+    if config.url.starts_with("sqlite:") {
+        return None;
+    }
+    postgres_options(config, "lianjian-listener").ok()
+}
+
+fn postgres_options(
+    config: &DatabaseConfig,
+    application: &str,
+) -> Result<PgConnectOptions, sea_orm::sqlx::Error> {
+    let mut options = PgConnectOptions::from_str(&config.url)?.application_name(application);
+    if let Some(schema) = &config.schema {
+        // The schema in the application name tells deployments sharing a server apart.
+        options = options
+            .options([("search_path", schema.as_str())])
+            .application_name(&format!("{application}:{schema}"));
+    }
+    Ok(options)
 }

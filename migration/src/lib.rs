@@ -17,6 +17,7 @@ mod m20261220_000001_create_work_calendar;
 mod m20261220_000002_create_supervision;
 mod m20261227_000001_create_mentoring;
 mod m20261229_000001_create_appeals;
+mod m20261230_000001_create_event_outbox;
 
 pub struct Migrator;
 
@@ -37,6 +38,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261220_000002_create_supervision::Migration),
             Box::new(m20261227_000001_create_mentoring::Migration),
             Box::new(m20261229_000001_create_appeals::Migration),
+            Box::new(m20261230_000001_create_event_outbox::Migration),
         ]
     }
 }

@@ -735,3 +735,111 @@ async fn appeals_recorded_at_once_get_distinct_numbers() {
     let expected: Vec<String> = (1..=20).map(|n| format!("民情-{year}-{n:04}")).collect();
     assert_eq!(codes, expected);
 }
+
+/// `residentAppealEvents` delivers each timeline entry to those who may read the appeal, with the
+/// resident's details as each of them may see them, and nothing of another village's appeals.
+#[tokio::test]
+async fn appeal_events_reach_only_readers_of_the_appeal_with_details_as_they_may_see_them() {
+    use crate::sockets::Socket;
+    let app = TestApp::spawn_at(at("2026-03-10")).await;
+    let t = town(&app).await;
+    let addr = app.serve().await;
+    let query = "subscription { residentAppealEvents { position kind from to residentAppeal { content residentName village { name } } } }";
+    let mut sockets = Vec::new();
+    for who in ["sec_v", "first_v", "sec_w"] {
+        let mut socket = Socket::connect(addr, t.token(who)).await;
+        let id = socket.start(query, json!({})).await;
+        sockets.push((who, socket, id));
+    }
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    let in_v = appeal(&app, &t, "2026-03-09").await;
+    step(&app, t.token("sec_v"), "accept", &in_v, json!({}))
+        .await
+        .ok();
+    let mut in_w = appeal_input(&t, "2026-03-09");
+    in_w["villageId"] = json!(t.orgs["W"]);
+    in_w["content"] = json!("石坑村水渠堵塞");
+    record(&app, None, in_w).await.ok();
+
+    let expected: [(&str, Vec<Value>); 3] = [
+        (
+            "sec_v",
+            vec![
+                json!([
+                    "RECORDED",
+                    null,
+                    "RECEIVED",
+                    "村口路灯损坏三盏，夜间出行不便",
+                    "张三丰",
+                    "南平村党支部"
+                ]),
+                json!([
+                    "ACCEPTED",
+                    "RECEIVED",
+                    "ACCEPTED",
+                    "村口路灯损坏三盏，夜间出行不便",
+                    "张三丰",
+                    "南平村党支部"
+                ]),
+            ],
+        ),
+        (
+            "first_v",
+            vec![
+                json!([
+                    "RECORDED",
+                    null,
+                    "RECEIVED",
+                    "村口路灯损坏三盏，夜间出行不便",
+                    "张**",
+                    "南平村党支部"
+                ]),
+                json!([
+                    "ACCEPTED",
+                    "RECEIVED",
+                    "ACCEPTED",
+                    "村口路灯损坏三盏，夜间出行不便",
+                    "张**",
+                    "南平村党支部"
+                ]),
+            ],
+        ),
+        (
+            "sec_w",
+            vec![json!([
+                "RECORDED",
+                null,
+                "RECEIVED",
+                "石坑村水渠堵塞",
+                "张三丰",
+                "石坑村党支部"
+            ])],
+        ),
+    ];
+    for ((who, socket, id), (expected_who, events)) in sockets.iter_mut().zip(expected) {
+        assert_eq!(*who, expected_who);
+        let mut positions = Vec::new();
+        for event in events {
+            let message = socket.json().await;
+            assert_eq!(message["id"], id.as_str(), "{who}: {message}");
+            let e = &message["payload"]["data"]["residentAppealEvents"];
+            let a = &e["residentAppeal"];
+            assert_eq!(
+                json!([
+                    e["kind"],
+                    e["from"],
+                    e["to"],
+                    a["content"],
+                    a["residentName"],
+                    a["village"]["name"]
+                ]),
+                event,
+                "{who}"
+            );
+            positions.push(e["position"].as_str().unwrap().parse::<i64>().unwrap());
+        }
+        assert!(positions.windows(2).all(|w| w[0] < w[1]), "{who}");
+        let more = tokio::time::timeout(std::time::Duration::from_millis(500), socket.next()).await;
+        assert!(more.is_err(), "{who} heard more: {more:?}");
+    }
+}

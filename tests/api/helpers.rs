@@ -93,7 +93,7 @@ impl Drop for TestDatabase {
                     let _ = admin
                         .execute_unprepared(&format!(
                             "SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
-                             WHERE application_name = 'lianjian:{schema}'"
+                             WHERE application_name IN ('lianjian:{schema}', 'lianjian-listener:{schema}')"
                         ))
                         .await;
                     let _ = admin
@@ -173,6 +173,27 @@ impl TestApp {
         app.state.clock = lianjian_api::clock::Clock::manual(app.state.config.server.timezone, at);
         app.router = build_router(app.state.clone());
         app
+    }
+
+    /// An app whose tokens `serve` processes started on its database (with the test key, as
+    /// `process::start_server_on` starts them) accept too; its clock stands at `at` when given.
+    pub async fn spawn_for_servers(at: Option<chrono::DateTime<chrono::Utc>>) -> Self {
+        let server = ServerConfig {
+            jwt_secret: Some(Secret(TEST_JWT_SECRET.to_owned())),
+            ..ServerConfig::default()
+        };
+        let mut app = Self::spawn_with(server).await;
+        if let Some(at) = at {
+            app.state.clock =
+                lianjian_api::clock::Clock::manual(app.state.config.server.timezone, at);
+            app.router = build_router(app.state.clone());
+        }
+        app
+    }
+
+    /// Whether the test database is PostgreSQL.
+    pub fn on_postgres(&self) -> bool {
+        self.state.config.database.schema.is_some()
     }
 
     pub async fn spawn_with(mut server: ServerConfig) -> Self {
@@ -425,15 +446,18 @@ impl TestApp {
 
     /// Counts rows of a table, straight from the database.
     pub async fn count_rows(&self, table: &str) -> i64 {
+        self.count_where(&format!("SELECT COUNT(*) AS n FROM {table}"))
+            .await
+    }
+
+    /// The `n` of a query answering one row with a count named `n`.
+    pub async fn count_where(&self, sql: &str) -> i64 {
         let backend = self.state.db.backend();
         let row = self
             .state
             .db
             .read
-            .query_one_raw(sea_orm::Statement::from_string(
-                backend,
-                format!("SELECT COUNT(*) AS n FROM {table}"),
-            ))
+            .query_one_raw(sea_orm::Statement::from_string(backend, sql.to_owned()))
             .await
             .expect("count query")
             .expect("a row");

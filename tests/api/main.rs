@@ -21,6 +21,7 @@ mod open311;
 mod oracle;
 mod organizations;
 mod process;
+mod replicas;
 mod robustness;
 mod rounds;
 mod schema;

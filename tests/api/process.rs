@@ -9,7 +9,7 @@ use std::{
 
 use crate::helpers::TestDatabase;
 
-const BINARY: &str = env!("CARGO_BIN_EXE_lianjian");
+pub(crate) const BINARY: &str = env!("CARGO_BIN_EXE_lianjian");
 
 fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")
@@ -332,9 +332,9 @@ async fn create_user_command_makes_an_administrator_who_can_sign_in() {
 }
 
 /// A running `serve` process, killed when dropped.
-struct Server {
+pub(crate) struct Server {
     child: std::process::Child,
-    port: u16,
+    pub(crate) port: u16,
 }
 
 impl Drop for Server {
@@ -359,6 +359,16 @@ fn start_server_with(
     env: &[(&str, &str)],
     output: Option<&std::path::Path>,
 ) -> Server {
+    start_server_on(&database.config, args, env, output)
+}
+
+/// `start_server_with` on the database of `config` (an in-process `TestApp`'s, for instance).
+pub(crate) fn start_server_on(
+    config: &lianjian_api::config::DatabaseConfig,
+    args: &[&str],
+    env: &[(&str, &str)],
+    output: Option<&std::path::Path>,
+) -> Server {
     let port = free_port();
     let mut command = Command::new(BINARY);
     command.arg("serve").args(args);
@@ -368,11 +378,11 @@ fn start_server_with(
         }
     }
     command
-        .env("DATABASE_URL", &database.config.url)
+        .env("DATABASE_URL", &config.url)
         .env("LIANJIAN_BIND", format!("127.0.0.1:{port}"))
         .env("LIANJIAN_JWT_SECRET", crate::helpers::TEST_JWT_SECRET)
         .env("LIANJIAN_LOG", "warn");
-    if let Some(schema) = &database.config.schema {
+    if let Some(schema) = &config.schema {
         command.env("LIANJIAN_DATABASE_SCHEMA", schema);
     }
     command.envs(env.iter().copied());
@@ -403,7 +413,7 @@ fn start_server_with(
 }
 
 /// POSTs one GraphQL request to a server over a plain HTTP/1.1 connection and returns the JSON.
-fn post_graphql(
+pub(crate) fn post_graphql(
     port: u16,
     token: Option<&str>,
     query: &str,
@@ -501,7 +511,7 @@ fn create_admin_from_the_command_line(
     String::from_utf8_lossy(&output.stdout).into_owned()
 }
 
-fn sign_in(port: u16, username: &str, password: &str) -> String {
+pub(crate) fn sign_in(port: u16, username: &str, password: &str) -> String {
     let response = post_graphql(
         port,
         None,

@@ -20,21 +20,21 @@ use tokio_tungstenite::{
 use crate::helpers::TestApp;
 
 /// A graphql-transport-ws client over a real socket.
-struct Socket {
+pub(crate) struct Socket {
     inner: WebSocketStream<MaybeTlsStream<tokio::net::TcpStream>>,
     next_id: u32,
 }
 
 /// What the server sent next.
 #[derive(Debug)]
-enum Incoming {
+pub(crate) enum Incoming {
     Json(Value),
     Closed { code: u16, reason: String },
 }
 
 impl Socket {
     /// Opens a socket and sends `connection_init` with `payload`, without waiting for the answer.
-    async fn open(addr: std::net::SocketAddr, payload: Value) -> Self {
+    pub(crate) async fn open(addr: std::net::SocketAddr, payload: Value) -> Self {
         let mut request = format!("ws://{addr}/graphql/ws")
             .into_client_request()
             .unwrap();
@@ -51,7 +51,7 @@ impl Socket {
     }
 
     /// Opens a socket signed in with `token` (or anonymous) and waits for the acknowledgement.
-    async fn connect(addr: std::net::SocketAddr, token: Option<&str>) -> Self {
+    pub(crate) async fn connect(addr: std::net::SocketAddr, token: Option<&str>) -> Self {
         let payload = match token {
             Some(token) => json!({ "authorization": format!("Bearer {token}") }),
             None => json!({}),
@@ -61,14 +61,14 @@ impl Socket {
         socket
     }
 
-    async fn send(&mut self, value: Value) {
+    pub(crate) async fn send(&mut self, value: Value) {
         self.inner
             .send(Message::Text(value.to_string().into()))
             .await
             .unwrap();
     }
 
-    async fn next(&mut self) -> Incoming {
+    pub(crate) async fn next(&mut self) -> Incoming {
         loop {
             let message = tokio::time::timeout(Duration::from_secs(10), self.inner.next())
                 .await
@@ -90,7 +90,7 @@ impl Socket {
         }
     }
 
-    async fn json(&mut self) -> Value {
+    pub(crate) async fn json(&mut self) -> Value {
         match self.next().await {
             Incoming::Json(value) => value,
             other => panic!("expected a message, got {other:?}"),
@@ -98,7 +98,7 @@ impl Socket {
     }
 
     /// The close frame the server sends next.
-    async fn closed(&mut self) -> (u16, String) {
+    pub(crate) async fn closed(&mut self) -> (u16, String) {
         match self.next().await {
             Incoming::Closed { code, reason } => (code, reason),
             other => panic!("expected the socket to be closed, got {other:?}"),
@@ -106,7 +106,7 @@ impl Socket {
     }
 
     /// Starts an operation and returns its id.
-    async fn start(&mut self, query: &str, variables: Value) -> String {
+    pub(crate) async fn start(&mut self, query: &str, variables: Value) -> String {
         self.next_id += 1;
         let id = self.next_id.to_string();
         self.send(json!({ "id": id, "type": "subscribe",
@@ -116,7 +116,7 @@ impl Socket {
     }
 
     /// Runs a query or mutation and returns its result (`data` and `errors`).
-    async fn run(&mut self, query: &str, variables: Value) -> Value {
+    pub(crate) async fn run(&mut self, query: &str, variables: Value) -> Value {
         let id = self.start(query, variables).await;
         let message = self.json().await;
         assert_eq!(message["id"], id.as_str(), "{message}");

@@ -18,7 +18,7 @@ const ITEM_FIELDS: &str = "id code status version openedOn dueOn originalDueOn s
     coResponsible { organization { name } progressPercent note }";
 
 /// 10:00 on a day in Shanghai.
-fn at(day: &str) -> DateTime<Utc> {
+pub(crate) fn at(day: &str) -> DateTime<Utc> {
     local(day, 10, 0)
 }
 
@@ -40,11 +40,11 @@ fn uuid_of(global: &str) -> uuid::Uuid {
 
 /// Organizations A (with sub-branch A1), B, C in the group 联建委员会 led by A; D in a second
 /// group; and a token per role.
-struct Ledger {
-    orgs: std::collections::HashMap<&'static str, String>,
+pub(crate) struct Ledger {
+    pub(crate) orgs: std::collections::HashMap<&'static str, String>,
     group: String,
     other_group: String,
-    tokens: std::collections::HashMap<&'static str, String>,
+    pub(crate) tokens: std::collections::HashMap<&'static str, String>,
 }
 
 async fn create_org(app: &TestApp, area: &str, name: &str, parent: Option<&String>) -> String {
@@ -73,7 +73,7 @@ async fn create_group(app: &TestApp, name: &str, lead: &str, members: &[&String]
         .to_owned()
 }
 
-async fn ledger(app: &TestApp) -> Ledger {
+pub(crate) async fn ledger(app: &TestApp) -> Ledger {
     let area = app.create_area("温泉镇").await;
     let mut orgs = std::collections::HashMap::new();
     orgs.insert("A", create_org(app, &area, "风景区党委", None).await);
@@ -124,7 +124,7 @@ async fn open_item(app: &TestApp, token: Option<&str>, input: Value) -> Gql {
 }
 
 /// Opens an item as the administrator and returns its id.
-async fn item(app: &TestApp, l: &Ledger, title: &str, lead: &str, due: Value) -> String {
+pub(crate) async fn item(app: &TestApp, l: &Ledger, title: &str, lead: &str, due: Value) -> String {
     let mut input = json!({ "title": title, "source": "JOINT_MEETING",
         "linkageGroupId": l.group, "leadOrganizationId": l.orgs[lead] });
     for (k, v) in due.as_object().unwrap() {
@@ -759,6 +759,29 @@ async fn extensions_need_a_reason_and_keep_the_original_due_date() {
     );
 }
 
+/// The (item, level) of the first `count` deadline alerts a process's event stream delivers,
+/// waiting at most ten seconds.
+async fn alerts_within(
+    stream: impl futures_util::Stream<Item = std::sync::Arc<lianjian_api::events::Envelope>>,
+    count: usize,
+) -> Vec<(uuid::Uuid, String)> {
+    use futures_util::StreamExt;
+    let alerts = stream
+        .filter_map(|envelope| async move {
+            match envelope.event {
+                lianjian_api::events::DomainEvent::DeadlineAlert { item, level, .. } => {
+                    Some((item, format!("{level:?}")))
+                }
+                _ => None,
+            }
+        })
+        .take(count)
+        .collect::<Vec<_>>();
+    tokio::time::timeout(std::time::Duration::from_secs(10), alerts)
+        .await
+        .unwrap_or_default()
+}
+
 async fn escalated_levels(app: &TestApp, id: &str) -> Vec<String> {
     let response = app
         .graphql(
@@ -783,7 +806,12 @@ async fn the_escalation_pass_writes_each_rise_once_across_runs_and_processes() {
     let soon = item(&app, &l, "临期", "B", json!({ "dueOn": "2026-03-20" })).await;
     let calm = item(&app, &l, "从容", "C", json!({ "dueOn": "2026-04-30" })).await;
     let replica = app.replica().await;
-    let mut alerts = app.state.events.subscribe();
+    let alerts = app
+        .state
+        .events
+        .subscribe(&app.state.db.read, None)
+        .await
+        .unwrap();
     // 2026-03-18: `overdue` is 15 days late (> 14: SUPERVISE), `soon` has 2 working days left
     // (19, 20: REMIND), `calm` nothing.
     let day = "2026-03-18".parse().unwrap();
@@ -808,17 +836,14 @@ async fn the_escalation_pass_writes_each_rise_once_across_runs_and_processes() {
     assert_eq!(escalated_levels(&app, &overdue).await, ["SUPERVISE"]);
     assert_eq!(escalated_levels(&app, &soon).await, ["REMIND"]);
     assert!(escalated_levels(&app, &calm).await.is_empty());
-    // Alerts went out on this process for what this process wrote.
-    let mut alerted = 0;
-    while let Ok(event) = alerts.try_recv() {
-        if matches!(
-            event,
-            lianjian_api::events::DomainEvent::DeadlineAlert { .. }
-        ) {
-            alerted += 1;
-        }
-    }
-    assert_eq!(alerted, first.escalated);
+    // This process's subscribers hear every alert, whichever process wrote it: one per item.
+    let heard = alerts_within(alerts, 2).await;
+    assert_eq!(heard.len(), 2, "{heard:?}");
+    let mut items: Vec<_> = heard.iter().map(|(item, _)| *item).collect();
+    items.sort();
+    let mut expected = vec![uuid_of(&overdue), uuid_of(&soon)];
+    expected.sort();
+    assert_eq!(items, expected);
     // Later: `overdue` reaches REPORT (> 28 days late on 04-01), `soon` URGE.
     let later = "2026-04-01".parse().unwrap();
     for _ in 0..2 {

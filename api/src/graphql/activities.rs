@@ -5,7 +5,7 @@ use async_graphql::{Context, ID, InputObject, Object, Result, SimpleObject};
 use entities::{activity_participant, attendance, joint_activity};
 
 use super::{
-    context::{ContextExt, Delivery, per_event},
+    context::{ContextExt, Delivery, events_after, per_event},
     enums::{ActivityKind, ActivityStatus, ParticipantRole},
     ids::{self, NodeKind},
     linkage_groups::LinkageGroup,
@@ -611,7 +611,11 @@ pub enum ActivityEventAction {
 
 #[derive(SimpleObject)]
 pub struct JointActivityEvent {
+    /// The event's place in the stream: pass it as `after` when subscribing again to receive
+    /// what happened since (kept for the server's event retention, 7 days by default).
+    pub position: String,
     pub action: ActivityEventAction,
+    /// The activity as it stands when the event is delivered.
     pub joint_activity: JointActivity,
 }
 
@@ -628,11 +632,14 @@ pub struct ActivitySubscription;
 
 #[async_graphql::Subscription]
 impl ActivitySubscription {
-    /// Activities as they are scheduled and change, only those the subscriber may read.
+    /// Activities as they are scheduled and change, only those the subscriber may read when the
+    /// event is delivered. With `after` (a `position` from an earlier event), the events since
+    /// then come first, then the live ones, each once and in order.
     async fn joint_activity_events(
         &self,
         ctx: &Context<'_>,
         filter: Option<JointActivityEventFilter>,
+        after: Option<String>,
     ) -> Result<impl futures_util::Stream<Item = JointActivityEvent> + use<>> {
         ctx.scope("joint_activity", "read")?;
         let source = ctx.viewer_source()?;
@@ -654,46 +661,46 @@ impl ActivitySubscription {
             .into_iter()
             .map(Into::into)
             .collect();
-        let receiver = state.events.subscribe();
         use futures_util::StreamExt;
-        // The cheap filters first, so that only matching events cost a look at the database.
-        let events =
-            tokio_stream::wrappers::BroadcastStream::new(receiver).filter_map(move |event| {
-                let matches = match event {
-                    Ok(DomainEvent::JointActivityChanged { action, activity })
-                        if (group.is_none() || activity.linkage_group_id == group)
-                            && (kinds.is_empty() || kinds.contains(&activity.kind)) =>
-                    {
-                        Some((action, activity))
+        let events = events_after(&state, after.as_deref())
+            .await?
+            .filter_map(|envelope| {
+                futures_util::future::ready(match envelope.event {
+                    DomainEvent::JointActivityChanged { action, activity } => {
+                        Some((envelope.position, action, activity))
                     }
                     _ => None,
-                };
-                futures_util::future::ready(matches)
+                })
             });
         Ok(per_event(
             source,
             events,
-            move |viewer, (action, activity)| {
+            move |viewer, (position, action, id)| {
                 let state = state.clone();
+                let kinds = kinds.clone();
                 async move {
                     // The grants of the moment decide; a subscriber left with none is done.
                     let scope = viewer.scope("joint_activity", "read");
                     if scope.is_empty() {
                         return Delivery::End;
                     }
-                    // Visibility (and the organization filter) are decided by the database, with
-                    // the same scope condition as every list.
-                    let Some(visible) =
-                        activities::get_many(&state.db.read, &[activity.id], &scope)
-                            .await
-                            .ok()
-                            .and_then(|rows| rows.into_iter().next())
+                    // Visibility is decided by the database, with the same scope condition as
+                    // every list; the filters apply to the activity as it stands.
+                    let Some(visible) = activities::get_many(&state.db.read, &[id], &scope)
+                        .await
+                        .ok()
+                        .and_then(|rows| rows.into_iter().next())
                     else {
                         return Delivery::Skip;
                     };
+                    if group.is_some_and(|g| visible.linkage_group_id != Some(g))
+                        || (!kinds.is_empty() && !kinds.contains(&visible.kind))
+                    {
+                        return Delivery::Skip;
+                    }
                     if let Some(org) = organization {
                         let Ok(participants) =
-                            activities::participants_of(&state.db.read, &[activity.id]).await
+                            activities::participants_of(&state.db.read, &[id]).await
                         else {
                             return Delivery::Skip;
                         };
@@ -702,6 +709,7 @@ impl ActivitySubscription {
                         }
                     }
                     Delivery::Send(JointActivityEvent {
+                        position: position.to_string(),
                         action: action.into(),
                         joint_activity: JointActivity(visible),
                     })

@@ -44,3 +44,19 @@ pub enum Satisfaction {
     PartlySatisfied,
     NotSatisfied,
 }
+
+/// What happened to an appeal (an entry of its timeline).
+#[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
+#[graphql(remote = "enums::AppealEventKind")]
+pub enum AppealEventKind {
+    Recorded,
+    Accepted,
+    Resolved,
+    Rejected,
+    /// Raised to a linkage group's supervision ledger.
+    Escalated,
+    /// The resident's feedback on a resolved appeal.
+    Feedback,
+    /// The resident was not satisfied: the appeal is handled again.
+    Reopened,
+}

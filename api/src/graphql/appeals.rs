@@ -7,7 +7,7 @@ use entities::resident_appeal;
 use uuid::Uuid;
 
 use super::{
-    context::ContextExt,
+    context::{ContextExt, Delivery, events_after, per_event},
     ids::{self, NodeKind},
     organizations::Organization,
     people::Person,
@@ -24,7 +24,7 @@ use crate::{
     },
 };
 
-pub use super::appeal_enums::{AppealCategory, AppealStatus, Satisfaction};
+pub use super::appeal_enums::{AppealCategory, AppealEventKind, AppealStatus, Satisfaction};
 
 /// A resident's name for readers who may not see personal data: the first character, then one
 /// `*` for every other character (`张**`).
@@ -389,6 +389,7 @@ async fn make_move(
     let appeal = appeals::transition(
         &state.db.write,
         &ctx.actor(),
+        &state.events,
         &state.clock,
         id,
         mv,
@@ -427,7 +428,14 @@ impl AppealMutation {
             handling_working_days: Some(input.handling_working_days),
         };
         let state = ctx.state()?;
-        let appeal = appeals::record(&state.db.write, &ctx.actor(), &state.clock, new).await?;
+        let appeal = appeals::record(
+            &state.db.write,
+            &ctx.actor(),
+            &state.events,
+            &state.clock,
+            new,
+        )
+        .await?;
         Ok(RecordResidentAppealPayload {
             resident_appeal: ResidentAppeal(appeal),
         })
@@ -545,5 +553,92 @@ impl AppealMutation {
         Ok(RecordAppealFeedbackPayload {
             resident_appeal: appeal,
         })
+    }
+}
+
+/// An entry of an appeal's timeline, as `residentAppealEvents` delivers it.
+#[derive(SimpleObject)]
+pub struct ResidentAppealEvent {
+    /// The event's place in the stream: pass it as `after` when subscribing again.
+    pub position: String,
+    pub kind: AppealEventKind,
+    pub at: DateTime,
+    /// The status before and after, when the entry changed it.
+    pub from: Option<AppealStatus>,
+    pub to: Option<AppealStatus>,
+    /// The appeal as it stands when the event is delivered, as the subscriber may read it
+    /// (residents' details masked unless the subscriber may see them in full).
+    pub resident_appeal: ResidentAppeal,
+}
+
+#[derive(InputObject, Default)]
+pub struct ResidentAppealEventFilter {
+    /// Only appeals of this village.
+    pub village_id: Option<ID>,
+}
+
+#[derive(Default)]
+pub struct AppealSubscription;
+
+#[async_graphql::Subscription]
+impl AppealSubscription {
+    /// Appeals as they are recorded and move along, for appeals the subscriber may read at
+    /// delivery. With `after` (a `position` from an earlier event), the events since then come
+    /// first, then the live ones, each once and in order.
+    async fn resident_appeal_events(
+        &self,
+        ctx: &Context<'_>,
+        filter: Option<ResidentAppealEventFilter>,
+        after: Option<String>,
+    ) -> Result<impl futures_util::Stream<Item = ResidentAppealEvent> + use<>> {
+        ctx.scope("resident_appeal", "read")?;
+        let source = ctx.viewer_source()?;
+        let state = ctx.state()?.clone();
+        let zone = ctx.timezone();
+        let village = optional_id(
+            "filter.villageId",
+            NodeKind::Organization,
+            filter.unwrap_or_default().village_id.as_ref(),
+        )?;
+        use futures_util::StreamExt;
+        let events = events_after(&state, after.as_deref())
+            .await?
+            .filter_map(|envelope| {
+                futures_util::future::ready(match envelope.event {
+                    crate::events::DomainEvent::ResidentAppealChanged { appeal, event } => {
+                        Some((envelope.position, appeal, event))
+                    }
+                    _ => None,
+                })
+            });
+        Ok(per_event(
+            source,
+            events,
+            move |viewer, (position, appeal, event)| {
+                let state = state.clone();
+                async move {
+                    let scope = viewer.scope("resident_appeal", "read");
+                    if scope.is_empty() {
+                        return Delivery::End;
+                    }
+                    let Ok(Some((appeal, event))) =
+                        appeals::event_as_read(&state.db.read, &scope, appeal, event).await
+                    else {
+                        return Delivery::Skip;
+                    };
+                    if village.is_some_and(|v| v != appeal.village_id) {
+                        return Delivery::Skip;
+                    }
+                    Delivery::Send(ResidentAppealEvent {
+                        position: position.to_string(),
+                        kind: event.kind.into(),
+                        at: DateTime::in_zone(event.at, zone),
+                        from: event.from_status.map(Into::into),
+                        to: event.to_status.map(Into::into),
+                        resident_appeal: ResidentAppeal(appeal),
+                    })
+                }
+            },
+        ))
     }
 }

@@ -3,10 +3,10 @@
 use async_graphql::{Context, Enum, ID, InputObject, Object, Result, SimpleObject, Subscription};
 use entities::area;
 use futures_util::{Stream, StreamExt};
-use tokio_stream::wrappers::BroadcastStream;
+use sea_orm::EntityTrait;
 
 use super::{
-    context::{ContextExt, Delivery, per_event},
+    context::{ContextExt, Delivery, events_after, per_event},
     ids::{self, NodeKind},
     relay::{self, Conn},
     scalars::DateTime,
@@ -146,16 +146,24 @@ impl AreaSubscription {
     async fn area_created(&self, ctx: &Context<'_>) -> Result<impl Stream<Item = Area> + use<>> {
         ctx.viewer()?;
         let source = ctx.viewer_source()?;
-        let receiver = ctx.state()?.events.subscribe();
-        let events = BroadcastStream::new(receiver).filter_map(|event| async move {
-            match event {
-                Ok(DomainEvent::AreaCreated(area)) => Some(area),
-                _ => None,
-            }
-        });
+        let state = ctx.state()?.clone();
+        let events = events_after(&state, None)
+            .await?
+            .filter_map(|envelope| async move {
+                match envelope.event {
+                    DomainEvent::AreaCreated { area } => Some(area),
+                    _ => None,
+                }
+            });
         // Every signed-in user reads areas: only a token that stopped being valid ends this.
-        Ok(per_event(source, events, |_, area| async move {
-            Delivery::Send(Area(area))
+        Ok(per_event(source, events, move |_, id| {
+            let state = state.clone();
+            async move {
+                match area::Entity::find_by_id(id).one(&state.db.read).await {
+                    Ok(Some(area)) => Delivery::Send(Area(area)),
+                    _ => Delivery::Skip,
+                }
+            }
         }))
     }
 }

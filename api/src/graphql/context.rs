@@ -168,3 +168,29 @@ where
             })
         })
 }
+
+/// The outbox events a subscription follows: those after `after` (the `position` an event carried,
+/// for a client resuming after a reconnect), or those from now on.
+pub async fn events_after(
+    state: &AppState,
+    after: Option<&str>,
+) -> Result<
+    impl futures_util::Stream<Item = Arc<crate::events::Envelope>> + Send + 'static + use<>,
+    AppError,
+> {
+    let after = after
+        .map(|text| {
+            text.trim()
+                .parse::<i64>()
+                .ok()
+                .filter(|p| *p >= 0)
+                .ok_or_else(|| {
+                    AppError::bad_input(
+                        "after",
+                        "not an event position: pass the `position` of an event",
+                    )
+                })
+        })
+        .transpose()?;
+    state.events.subscribe(&state.db.background, after).await
+}

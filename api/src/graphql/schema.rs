@@ -5,7 +5,7 @@ use async_graphql::{MergedObject, MergedSubscription, Schema};
 use super::{
     accounts::{AccountMutation, AccountQuery},
     activities::{ActivityMutation, ActivityQuery, ActivitySubscription},
-    appeals::{AppealMutation, AppealQuery},
+    appeals::{AppealMutation, AppealQuery, AppealSubscription},
     areas::{AreaMutation, AreaQuery, AreaSubscription},
     audit::AuditQuery,
     calendar::CalendarMutation,
@@ -66,6 +66,7 @@ pub struct SubscriptionRoot(
     AreaSubscription,
     ActivitySubscription,
     SupervisionSubscription,
+    AppealSubscription,
 );
 
 pub type AppSchema = Schema<QueryRoot, MutationRoot, SubscriptionRoot>;

@@ -8,7 +8,7 @@ use uuid::Uuid;
 
 use super::{
     accounts::User,
-    context::{ContextExt, Delivery, per_event},
+    context::{ContextExt, Delivery, events_after, per_event},
     ids::{self, NodeKind},
     linkage_groups::LinkageGroup,
     loaders::load_selected_page,
@@ -291,6 +291,7 @@ impl SupervisionItem {
             load_selected_page(ctx, &ctx.loaders()?.supervision_timeline, self.0.id, page).await?;
         let item = self.0.clone();
         Ok(relay::connection(rows, move |event| SupervisionEvent {
+            position: None,
             event,
             item: Some(item.clone()),
         }))
@@ -375,12 +376,20 @@ pub struct SupervisionEvent {
     pub event: supervision_event::Model,
     /// The item, when the entry was read through it.
     pub item: Option<supervision_item::Model>,
+    /// Its place in the event stream, when a subscription delivered it.
+    pub position: Option<i64>,
 }
 
 #[Object]
 impl SupervisionEvent {
     async fn at(&self, ctx: &Context<'_>) -> DateTime {
         DateTime::in_zone(self.event.at, ctx.timezone())
+    }
+
+    /// Set on entries delivered by `supervisionItemEvents`: pass it as `after` when subscribing
+    /// again to receive what happened since. Null on timelines read by query.
+    async fn position(&self) -> Option<String> {
+        self.position.map(|p| p.to_string())
     }
 
     /// Null for the system (the daily escalation pass), or an account the viewer may not see.
@@ -865,31 +874,38 @@ pub struct SupervisionEventFilter {
 /// An item reached a higher rung of the escalation ladder.
 #[derive(SimpleObject)]
 pub struct DeadlineAlert {
+    /// The alert's place in the event stream: pass it as `after` when subscribing again.
+    pub position: String,
     pub item: SupervisionItem,
     pub level: EscalationLevel,
     pub at: DateTime,
 }
 
-/// The item as the subscriber may read it now, and whether it concerns `organization`.
+/// The item as the subscriber may read it now, if it is in `group` (when given) and concerns
+/// `organization` (when given).
 async fn visible_item(
     state: &crate::app::AppState,
     viewer: &crate::authz::Viewer,
-    item: &supervision_item::Model,
+    id: Uuid,
+    group: Option<Uuid>,
     organization: Option<Uuid>,
 ) -> Delivery<supervision_item::Model> {
     let scope = viewer.scope("supervision_item", "read");
     if scope.is_empty() {
         return Delivery::End;
     }
-    let Some(visible) = supervision::get_many(&state.db.read, &[item.id], &scope)
+    let Some(visible) = supervision::get_many(&state.db.read, &[id], &scope)
         .await
         .ok()
         .and_then(|rows| rows.into_iter().next())
     else {
         return Delivery::Skip;
     };
+    if group.is_some_and(|g| g != visible.linkage_group_id) {
+        return Delivery::Skip;
+    }
     if let Some(org) = organization {
-        let Ok(assignments) = supervision::assignments_of(&state.db.read, &[item.id]).await else {
+        let Ok(assignments) = supervision::assignments_of(&state.db.read, &[id]).await else {
             return Delivery::Skip;
         };
         if !assignments.iter().any(|a| a.organization_id == org) {
@@ -905,10 +921,13 @@ pub struct SupervisionSubscription;
 #[async_graphql::Subscription]
 impl SupervisionSubscription {
     /// Timeline entries as they are written, for items the subscriber may read at delivery.
+    /// With `after` (a `position` from an earlier entry), the entries since then come first,
+    /// then the live ones, each once and in order.
     async fn supervision_item_events(
         &self,
         ctx: &Context<'_>,
         filter: Option<SupervisionEventFilter>,
+        after: Option<String>,
     ) -> Result<impl futures_util::Stream<Item = SupervisionEvent> + use<>> {
         ctx.scope("supervision_item", "read")?;
         let source = ctx.viewer_source()?;
@@ -925,57 +944,76 @@ impl SupervisionSubscription {
             filter.organization_id.as_ref(),
         )?;
         use futures_util::StreamExt;
-        let events = tokio_stream::wrappers::BroadcastStream::new(state.events.subscribe())
-            .filter_map(move |event| {
-                futures_util::future::ready(match event {
-                    Ok(DomainEvent::SupervisionItemChanged { item, event })
-                        if group.is_none_or(|g| g == item.linkage_group_id) =>
-                    {
-                        Some((item, event))
+        let events = events_after(&state, after.as_deref())
+            .await?
+            .filter_map(|envelope| {
+                futures_util::future::ready(match envelope.event {
+                    DomainEvent::SupervisionItemChanged { item, event } => {
+                        Some((envelope.position, item, event))
                     }
-                    _ => None,
-                })
-            });
-        Ok(per_event(source, events, move |viewer, (item, event)| {
-            let state = state.clone();
-            async move {
-                match visible_item(&state, &viewer, &item, organization).await {
-                    Delivery::Send(item) => Delivery::Send(SupervisionEvent {
-                        event,
-                        item: Some(item),
-                    }),
-                    Delivery::Skip => Delivery::Skip,
-                    Delivery::End => Delivery::End,
-                }
-            }
-        }))
-    }
-
-    /// Items reaching a higher escalation level, for items the subscriber may read at delivery.
-    async fn deadline_alerts(
-        &self,
-        ctx: &Context<'_>,
-    ) -> Result<impl futures_util::Stream<Item = DeadlineAlert> + use<>> {
-        ctx.scope("supervision_item", "read")?;
-        let source = ctx.viewer_source()?;
-        let state = ctx.state()?.clone();
-        let zone = ctx.timezone();
-        use futures_util::StreamExt;
-        let events = tokio_stream::wrappers::BroadcastStream::new(state.events.subscribe())
-            .filter_map(|event| {
-                futures_util::future::ready(match event {
-                    Ok(DomainEvent::DeadlineAlert { item, level, at }) => Some((item, level, at)),
                     _ => None,
                 })
             });
         Ok(per_event(
             source,
             events,
-            move |viewer, (item, level, at)| {
+            move |viewer, (position, item, event)| {
                 let state = state.clone();
                 async move {
-                    match visible_item(&state, &viewer, &item, None).await {
+                    let item = match visible_item(&state, &viewer, item, group, organization).await
+                    {
+                        Delivery::Send(item) => item,
+                        Delivery::Skip => return Delivery::Skip,
+                        Delivery::End => return Delivery::End,
+                    };
+                    use sea_orm::EntityTrait;
+                    match supervision_event::Entity::find_by_id(event)
+                        .one(&state.db.read)
+                        .await
+                    {
+                        Ok(Some(event)) => Delivery::Send(SupervisionEvent {
+                            event,
+                            item: Some(item),
+                            position: Some(position),
+                        }),
+                        _ => Delivery::Skip,
+                    }
+                }
+            },
+        ))
+    }
+
+    /// Items reaching a higher escalation level, for items the subscriber may read at delivery.
+    /// With `after` (a `position` from an earlier alert), the alerts since then come first.
+    async fn deadline_alerts(
+        &self,
+        ctx: &Context<'_>,
+        after: Option<String>,
+    ) -> Result<impl futures_util::Stream<Item = DeadlineAlert> + use<>> {
+        ctx.scope("supervision_item", "read")?;
+        let source = ctx.viewer_source()?;
+        let state = ctx.state()?.clone();
+        let zone = ctx.timezone();
+        use futures_util::StreamExt;
+        let events = events_after(&state, after.as_deref())
+            .await?
+            .filter_map(|envelope| {
+                futures_util::future::ready(match envelope.event {
+                    DomainEvent::DeadlineAlert { item, level, at } => {
+                        Some((envelope.position, item, level, at))
+                    }
+                    _ => None,
+                })
+            });
+        Ok(per_event(
+            source,
+            events,
+            move |viewer, (position, item, level, at)| {
+                let state = state.clone();
+                async move {
+                    match visible_item(&state, &viewer, item, None, None).await {
                         Delivery::Send(item) => Delivery::Send(DeadlineAlert {
+                            position: position.to_string(),
                             item: SupervisionItem(item),
                             level: level.into(),
                             at: DateTime::in_zone(at, zone),

@@ -510,7 +510,7 @@ fn audit_action(action: ActivityAction) -> &'static str {
 fn changed(action: ActivityAction, activity: &joint_activity::Model) -> DomainEvent {
     DomainEvent::JointActivityChanged {
         action,
-        activity: activity.clone(),
+        activity: activity.id,
     }
 }
 

@@ -42,7 +42,7 @@ use super::{
 use crate::{
     clock::Clock,
     error::{AppError, AppResult, ConflictDetails},
-    events::EventBus,
+    events::{DomainEvent, EventBus},
 };
 
 /// The prefix of appeal numbers: `民情-2026-0007`.
@@ -161,9 +161,10 @@ async fn record_event(
     note: Option<String>,
     (from, to): (Option<AppealStatus>, Option<AppealStatus>),
     at: DateTime<Utc>,
-) -> AppResult<()> {
+) -> AppResult<Uuid> {
+    let id = super::new_id();
     appeal_event::ActiveModel {
-        id: Set(super::new_id()),
+        id: Set(id),
         appeal_id: Set(appeal),
         at: Set(at),
         actor_id: Set(actor),
@@ -174,7 +175,7 @@ async fn record_event(
     }
     .insert(db)
     .await?;
-    Ok(())
+    Ok(id)
 }
 
 fn stale(expected: i32, current: i32) -> AppError {
@@ -192,7 +193,7 @@ fn stale(expected: i32, current: i32) -> AppError {
 /// Writes the changed appeal with a raised version, guarded by the version it was read at, with
 /// its timeline entry and audit entry.
 async fn save<T>(
-    w: &Write<'_, T>,
+    w: &mut Write<'_, T>,
     before: &resident_appeal::Model,
     mut model: resident_appeal::ActiveModel,
     kind: AppealEventKind,
@@ -219,8 +220,8 @@ where
     } else {
         (Some(before.status), Some(after.status))
     };
-    record_event(
-        w,
+    let event = record_event(
+        &*w,
         w.actor().user_id,
         before.id,
         kind,
@@ -229,6 +230,10 @@ where
         now,
     )
     .await?;
+    w.publish(DomainEvent::ResidentAppealChanged {
+        appeal: before.id,
+        event,
+    });
     let mut after_json = snapshot(&after);
     if let Some(note) = note {
         after_json["note"] = json!(note);
@@ -292,6 +297,7 @@ pub struct NewAppeal {
 pub async fn record<C>(
     db: &C,
     actor: &Actor,
+    events: &EventBus,
     clock: &Clock,
     input: NewAppeal,
 ) -> AppResult<resident_appeal::Model>
@@ -337,7 +343,7 @@ where
             format!("receivedOn must not be after today {today}"),
         ));
     }
-    let w = Write::begin(db, actor).await?;
+    let mut w = Write::begin(db, actor).await?;
     // Every organization's card is public: an organization outside the grant is FORBIDDEN.
     let village = scoped::fetch_for::<organization::Entity>(
         &w,
@@ -436,7 +442,7 @@ where
     }
     .insert(&w)
     .await?;
-    record_event(
+    let event = record_event(
         &w,
         actor.user_id,
         appeal.id,
@@ -446,11 +452,15 @@ where
         now,
     )
     .await?;
+    w.publish(DomainEvent::ResidentAppealChanged {
+        appeal: appeal.id,
+        event,
+    });
     w.audit(
         Change::of("recordResidentAppeal", "ResidentAppeal", appeal.id).after(snapshot(&appeal)),
     )
     .await?;
-    w.commit().await?;
+    w.commit_and_publish(events).await?;
     Ok(appeal)
 }
 
@@ -460,6 +470,7 @@ where
 pub async fn transition<C>(
     db: &C,
     actor: &Actor,
+    events: &EventBus,
     clock: &Clock,
     id: Uuid,
     mv: Move,
@@ -479,7 +490,7 @@ where
     };
     let today = clock.today();
     let now = clock.now();
-    let w = Write::begin(db, actor).await?;
+    let mut w = Write::begin(db, actor).await?;
     let before = require_managed(&w, actor, id, expected_version).await?;
     let to = check_move(before.status, mv)?;
     let mut model: resident_appeal::ActiveModel = before.clone().into();
@@ -520,8 +531,8 @@ where
             (kind, Some(note))
         }
     };
-    let appeal = save(&w, &before, model, kind, note, now).await?;
-    w.commit().await?;
+    let appeal = save(&mut w, &before, model, kind, note, now).await?;
+    w.commit_and_publish(events).await?;
     Ok(appeal)
 }
 
@@ -587,7 +598,7 @@ where
         model.status = Set(AppealStatus::Accepted);
     }
     let appeal = save(
-        &w,
+        &mut w,
         &before,
         model,
         AppealEventKind::Escalated,
@@ -602,7 +613,7 @@ where
 /// Inside the write that closes an appeal's supervision item: the appeal is resolved with the
 /// closing note (or `CLOSED_ITEM_RESOLUTION`), unless it is resolved already.
 pub async fn resolve_for_closed_item<T>(
-    w: &Write<'_, T>,
+    w: &mut Write<'_, T>,
     appeal_id: Uuid,
     note: Option<&str>,
     today: NaiveDate,
@@ -718,6 +729,28 @@ pub async fn list(
         page,
     )
     .await
+}
+
+/// An appeal and one entry of its timeline, when `scope` reads the appeal.
+pub async fn event_as_read(
+    db: &impl ConnectionTrait,
+    scope: &Scope,
+    appeal: Uuid,
+    event: Uuid,
+) -> AppResult<Option<(resident_appeal::Model, appeal_event::Model)>> {
+    let Some(appeal) =
+        scoped::many::<resident_appeal::Entity>(db, &[appeal], read_condition(scope))
+            .await?
+            .into_iter()
+            .next()
+    else {
+        return Ok(None);
+    };
+    let event = appeal_event::Entity::find_by_id(event)
+        .filter(appeal_event::Column::AppealId.eq(appeal.id))
+        .one(db)
+        .await?;
+    Ok(event.map(|event| (appeal, event)))
 }
 
 /// The appeals among `ids` the actor may read; the others read as missing.

@@ -110,7 +110,7 @@ where
             .after(json!({ "name": created.name, "description": created.description })),
     )
     .await?;
-    w.publish(DomainEvent::AreaCreated(created.clone()));
+    w.publish(DomainEvent::AreaCreated { area: created.id });
     w.commit_and_publish(events).await?;
     Ok(created)
 }

@@ -943,6 +943,7 @@ where
         let recorded = appeals::record(
             tx,
             actor,
+            events,
             &on(received),
             NewAppeal {
                 content: a.content.to_owned(),
@@ -966,7 +967,7 @@ where
         let step = |day: NaiveDate, mv: Move, text: Option<&str>| {
             let clock = on(day);
             let text = text.map(str::to_owned);
-            async move { appeals::transition(tx, actor, &clock, id, mv, text, None).await }
+            async move { appeals::transition(tx, actor, events, &clock, id, mv, text, None).await }
         };
         match &a.outcome {
             AppealOutcome::Received => {}

@@ -435,8 +435,8 @@ where
     .insert(&*w)
     .await?;
     w.publish(DomainEvent::SupervisionItemChanged {
-        item: item.clone(),
-        event: event.clone(),
+        item: item.id,
+        event: event.id,
     });
     Ok(event)
 }
@@ -898,8 +898,14 @@ where
     if mv == Move::Close
         && let Some(appeal_id) = item.appeal_id
     {
-        super::appeals::resolve_for_closed_item(&w, appeal_id, closing_note.as_deref(), today, now)
-            .await?;
+        super::appeals::resolve_for_closed_item(
+            &mut w,
+            appeal_id,
+            closing_note.as_deref(),
+            today,
+            now,
+        )
+        .await?;
     }
     w.commit_and_publish(events).await?;
     Ok(item)

@@ -19,7 +19,7 @@ use sea_orm::{
 use super::{Actor, audit, audit::Change, begin_write};
 use crate::{
     error::{AppError, AppResult},
-    events::{DomainEvent, EventBus},
+    events::{DomainEvent, EventBus, outbox},
 };
 
 /// One mutation's transaction, with the actor it runs for and the events it will publish.
@@ -88,13 +88,15 @@ where
         Ok(())
     }
 
-    /// Commits, then publishes the queued events on `bus`, in the order they were queued. When
-    /// the write runs inside an outer transaction, "committed" means released into it: callers
-    /// nesting writes (the demo data loader) pass a bus nobody listens to.
+    /// Writes the queued events to the outbox in this transaction, commits, then wakes `bus`'s
+    /// dispatcher, which delivers them (and every replica's dispatcher hears of them through the
+    /// database). When the write runs inside an outer transaction, the events are released into
+    /// it with the rest, and exist only if it commits.
     pub async fn commit_and_publish(self, bus: &EventBus) -> AppResult<()> {
+        outbox::append(&self.tx, &self.events, crate::services::now()).await?;
         self.tx.commit().await?;
-        for event in self.events {
-            bus.publish(event);
+        if !self.events.is_empty() {
+            bus.wake();
         }
         Ok(())
     }
@@ -160,38 +162,42 @@ mod tests {
         }
     }
 
-    async fn created(w: &mut Write<'_, sea_orm::DatabaseTransaction>, name: &str) {
+    async fn created(w: &mut Write<'_, sea_orm::DatabaseTransaction>, name: &str) -> uuid::Uuid {
         let row = area(name).insert(&*w).await.unwrap();
         w.audit(Change::of("createArea", "Area", row.id))
             .await
             .unwrap();
-        w.publish(DomainEvent::AreaCreated(row));
+        w.publish(DomainEvent::AreaCreated { area: row.id });
+        row.id
     }
 
-    fn heard(receiver: &mut tokio::sync::broadcast::Receiver<DomainEvent>) -> Vec<String> {
-        std::iter::from_fn(|| receiver.try_recv().ok())
-            .map(|event| match event {
-                DomainEvent::AreaCreated(area) => area.name,
-                other => panic!("unexpected {other:?}"),
-            })
+    /// The events in the outbox, in position order.
+    async fn outbox_events(db: &sea_orm::DatabaseConnection) -> Vec<DomainEvent> {
+        outbox::read_after(db, 0, 100)
+            .await
+            .unwrap()
+            .envelopes
+            .into_iter()
+            .map(|e| e.event)
             .collect()
     }
 
     #[tokio::test]
-    async fn a_commit_keeps_the_rows_and_the_audit_entry_and_only_then_publishes() {
+    async fn a_commit_keeps_the_rows_the_audit_entry_and_the_events_in_order() {
         let db = test_db().await;
         let bus = EventBus::new();
-        let mut receiver = bus.subscribe();
         let actor = Actor::system("test");
         let mut w = Write::begin(&db, &actor).await.unwrap();
-        created(&mut w, "one").await;
-        created(&mut w, "two").await;
-        assert!(
-            heard(&mut receiver).is_empty(),
-            "published before the commit"
-        );
+        let one = created(&mut w, "one").await;
+        let two = created(&mut w, "two").await;
         w.commit_and_publish(&bus).await.unwrap();
-        assert_eq!(heard(&mut receiver), ["one", "two"]);
+        assert_eq!(
+            outbox_events(&db).await,
+            [
+                DomainEvent::AreaCreated { area: one },
+                DomainEvent::AreaCreated { area: two }
+            ]
+        );
         assert_eq!(area::Entity::find().count(&db).await.unwrap(), 2);
         let entries = audit_entry::Entity::find().all(&db).await.unwrap();
         assert_eq!(entries.len(), 2);
@@ -205,8 +211,6 @@ mod tests {
     #[tokio::test]
     async fn a_write_dropped_without_a_commit_keeps_and_publishes_nothing() {
         let db = test_db().await;
-        let bus = EventBus::new();
-        let mut receiver = bus.subscribe();
         let actor = Actor::system("test");
         let mut w = Write::begin(&db, &actor).await.unwrap();
         created(&mut w, "gone").await;
@@ -214,7 +218,7 @@ mod tests {
         let mut w = Write::begin(&db, &actor).await.unwrap();
         created(&mut w, "given up").await;
         w.rollback().await.unwrap();
-        assert!(heard(&mut receiver).is_empty());
+        assert!(outbox_events(&db).await.is_empty());
         assert_eq!(area::Entity::find().count(&db).await.unwrap(), 0);
         assert_eq!(audit_entry::Entity::find().count(&db).await.unwrap(), 0);
     }

@@ -1,4 +1,5 @@
-//! The escalation pass: once a day (at start-up, then after each local midnight) and on demand
+//! The escalation pass: once a day (at start-up unless some replica passed the day already, then
+//! after each local midnight, on one replica at a time) and on demand
 //! (`lianjian escalate --as-of DATE`), every item whose escalation level rose since it was last
 //! seen gets one ESCALATED timeline entry and one `DeadlineAlert`. The unique key on
 //! (item, due date, level) makes each escalation happen once, however many passes or processes
@@ -9,11 +10,12 @@ use std::collections::HashMap;
 use chrono::{DateTime, NaiveDate, Utc};
 use entities::{
     enums::{EscalationLevel, SupervisionEventKind},
-    supervision_escalation, supervision_event, supervision_item,
+    escalation_pass, supervision_escalation, supervision_event, supervision_item,
 };
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, Condition, DatabaseConnection, EntityTrait, QueryFilter,
-    QueryOrder, QuerySelect, Set, TryInsertResult,
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, DbBackend,
+    EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set, Statement, TransactionTrait,
+    TryInsertResult, sea_query::OnConflict,
 };
 use serde_json::json;
 use uuid::Uuid;
@@ -157,11 +159,11 @@ async fn escalate(
     )
     .await?;
     w.publish(DomainEvent::SupervisionItemChanged {
-        item: item.clone(),
-        event,
+        item: item.id,
+        event: event.id,
     });
     w.publish(DomainEvent::DeadlineAlert {
-        item: item.clone(),
+        item: item.id,
         level,
         at: now,
     });
@@ -169,22 +171,127 @@ async fn escalate(
     Ok(true)
 }
 
-/// Runs the pass for today at once, then shortly after each local midnight, until the task is
-/// aborted. A failed pass is logged and tried again at the next midnight; it can be caught up
-/// with `lianjian escalate --as-of DATE`.
+/// Whether another process's pass may be waited for, or is a reason to leave this one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WhenBusy {
+    /// Wait for the other pass to end, then run (the command line).
+    Wait,
+    /// Leave it to the other pass (the servers' daily task).
+    Skip,
+}
+
+/// Runs the pass for `as_of` on one process at a time per database, and records the day as
+/// passed once every item was seen. On PostgreSQL the pass holds an advisory lock for the
+/// schema, taken in a transaction of its own: a process that dies mid-pass releases it with its
+/// connection, leaving the day unrecorded, and the next process to look runs the day again (each
+/// item's escalation is one transaction, and the unique key writes none twice). SQLite serves one
+/// process, whose passes the unique key keeps apart. None when `Skip` found another pass running.
+pub async fn run_exclusive(
+    db: &DatabaseConnection,
+    events: &EventBus,
+    as_of: NaiveDate,
+    now: DateTime<Utc>,
+    when_busy: WhenBusy,
+    progress: impl FnMut(PassOutcome),
+) -> AppResult<Option<PassOutcome>> {
+    // SQLite has a single writer connection, which the pass itself needs: no lock there.
+    let lock = match db.get_database_backend() {
+        DbBackend::Postgres => Some(db.begin().await?),
+        _ => None,
+    };
+    if let Some(lock) = &lock {
+        let take = match when_busy {
+            WhenBusy::Wait => "pg_advisory_xact_lock",
+            WhenBusy::Skip => "pg_try_advisory_xact_lock",
+        };
+        let row = lock
+            .query_one_raw(Statement::from_string(
+                DbBackend::Postgres,
+                format!("SELECT ({take}({PASS_LOCK}, hashtext(current_schema())))::text AS locked"),
+            ))
+            .await?;
+        let locked = row.map(|r| r.try_get::<String>("", "locked")).transpose()?;
+        // `pg_advisory_xact_lock` returns void, shown as an empty text.
+        if locked.as_deref() == Some("false") {
+            return Ok(None);
+        }
+    }
+    let outcome = run(db, events, as_of, now, progress).await?;
+    escalation_pass::Entity::insert(escalation_pass::ActiveModel {
+        as_of: Set(as_of),
+        examined: Set(i32::try_from(outcome.examined).unwrap_or(i32::MAX)),
+        escalated: Set(i32::try_from(outcome.escalated).unwrap_or(i32::MAX)),
+        finished_at: Set(crate::services::now()),
+    })
+    .on_conflict(
+        OnConflict::column(escalation_pass::Column::AsOf)
+            .update_columns([
+                escalation_pass::Column::Examined,
+                escalation_pass::Column::Escalated,
+                escalation_pass::Column::FinishedAt,
+            ])
+            .to_owned(),
+    )
+    .exec_without_returning(db)
+    .await?;
+    if let Some(lock) = lock {
+        lock.commit().await?;
+    }
+    Ok(Some(outcome))
+}
+
+/// Whether a pass for `as_of` ran to its end.
+pub async fn passed(db: &DatabaseConnection, as_of: NaiveDate) -> AppResult<bool> {
+    Ok(escalation_pass::Entity::find_by_id(as_of)
+        .one(db)
+        .await?
+        .is_some())
+}
+
+/// Second key of the pass's advisory lock class (the outbox uses the neighbouring ones).
+pub const PASS_LOCK: i32 = 0x4c4a_0010;
+
+/// How long a server waits before looking again at a day another replica is passing, or whose
+/// pass failed.
+const RETRY: std::time::Duration = std::time::Duration::from_secs(60);
+
+/// Runs today's pass unless some replica already finished it, then looks again after each local
+/// midnight, until the task is aborted. A day another replica is passing is looked at again a
+/// minute later, so a pass that died with its replica is finished by another; a failed pass is
+/// retried the same way (and can be caught up with `lianjian escalate --as-of DATE`).
 pub async fn daily(db: DatabaseConnection, events: EventBus, clock: crate::clock::Clock) {
     loop {
         let today = clock.today();
-        match run(&db, &events, today, clock.now(), |_| {}).await {
-            Ok(outcome) => tracing::info!(
-                as_of = %today,
-                examined = outcome.examined,
-                escalated = outcome.escalated,
-                "escalation pass done"
-            ),
-            Err(e) => tracing::error!(as_of = %today, error = %e, "escalation pass failed"),
-        }
-        tokio::time::sleep(until_next_midnight(&clock)).await;
+        let wait = match passed(&db, today).await {
+            Ok(true) => until_next_midnight(&clock),
+            Ok(false) => {
+                match run_exclusive(&db, &events, today, clock.now(), WhenBusy::Skip, |_| {}).await
+                {
+                    Ok(Some(outcome)) => {
+                        tracing::info!(
+                            as_of = %today,
+                            examined = outcome.examined,
+                            escalated = outcome.escalated,
+                            "escalation pass done"
+                        );
+                        until_next_midnight(&clock)
+                    }
+                    Ok(None) => {
+                        tracing::info!(as_of = %today, "escalation pass running on another replica");
+                        RETRY
+                    }
+                    Err(e) => {
+                        tracing::error!(as_of = %today, error = %e, "escalation pass failed");
+                        RETRY
+                    }
+                }
+            }
+            Err(e) => {
+                tracing::error!(as_of = %today, error = %e, "escalation pass state unreadable");
+                RETRY
+            }
+        };
+        tokio::time::sleep(wait).await;
     }
 }
 
