@@ -9,7 +9,7 @@ use std::{
 
 use crate::helpers::TestDatabase;
 
-const BINARY: &str = env!("CARGO_BIN_EXE_lianjian");
+pub(crate) const BINARY: &str = env!("CARGO_BIN_EXE_lianjian");
 
 fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")
@@ -19,7 +19,7 @@ fn free_port() -> u16 {
         .port()
 }
 
-fn database_args(database: &TestDatabase) -> Vec<String> {
+pub(crate) fn database_args(database: &TestDatabase) -> Vec<String> {
     let mut args = vec!["--database-url".to_owned(), database.config.url.clone()];
     if let Some(schema) = &database.config.schema {
         args.extend(["--database-schema".to_owned(), schema.clone()]);
@@ -332,9 +332,9 @@ async fn create_user_command_makes_an_administrator_who_can_sign_in() {
 }
 
 /// A running `serve` process, killed when dropped.
-struct Server {
+pub(crate) struct Server {
     child: std::process::Child,
-    port: u16,
+    pub(crate) port: u16,
 }
 
 impl Drop for Server {
@@ -353,7 +353,7 @@ fn start_server(database: &TestDatabase) -> Server {
 /// `LIANJIAN_JWT_SECRET`), and the other `LIANJIAN_*` variables of the shell running the tests
 /// are removed, so every other setting is the flag's default. `env` adds variables (the log
 /// filter is `warn` unless given); standard output and error go to `output` when given.
-fn start_server_with(
+pub(crate) fn start_server_with(
     database: &TestDatabase,
     args: &[&str],
     env: &[(&str, &str)],
@@ -403,7 +403,7 @@ fn start_server_with(
 }
 
 /// POSTs one GraphQL request to a server over a plain HTTP/1.1 connection and returns the JSON.
-fn post_graphql(
+pub(crate) fn post_graphql(
     port: u16,
     token: Option<&str>,
     query: &str,
@@ -501,7 +501,7 @@ fn create_admin_from_the_command_line(
     String::from_utf8_lossy(&output.stdout).into_owned()
 }
 
-fn sign_in(port: u16, username: &str, password: &str) -> String {
+pub(crate) fn sign_in(port: u16, username: &str, password: &str) -> String {
     let response = post_graphql(
         port,
         None,
