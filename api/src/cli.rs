@@ -105,6 +105,36 @@ enum Command {
         #[command(subcommand)]
         action: CalendarAction,
     },
+    /// Copy a town's data into a new, empty database (e.g. from SQLite to PostgreSQL): migrates
+    /// the target, refuses one that holds data (exit code 2), copies every table in one
+    /// transaction, sets PostgreSQL sequences and checks the row counts of every table. Progress
+    /// goes to standard error.
+    MigrateData {
+        /// The database to copy from; it is only read. Stop its servers first.
+        #[arg(long)]
+        from: String,
+        /// PostgreSQL schema of the source (search_path).
+        #[arg(long = "from-schema")]
+        from_schema: Option<String>,
+        /// The database to fill, e.g. `postgres://USER@HOST/DB`.
+        #[arg(long)]
+        to: String,
+        /// PostgreSQL schema of the target (search_path); it must exist.
+        #[arg(long = "to-schema")]
+        to_schema: Option<String>,
+        /// Rows read and written at a time.
+        #[arg(long = "chunk-rows", default_value_t = crate::transfer::DEFAULT_CHUNK_ROWS, value_parser = clap::value_parser!(u64).range(1..=100_000))]
+        chunk_rows: u64,
+    },
+    /// Write a consistent copy of the SQLite database to a new FILE (`VACUUM INTO`), safe while a
+    /// server uses the database. For PostgreSQL use pg_dump.
+    Backup {
+        #[command(flatten)]
+        database: DatabaseConfig,
+        /// The backup file to create; an existing file is refused.
+        #[arg(long)]
+        to: PathBuf,
+    },
     /// Print the GraphQL schema (SDL) to standard output.
     ExportSchema,
     /// Create an account with a role, e.g. the first administrator. The password is read from
@@ -162,7 +192,8 @@ enum CalendarAction {
     },
 }
 
-/// Exit code for bad configuration and an unreachable database.
+/// Exit code for bad configuration, an unreachable database and a refused command (a
+/// `migrate-data` target that holds data, an existing backup file).
 const EXIT_CONFIG: u8 = 2;
 
 pub fn run() -> ExitCode {
@@ -269,6 +300,26 @@ async fn dispatch(command: Command) -> Result<(), Failure> {
             scope,
             password_stdin: _,
         } => create_user(&database, &username, &role, scope.as_deref()).await,
+        Command::MigrateData {
+            from,
+            from_schema,
+            to,
+            to_schema,
+            chunk_rows,
+        } => {
+            let mut from = DatabaseConfig::new(from);
+            from.schema = from_schema;
+            let mut to = DatabaseConfig::new(to);
+            to.schema = to_schema;
+            migrate_data(&from, &to, chunk_rows).await
+        }
+        Command::Backup { database, to } => {
+            let bytes = crate::transfer::backup(&database, &to)
+                .await
+                .map_err(transfer_failure)?;
+            println!("backed up to {} ({bytes} bytes)", to.display());
+            Ok(())
+        }
         Command::ExportSchema => {
             print!("{}", Api::new(None).sdl().await);
             Ok(())
@@ -410,6 +461,34 @@ async fn migrate(action: MigrateAction) -> Result<(), Failure> {
         }
     }
     Ok(())
+}
+
+async fn migrate_data(
+    from: &DatabaseConfig,
+    to: &DatabaseConfig,
+    chunk_rows: u64,
+) -> Result<(), Failure> {
+    let copied = crate::transfer::migrate_data(from, to, chunk_rows, &mut |line| {
+        eprintln!("migrate-data: {line}")
+    })
+    .await
+    .map_err(transfer_failure)?;
+    let rows: u64 = copied.tables.iter().map(|(_, rows)| rows).sum();
+    for sequence in &copied.sequences {
+        eprintln!("migrate-data: sequence of {sequence} set past its largest value");
+    }
+    println!(
+        "copied {} tables, {rows} rows; the row counts of every table match",
+        copied.tables.len()
+    );
+    Ok(())
+}
+
+fn transfer_failure(e: crate::transfer::TransferError) -> Failure {
+    match e {
+        crate::transfer::TransferError::Refused(message) => Failure::config(message),
+        crate::transfer::TransferError::Failed(message) => Failure::other(message),
+    }
 }
 
 async fn create_user(

@@ -6,7 +6,7 @@ pub mod app;
 pub mod auth;
 /// Casbin: roles, grants, the viewer's scope as SQL.
 pub mod authz;
-/// The `lianjian` command line: serve, migrate, export-schema.
+/// The `lianjian` command line: serve, migrate, migrate-data, backup, export-schema.
 pub mod cli;
 /// The one source of now and today (`--today`, manual clocks in tests).
 pub mod clock;
@@ -26,6 +26,8 @@ pub mod http;
 pub mod metrics;
 /// Domain logic, free of GraphQL.
 pub mod services;
+/// Copying a town's data between databases (`migrate-data`) and SQLite backups.
+pub mod transfer;
 
 pub use app::{AppState, build_router};
 pub use config::Config;

@@ -61,16 +61,28 @@ impl TestDatabase {
                     _dir: None,
                 }
             }
-            None => {
-                let dir = tempfile::tempdir().expect("temporary directory");
-                let path = dir.path().join("lianjian-test.db");
-                let config = DatabaseConfig::new(format!("sqlite://{}?mode=rwc", path.display()));
-                Self {
-                    config,
-                    postgres: None,
-                    _dir: Some(dir),
-                }
-            }
+            None => Self::sqlite(),
+        }
+    }
+
+    /// A database the test made itself (e.g. a backup file), left in place when dropped.
+    pub fn existing(config: DatabaseConfig) -> Self {
+        Self {
+            config,
+            postgres: None,
+            _dir: None,
+        }
+    }
+
+    /// A fresh SQLite file in a temporary directory, whatever `TEST_DATABASE_URL` says.
+    pub fn sqlite() -> Self {
+        let dir = tempfile::tempdir().expect("temporary directory");
+        let path = dir.path().join("lianjian-test.db");
+        let config = DatabaseConfig::new(format!("sqlite://{}?mode=rwc", path.display()));
+        Self {
+            config,
+            postgres: None,
+            _dir: Some(dir),
         }
     }
 }

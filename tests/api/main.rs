@@ -17,6 +17,7 @@ mod health;
 mod helpers;
 mod limits;
 mod mentoring;
+mod migrate_data;
 mod open311;
 mod oracle;
 mod organizations;

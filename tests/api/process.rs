@@ -19,7 +19,7 @@ fn free_port() -> u16 {
         .port()
 }
 
-fn database_args(database: &TestDatabase) -> Vec<String> {
+pub(crate) fn database_args(database: &TestDatabase) -> Vec<String> {
     let mut args = vec!["--database-url".to_owned(), database.config.url.clone()];
     if let Some(schema) = &database.config.schema {
         args.extend(["--database-schema".to_owned(), schema.clone()]);
@@ -353,7 +353,7 @@ fn start_server(database: &TestDatabase) -> Server {
 /// `LIANJIAN_JWT_SECRET`), and the other `LIANJIAN_*` variables of the shell running the tests
 /// are removed, so every other setting is the flag's default. `env` adds variables (the log
 /// filter is `warn` unless given); standard output and error go to `output` when given.
-fn start_server_with(
+pub(crate) fn start_server_with(
     database: &TestDatabase,
     args: &[&str],
     env: &[(&str, &str)],

@@ -136,7 +136,7 @@ impl JointActivity {
             .map(LinkageGroup))
     }
 
-    /// Host first, then co-hosts, then participants.
+    /// Host first, then co-hosts, then participants, each in the order they were listed.
     async fn participants(&self, ctx: &Context<'_>) -> Result<Vec<ActivityParticipant>> {
         Ok(ctx
             .loaders()?

@@ -799,11 +799,16 @@ impl Loader<Uuid> for ParticipantsOfActivity {
         for row in rows {
             out.entry(row.activity_id).or_default().push(row);
         }
+        // Within a role, in the order they were listed (ids are time-ordered UUIDv7): the
+        // order rows come back in differs between engines (SQLite follows an index).
         for list in out.values_mut() {
-            list.sort_by_key(|p| match p.role {
-                ParticipantRole::Host => 0,
-                ParticipantRole::CoHost => 1,
-                ParticipantRole::Participant => 2,
+            list.sort_by_key(|p| {
+                let rank = match p.role {
+                    ParticipantRole::Host => 0,
+                    ParticipantRole::CoHost => 1,
+                    ParticipantRole::Participant => 2,
+                };
+                (rank, p.id)
             });
         }
         Ok(out)
