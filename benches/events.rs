@@ -126,7 +126,9 @@ async fn run(count: usize, url: Option<String>) -> BenchResult<()> {
         })
     };
 
-    println!("{engine}: {count} events written by {WRITERS} writers on one replica, heard on another");
+    println!(
+        "{engine}: {count} events written by {WRITERS} writers on one replica, heard on another"
+    );
     let started = Instant::now();
     let mut tasks = Vec::new();
     for w in 0..WRITERS {

@@ -7,9 +7,10 @@ use std::{collections::BTreeSet, path::Path, str::FromStr};
 use async_trait::async_trait;
 use entities::{
     activity_participant, app_setting, appeal_event, area, attempt_counter, attendance,
-    audit_entry, calendar_token, first_secretary_assignment, joint_activity, linkage_group,
-    linkage_group_member, mentor_pairing, mentoring_session, organization, person, person_position,
-    resident_appeal, role_grant, supervision_assignment, supervision_escalation, supervision_event,
+    audit_entry, calendar_token, escalation_pass, event_outbox, event_outbox_pruned,
+    first_secretary_assignment, joint_activity, linkage_group, linkage_group_member,
+    mentor_pairing, mentoring_session, organization, person, person_position, resident_appeal,
+    role_grant, supervision_assignment, supervision_escalation, supervision_event,
     supervision_item, supervision_report, supervision_review, supervision_round,
     supervision_round_item, user_account, work_calendar,
 };
@@ -76,6 +77,11 @@ pub fn tables() -> Vec<Table> {
         table::<mentoring_session::Entity>(),
         table::<resident_appeal::Entity>(),
         table::<appeal_event::Entity>(),
+        // Subscription events, kept by position so clients can resume across the move.
+        table::<event_outbox::Entity>(),
+        table::<event_outbox_pruned::Entity>(),
+        // `serve` passes the day at start-up, even on an empty database.
+        table::<escalation_pass::Entity>().seeded(),
     ]
 }
 
