@@ -124,8 +124,13 @@ impl EventBus {
     }
 
     fn delivered(&self) -> i64 {
-        *self
-            .inner
+        *self.delivered_lock()
+    }
+
+    /// The last delivered position, locked. A panic while it was held cannot leave it half
+    /// written (it is one integer), so a poisoned lock is used as it stands.
+    fn delivered_lock(&self) -> std::sync::MutexGuard<'_, i64> {
+        self.inner
             .delivered
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
@@ -133,11 +138,7 @@ impl EventBus {
 
     /// Sends `envelopes` (in position order, each after the last delivered) to subscribers.
     fn send(&self, envelopes: impl IntoIterator<Item = Envelope>, through: i64) {
-        let mut delivered = self
-            .inner
-            .delivered
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mut delivered = self.delivered_lock();
         for envelope in envelopes {
             if envelope.position > *delivered {
                 *delivered = envelope.position;
@@ -150,11 +151,7 @@ impl EventBus {
 
     /// Starts the position count where the outbox stands (the dispatcher does, once).
     fn start_at(&self, position: i64) {
-        let mut delivered = self
-            .inner
-            .delivered
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mut delivered = self.delivered_lock();
         *delivered = (*delivered).max(position);
     }
 
@@ -167,11 +164,7 @@ impl EventBus {
         after: Option<i64>,
     ) -> AppResult<impl Stream<Item = Arc<Envelope>> + Send + 'static + use<>> {
         let (receiver, now) = {
-            let delivered = self
-                .inner
-                .delivered
-                .lock()
-                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            let delivered = self.delivered_lock();
             (self.inner.sender.subscribe(), *delivered)
         };
         let (last, backlog) = match after {
