@@ -45,8 +45,8 @@ async fn metrics_count_sql_statements_and_operations() {
         .await;
     assert_eq!(response.ok()["areas"]["totalCount"], 0);
     let after = app.sql_statements().await;
-    // Two to authenticate (the account and its grants), one COUNT and one page query.
-    assert_eq!(after - before, 4);
+    // One to authenticate (the account with its grants), one COUNT and one page query.
+    assert_eq!(after - before, 3);
     let (status, headers, body) = app.get("/metrics").await;
     assert_eq!(status, StatusCode::OK);
     assert!(

@@ -23,6 +23,7 @@ mod oracle;
 mod organizations;
 mod process;
 mod replicas;
+mod response_order;
 mod robustness;
 mod rounds;
 mod schema;

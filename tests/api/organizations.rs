@@ -458,8 +458,8 @@ async fn nested_relations_cost_the_same_statements_for_5_or_50_organizations() {
         costs.push(app.sql_statements().await - before);
     }
     assert_eq!(costs[0], costs[1], "statements for 5 and 50: {costs:?}");
-    // 7 for the page and its relations, 2 to authenticate (the account and its grants).
-    assert!(costs[1] <= 9, "statements: {costs:?}");
+    // 1 to authenticate (the account with its grants), 6 for the page and its relations.
+    assert_eq!(costs[1], 7, "statements: {costs:?}");
 }
 
 #[tokio::test]

@@ -37,6 +37,7 @@ on_both_runtimes!(
     a_count_of_children_reads_no_rows,
     counts_of_people_groups_and_members_read_no_rows,
     page_info_alone_reads_at_most_the_ends_of_a_page,
+    authentication_is_one_statement_for_every_kind_of_grant,
 );
 
 fn uuid_of(global: &str) -> uuid::Uuid {
@@ -760,4 +761,38 @@ async fn page_info_alone_reads_at_most_the_ends_of_a_page() {
         costs.push(n);
     }
     assert_eq!(costs[0], costs[1], "statements for 1 and 8: {costs:?}");
+}
+
+/// Reading who asks costs one statement, whatever the account holds: the account, its grants,
+/// its postings' grants and their organizations' paths come together (the demo accounts hold a
+/// system grant, group grants, an organization grant and a posting).
+async fn authentication_is_one_statement_for_every_kind_of_grant() {
+    let app = TestApp::spawn().await;
+    lianjian_api::services::demo::load(
+        &app.state.db.write,
+        app.state.clock.today(),
+        app.state.config.server.timezone,
+    )
+    .await
+    .unwrap();
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+    for username in [
+        "admin",
+        "staff",
+        "supervisor",
+        "secretary",
+        "first-secretary",
+        "member",
+    ] {
+        let user = user_account::Entity::find()
+            .filter(user_account::Column::Username.eq(username))
+            .one(&app.state.db.read)
+            .await
+            .unwrap()
+            .unwrap();
+        let (token, _) = app.state.tokens.issue(user.id, user.token_version).unwrap();
+        let (statements, data) = cost(&app, Some(&token), "{ __typename }", json!({})).await;
+        assert_eq!(data, json!({ "__typename": "Query" }));
+        assert_eq!(statements, 1, "{username}");
+    }
 }

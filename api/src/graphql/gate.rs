@@ -25,6 +25,7 @@ use super::{
     errors, guard, input_errors,
     limits::{self, QueryLimits, SchemaShape},
     loaders::Loaders,
+    order::KeyOrder,
     schema::{AppSchema, build_schema},
     sdl,
 };
@@ -50,6 +51,8 @@ struct Inner {
 struct Echo {
     query: String,
     variables: Variables,
+    /// The order of the selection set, which the response is put back into.
+    order: KeyOrder,
 }
 
 impl Api {
@@ -117,21 +120,26 @@ impl Api {
         mut request: Request,
         session: Option<&Data>,
     ) -> Result<(Request, Echo), Box<Response>> {
-        let echo = Echo {
+        let mut echo = Echo {
             query: request.query.clone(),
             variables: request.variables.clone(),
+            order: KeyOrder::default(),
         };
-        let refuse =
-            |error: ServerError| Err(Box::new(finish(Response::from_errors(vec![error]), &echo)));
+        let refuse = |error: ServerError, echo: &Echo| {
+            Err(Box::new(finish(Response::from_errors(vec![error]), echo)))
+        };
 
         if let Some(session) = session.and_then(data_of::<guard::SocketSession>) {
             let Some(state) = &self.0.state else {
-                return refuse(app_error(AppError::internal("application state missing")));
+                return refuse(
+                    app_error(AppError::internal("application state missing")),
+                    &echo,
+                );
             };
             // A socket: the viewer of this operation is read now, with the grants of now.
             match session.viewer(state).await {
                 Ok(viewer) => request = request.data(session.context(viewer)),
-                Err(e) => return refuse(app_error(e)),
+                Err(e) => return refuse(app_error(e), &echo),
             }
         }
         let viewer = data_of::<RequestContext>(&request.data).and_then(|c| c.viewer.clone());
@@ -146,17 +154,18 @@ impl Api {
         let variables = request.variables.clone();
         let document = match request.parsed_query() {
             Ok(document) => document,
-            Err(e) => return refuse(e),
+            Err(e) => return refuse(e, &echo),
         };
+        echo.order = KeyOrder::of_operation(document, operation_name.as_deref());
         if viewer.is_none() && !guard::is_anonymous_operation(document, operation_name.as_deref()) {
-            return refuse(app_error(AppError::Unauthenticated));
+            return refuse(app_error(AppError::Unauthenticated), &echo);
         }
         let shape = match &self.0.shape {
             Ok(shape) => shape,
-            Err(e) => return refuse(app_error(AppError::internal(e))),
+            Err(e) => return refuse(app_error(AppError::internal(e)), &echo),
         };
         if let Err(e) = limits::check_document(document, &variables, shape, &self.0.limits) {
-            return refuse(e);
+            return refuse(e, &echo);
         }
         Ok((request, echo))
     }
@@ -201,8 +210,9 @@ fn app_error(error: AppError) -> ServerError {
     server_error
 }
 
-/// Step 4: every error gets its code.
+/// Step 4: every error gets its code, and the data the order of the selection set.
 fn finish(mut response: Response, echo: &Echo) -> Response {
+    echo.order.apply(&mut response.data);
     for error in &mut response.errors {
         input_errors::name_field(error, &echo.query, &echo.variables);
         errors::classify(error);

@@ -19,6 +19,7 @@ pub mod input_errors;
 pub mod limits;
 pub mod linkage_groups;
 pub mod loaders;
+pub mod order;
 pub mod mentoring;
 pub mod node;
 pub mod organizations;

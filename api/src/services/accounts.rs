@@ -5,7 +5,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use entities::{app_setting, linkage_group, organization, person, role_grant, user_account};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
-    QueryOrder, QuerySelect, Set, TransactionSession, TransactionTrait,
+    FromQueryResult, QueryOrder, QuerySelect, Set, TransactionSession, TransactionTrait,
 };
 use serde_json::json;
 use std::sync::Arc;
@@ -604,7 +604,10 @@ async fn grants_with(
 }
 
 /// The viewer behind a bearer token: valid signature, not expired, an existing account that is
-/// not disabled, and no password change since the token was issued.
+/// not disabled, and no password change since the token was issued. The account, its grants,
+/// the grants its postings give on `today` and the paths of the organizations they name are
+/// read in one statement ([`VIEWER_SQL`]), on every request: grants are never copied between
+/// requests, so a change made by any process counts from the next request on.
 pub async fn viewer_from_token(
     db: &impl ConnectionTrait,
     keys: &TokenKeys,
@@ -613,20 +616,107 @@ pub async fn viewer_from_token(
     today: NaiveDate,
 ) -> AppResult<Viewer> {
     let subject = keys.verify(token)?;
-    let user = get(db, subject.user_id)
-        .await?
-        .filter(|u| !u.disabled && u.token_version == subject.version)
-        .ok_or(AppError::Unauthenticated)?;
-    // An account without a person holds no posting: its grants are the stored ones only.
-    let grants = grants_with(db, &[user.id], user.person_id.map(|_| today))
-        .await?
-        .remove(&user.id)
-        .unwrap_or_default()
-        .into_iter()
-        .map(|(_, g)| g)
-        .collect();
+    let backend = db.get_database_backend();
+    let sql = match backend {
+        sea_orm::DbBackend::Postgres => VIEWER_SQL.to_owned(),
+        // SQLite numbers `$N` parameters by first appearance, which is their order here; `?`
+        // says the same without relying on it.
+        _ => VIEWER_SQL
+            .replace("$1", "?")
+            .replace("$2", "?")
+            .replace("$3", "?")
+            .replace("$4", "?")
+            .replace("$5", "?"),
+    };
+    let rows = db
+        .query_all_raw(sea_orm::Statement::from_sql_and_values(
+            backend,
+            sql,
+            [
+                subject.user_id.into(),
+                subject.user_id.into(),
+                today.into(),
+                today.into(),
+                subject.user_id.into(),
+            ],
+        ))
+        .await?;
+    let Some(first) = rows.first() else {
+        return Err(AppError::Unauthenticated);
+    };
+    let user = user_account::Model::from_query_result(first, "")?;
+    if user.disabled || user.token_version != subject.version {
+        return Err(AppError::Unauthenticated);
+    }
+    let mut grants: Vec<GrantInfo> = Vec::new();
+    for row in &rows {
+        // A posting adds nothing where the same grant is held anyway.
+        let Some(kind) = row.try_get::<Option<i32>>("", "g_kind")? else {
+            continue;
+        };
+        let role = if kind == 0 {
+            let role: Option<String> = row.try_get("", "g_role")?;
+            match role.as_deref().and_then(Role::parse) {
+                Some(role) => role,
+                None => continue,
+            }
+        } else {
+            Role::FirstSecretary
+        };
+        let organization: Option<Uuid> = row.try_get("", "g_organization_id")?;
+        let group: Option<Uuid> = row.try_get("", "g_linkage_group_id")?;
+        let path: Option<String> = row.try_get("", "g_path")?;
+        let (organization, pattern) = match (organization, group) {
+            (Some(id), _) => {
+                // A grant on an organization that is gone grants nothing.
+                let Some(path) = path else { continue };
+                let pattern = format!("{}*", organization_domain(&path));
+                (Some((id, path)), pattern)
+            }
+            (None, Some(group)) => (None, format!("{}*", group_domain(group))),
+            (None, None) => (None, "/*".to_owned()),
+        };
+        let info = GrantInfo {
+            role,
+            organization,
+            linkage_group: group,
+            pattern,
+        };
+        let held = kind != 0
+            && grants.iter().any(|g| {
+                g.role == info.role
+                    && g.linkage_group.is_none()
+                    && g.organization.as_ref().map(|o| o.0) == info.organization.as_ref().map(|o| o.0)
+            });
+        if !held {
+            grants.push(info);
+        }
+    }
     Ok(Viewer::new(user, grants, authz.clone()))
 }
+
+/// The account `$1` (= `$2` = `$5`) with one row per grant: its stored grants (kind 0, oldest first), then
+/// the FIRST_SECRETARY grants of its person's postings running on `$3`/`$4` (kind 1, by start),
+/// each with the current path of the organization it names. An account without grants is one
+/// row whose grant columns are NULL; an unknown account, no row.
+const VIEWER_SQL: &str = "\
+SELECT u.id, u.username, u.password_hash, u.person_id, u.disabled, u.token_version, \
+       u.created_at, u.updated_at, \
+       g.kind AS g_kind, g.role AS g_role, g.organization_id AS g_organization_id, \
+       g.linkage_group_id AS g_linkage_group_id, o.path AS g_path \
+FROM user_account u \
+LEFT JOIN ( \
+    SELECT 0 AS kind, r.user_id, r.role, r.organization_id, r.linkage_group_id, \
+           r.created_at AS sort_at, NULL AS starts_on, r.id \
+    FROM role_grant r WHERE r.user_id = $1 \
+    UNION ALL \
+    SELECT 1, a.id, NULL, p.organization_id, NULL, NULL, p.starts_on, p.id \
+    FROM first_secretary_assignment p JOIN user_account a ON a.person_id = p.person_id \
+    WHERE a.id = $2 AND p.starts_on <= $3 AND (p.ends_on IS NULL OR p.ends_on >= $4) \
+) g ON g.user_id = u.id \
+LEFT JOIN organization o ON o.id = g.organization_id \
+WHERE u.id = $5 \
+ORDER BY g.kind, g.sort_at, g.starts_on, g.id";
 
 /// The key that signs tokens: the configured one, or on SQLite one generated once and kept in
 /// the database. PostgreSQL deployments run several replicas, which must share a configured key.
