@@ -97,6 +97,7 @@ async fn connect_sqlite(config: &DatabaseConfig) -> Result<Db, Box<dyn std::erro
     // queue in the pool instead of SQLITE_BUSY errors.
     let writer = SqlitePoolOptions::new()
         .max_connections(1)
+        .test_before_acquire(false)
         .min_connections(1)
         .acquire_timeout(config.connect_timeout())
         .connect_with(options.clone())
@@ -112,6 +113,9 @@ async fn connect_sqlite(config: &DatabaseConfig) -> Result<Db, Box<dyn std::erro
     }
     let readers = SqlitePoolOptions::new()
         .max_connections(config.sqlite_readers.max(1))
+        // A connection to a local file does not go stale; pinging it is a trip to its worker
+        // thread before every statement.
+        .test_before_acquire(false)
         .acquire_timeout(config.connect_timeout())
         .connect_with(options.create_if_missing(false).read_only(true))
         .await?;
@@ -123,10 +127,26 @@ async fn connect_sqlite(config: &DatabaseConfig) -> Result<Db, Box<dyn std::erro
     })
 }
 
+/// A pooled PostgreSQL connection idle this long is pinged before it is handed out.
+const PING_IF_IDLE_FOR: std::time::Duration = std::time::Duration::from_secs(10);
+
 async fn connect_postgres(config: &DatabaseConfig) -> Result<Db, Box<dyn std::error::Error>> {
     let pool = PgPoolOptions::new()
         .max_connections(config.max_connections.max(1))
         .acquire_timeout(config.connect_timeout())
+        // sqlx pings every connection it hands out by default: a second round trip for every
+        // statement. Only a connection that sat idle for a while is pinged; a busy one that
+        // broke fails its statement once and is then discarded.
+        .test_before_acquire(false)
+        .before_acquire(|conn, meta| {
+            Box::pin(async move {
+                if meta.idle_for >= PING_IF_IDLE_FOR {
+                    use sea_orm::sqlx::Connection;
+                    conn.ping().await?;
+                }
+                Ok(true)
+            })
+        })
         .connect_with(postgres_options(config, "lianjian")?)
         .await?;
     let write = SqlxPostgresConnector::from_sqlx_postgres_pool(pool);

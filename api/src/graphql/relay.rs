@@ -20,7 +20,8 @@ pub struct ConnectionTotals {
 
 pub type Conn<T> = Connection<String, T, ConnectionTotals, EmptyFields>;
 
-/// Checks the Relay arguments of a connection field and notes whether `totalCount` is selected.
+/// Checks the Relay arguments of a connection field and notes whether `totalCount` and any
+/// cursor are selected.
 pub fn page_request(
     ctx: &Context<'_>,
     first: Option<i32>,
@@ -29,7 +30,12 @@ pub fn page_request(
     before: Option<String>,
 ) -> AppResult<PageRequest> {
     let mut page = page_args(first, after, last, before)?;
-    page.with_total = ctx.look_ahead().field("totalCount").exists();
+    let selection = ctx.look_ahead();
+    page.with_total = selection.field("totalCount").exists();
+    let page_info = selection.field("pageInfo");
+    page.without_cursors = !(selection.field("edges").field("cursor").exists()
+        || page_info.field("startCursor").exists()
+        || page_info.field("endCursor").exists());
     Ok(page)
 }
 
@@ -86,6 +92,7 @@ fn page_args(
         after,
         before,
         with_total: false,
+        without_cursors: false,
     })
 }
 

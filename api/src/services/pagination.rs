@@ -30,6 +30,9 @@ pub struct PageRequest {
     pub before: Option<String>,
     /// Whether to count every row matching the filter.
     pub with_total: bool,
+    /// No cursor is selected (`edges { cursor }`, `pageInfo { startCursor endCursor }`): the
+    /// rows are given empty cursors instead of encoded ones.
+    pub without_cursors: bool,
 }
 
 /// One page of rows with their cursors.
@@ -100,7 +103,7 @@ where
     }
     let rows = rows
         .into_iter()
-        .map(|row| Ok((encode_cursor::<E>(keys, &row)?, row)))
+        .map(|row| Ok((cursor_of::<E>(keys, &row, page)?, row)))
         .collect::<AppResult<Vec<_>>>()?;
     let (has_previous, has_next) = if page.backward {
         (more, page.before.is_some())
@@ -115,10 +118,12 @@ where
     })
 }
 
-/// One page per group (e.g. the first 5 people of each of 50 organizations) in one statement:
-/// `ROW_NUMBER() OVER (PARTITION BY group ...)` keeps the first rows of each group, and one
-/// `GROUP BY` statement counts them when `totalCount` is asked for. Groups without rows get an
-/// empty page.
+/// One page per group (e.g. the first 5 people of each of 50 organizations) in one statement,
+/// and one `GROUP BY` statement that counts them when `totalCount` is asked for. Groups without
+/// rows get an empty page. On PostgreSQL each group's page is an index range read by a
+/// `LATERAL` subquery with its own `LIMIT` ([`lateral_pages`]); SQLite, which has no `LATERAL`,
+/// numbers the rows of every group with `ROW_NUMBER() OVER (PARTITION BY group ...)` and keeps
+/// the first of each.
 pub async fn fetch_pages_by<E, C>(
     db: &C,
     select: Select<E>,
@@ -132,42 +137,39 @@ where
     E::Model: Sync + Clone,
     C: ConnectionTrait,
 {
-    let select = select.filter(group.is_in(group_ids.iter().copied()));
+    let in_groups = select.clone().filter(group.is_in(group_ids.iter().copied()));
     let totals = if page.with_total {
-        Some(count_by(db, select.clone(), group).await?)
+        Some(count_by(db, in_groups.clone(), group).await?)
     } else {
         None
     };
-    let mut filtered = select;
-    if let Some(after) = &page.after {
-        let values = decode_cursor::<E>(keys, after, "after")?;
-        filtered = filtered.filter(keyset_condition::<E>(keys, values, true));
-    }
-    if let Some(before) = &page.before {
-        let values = decode_cursor::<E>(keys, before, "before")?;
-        filtered = filtered.filter(keyset_condition::<E>(keys, values, false));
-    }
-    let direction = if page.backward { "DESC" } else { "ASC" };
-    let order = keys
-        .iter()
-        .map(|k| format!("{} {direction}", k.as_str()))
-        .collect::<Vec<_>>()
-        .join(", ");
-    let mut inner = filtered.into_query();
-    inner.expr_as(
-        Expr::cust(format!(
-            "ROW_NUMBER() OVER (PARTITION BY {} ORDER BY {order})",
-            group.as_str()
-        )),
-        Alias::new("lj_row"),
-    );
-    let outer = Query::select()
-        .column(Asterisk)
-        .from_subquery(inner, Alias::new("lj_page"))
-        .and_where(Expr::col(Alias::new("lj_row")).lte(page.limit as i64 + 1))
-        .order_by(Alias::new("lj_row"), sea_orm::sea_query::Order::Asc)
-        .to_owned();
-    let statement = db.get_database_backend().build(&outer);
+    let backend = db.get_database_backend();
+    let statement = if backend == sea_orm::DbBackend::Postgres {
+        lateral_pages(select, group, group_ids, keys, page)?
+    } else {
+        let filtered = with_cursors(in_groups, keys, page)?;
+        let direction = if page.backward { "DESC" } else { "ASC" };
+        let order = keys
+            .iter()
+            .map(|k| format!("{} {direction}", k.as_str()))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let mut inner = filtered.into_query();
+        inner.expr_as(
+            Expr::cust(format!(
+                "ROW_NUMBER() OVER (PARTITION BY {} ORDER BY {order})",
+                group.as_str()
+            )),
+            Alias::new("lj_row"),
+        );
+        let outer = Query::select()
+            .column(Asterisk)
+            .from_subquery(inner, Alias::new("lj_page"))
+            .and_where(Expr::col(Alias::new("lj_row")).lte(page.limit as i64 + 1))
+            .order_by(Alias::new("lj_row"), sea_orm::sea_query::Order::Asc)
+            .to_owned();
+        backend.build(&outer)
+    };
     let rows = E::Model::find_by_statement(statement).all(db).await?;
 
     let mut grouped: HashMap<Uuid, Vec<E::Model>> = HashMap::new();
@@ -186,7 +188,7 @@ where
         }
         let rows = rows
             .into_iter()
-            .map(|row| Ok((encode_cursor::<E>(keys, &row)?, row)))
+            .map(|row| Ok((cursor_of::<E>(keys, &row, page)?, row)))
             .collect::<AppResult<Vec<_>>>()?;
         let (has_previous, has_next) = if page.backward {
             (more, page.before.is_some())
@@ -206,6 +208,51 @@ where
         );
     }
     Ok(pages)
+}
+
+/// PostgreSQL: the first `page.limit + 1` rows of `select` (after the page's cursors) for each
+/// group, as one statement whose text does not depend on how many groups there are: the ids go
+/// in as one comma-separated parameter, and each group's rows come from the `(group, keys...)`
+/// index under a `LIMIT`, instead of numbering every row of every group.
+fn lateral_pages<E: EntityTrait>(
+    select: Select<E>,
+    group: E::Column,
+    group_ids: &[Uuid],
+    keys: &[E::Column],
+    page: &PageRequest,
+) -> AppResult<sea_orm::Statement> {
+    let mut inner =
+        with_cursors(select, keys, page)?.filter(Expr::col(group).eq(Expr::cust("lj_g.id")));
+    let order = if page.backward {
+        Order::Desc
+    } else {
+        Order::Asc
+    };
+    for key in keys {
+        inner = inner.order_by(*key, order.clone());
+    }
+    let inner = inner.limit(page.limit + 1);
+    let built = sea_orm::DbBackend::Postgres.build(&inner.into_query());
+    let mut values = built.values.map(|v| v.0).unwrap_or_default();
+    values.push(
+        group_ids
+            .iter()
+            .map(Uuid::to_string)
+            .collect::<Vec<_>>()
+            .join(",")
+            .into(),
+    );
+    let sql = format!(
+        "SELECT lj_page.* FROM unnest(CAST(string_to_array(${}, ',') AS uuid[])) AS lj_g(id) \
+         CROSS JOIN LATERAL ({}) AS lj_page",
+        values.len(),
+        built.sql
+    );
+    Ok(sea_orm::Statement::from_sql_and_values(
+        sea_orm::DbBackend::Postgres,
+        sql,
+        values,
+    ))
 }
 
 /// Rows of `select` per value of `group`, in one statement.
@@ -301,7 +348,7 @@ where
         let (rows, more) = windows.remove(id).unwrap_or_default();
         let rows = rows
             .into_iter()
-            .map(|row| Ok((encode_cursor::<E>(keys, &row)?, row)))
+            .map(|row| Ok((cursor_of::<E>(keys, &row, page)?, row)))
             .collect::<AppResult<Vec<_>>>()?;
         let (has_previous, has_next) = if page.backward {
             (more, page.before.is_some())
@@ -438,6 +485,19 @@ fn keyset_condition<E: EntityTrait>(
         any = any.add(all);
     }
     any
+}
+
+/// The cursor of `row`, or an empty one when the page's selection has no cursor.
+fn cursor_of<E: EntityTrait>(
+    keys: &[E::Column],
+    row: &E::Model,
+    page: &PageRequest,
+) -> AppResult<String> {
+    if page.without_cursors {
+        Ok(String::new())
+    } else {
+        encode_cursor::<E>(keys, row)
+    }
 }
 
 fn encode_cursor<E: EntityTrait>(keys: &[E::Column], row: &E::Model) -> AppResult<String> {
