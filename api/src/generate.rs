@@ -199,6 +199,12 @@ pub fn id(tag: u16, index: u64, at: DateTime<Utc>) -> Uuid {
     Uuid::from_u128((high << 64) | low)
 }
 
+/// Whether `id` is one `generate` made.
+pub fn is_generated(id: Uuid) -> bool {
+    let low = id.as_u128() & 0xFFFF_FFFF_FFFF_FFFF;
+    (low >> 40) & 0x3F_FFFF == MARK && (id.as_u128() >> 76) & 0xF == 7
+}
+
 fn rng(tag: u16, index: u64) -> StdRng {
     StdRng::seed_from_u64((u64::from(tag) << 48) ^ index.wrapping_mul(0x9E37_79B9_7F4A_7C15))
 }
@@ -321,14 +327,24 @@ async fn roots(db: &impl ConnectionTrait) -> AppResult<Roots> {
     })
 }
 
-fn plan_organizations(shape: &Shape, anchor: NaiveDate, zone: chrono_tz::Tz, roots: &Roots) -> Vec<OrgPlan> {
+fn plan_organizations(
+    shape: &Shape,
+    anchor: NaiveDate,
+    zone: chrono_tz::Tz,
+    roots: &Roots,
+) -> Vec<OrgPlan> {
     let n = shape.organizations;
     let c = shape.committees();
     let g = shape.general_branches();
     let mut orgs: Vec<OrgPlan> = Vec::with_capacity(n as usize);
     let start = anchor - days(HISTORY_DAYS + 30);
     for i in 0..n {
-        let created_at = at_local(zone, start + days((i / 100) as i64 % 30), 9, (i % 60) as u32);
+        let created_at = at_local(
+            zone,
+            start + days((i / 100) as i64 % 30),
+            9,
+            (i % 60) as u32,
+        );
         let id = id(tag::ORGANIZATION, i, created_at);
         let place = place(i);
         let mut r = rng(tag::ORGANIZATION, i);
@@ -354,7 +370,11 @@ fn plan_organizations(shape: &Shape, anchor: NaiveDate, zone: chrono_tz::Tz, roo
                 } else {
                     UnitType::Village
                 };
-                let kind = if unit == UnitType::Community { "社区" } else { "村" };
+                let kind = if unit == UnitType::Community {
+                    "社区"
+                } else {
+                    "村"
+                };
                 (
                     p.id,
                     p.path.clone(),
@@ -545,7 +565,10 @@ fn organization_rows(plan: &Plan, range: std::ops::Range<u64>) -> Vec<organizati
 fn group_rows(
     plan: &Plan,
     range: std::ops::Range<u64>,
-) -> (Vec<linkage_group::ActiveModel>, Vec<linkage_group_member::ActiveModel>) {
+) -> (
+    Vec<linkage_group::ActiveModel>,
+    Vec<linkage_group_member::ActiveModel>,
+) {
     let mut groups = Vec::new();
     let mut members = Vec::new();
     for g in range {
@@ -585,7 +608,11 @@ fn group_rows(
 }
 
 fn person_created(plan: &Plan, j: u64) -> DateTime<Utc> {
-    plan.at(plan.anchor - days(HISTORY_DAYS - (j / 1000) as i64 % 30), 10, (j % 60) as u32)
+    plan.at(
+        plan.anchor - days(HISTORY_DAYS - (j / 1000) as i64 % 30),
+        10,
+        (j % 60) as u32,
+    )
 }
 
 fn person_id(plan: &Plan, j: u64) -> Uuid {
@@ -614,7 +641,8 @@ fn people_rows(
             }
         );
         // Region 440199 is not the demo's; birth date and sequence differ for every index.
-        let birth = NaiveDate::from_ymd_opt(1950, 1, 1).unwrap_or_default() + days((j / 500) as i64);
+        let birth =
+            NaiveDate::from_ymd_opt(1950, 1, 1).unwrap_or_default() + days((j / 500) as i64);
         let first17 = format!(
             "440199{}{:03}",
             birth.format("%Y%m%d"),
@@ -633,7 +661,11 @@ fn people_rows(
             id: Set(person),
             name: Set(name),
             gender: Set(Some(if female { Gender::Female } else { Gender::Male })),
-            phone: Set(Some(format!("1{}{:09}", 3 + j % 6, (j * 7_654_321 + 1_234_567) % 1_000_000_000))),
+            phone: Set(Some(format!(
+                "1{}{:09}",
+                3 + j % 6,
+                (j * 7_654_321 + 1_234_567) % 1_000_000_000
+            ))),
             id_number: Set(id_number),
             political_status: Set(political_status),
             organization_id: Set(plan.org_id((j % n) as usize)),
@@ -705,7 +737,10 @@ fn activity_start_day(plan: &Plan, k: u64) -> NaiveDate {
 fn activity_rows(
     plan: &Plan,
     range: std::ops::Range<u64>,
-) -> (Vec<joint_activity::ActiveModel>, Vec<activity_participant::ActiveModel>) {
+) -> (
+    Vec<joint_activity::ActiveModel>,
+    Vec<activity_participant::ActiveModel>,
+) {
     let n = plan.shape.organizations;
     let now = plan.at(plan.anchor, 8, 0);
     let mut activities = Vec::new();
@@ -730,7 +765,8 @@ fn activity_rows(
         } else {
             ActivityStatus::Planned
         };
-        let completed_at = (status == ActivityStatus::Completed).then(|| ends_at + Duration::hours(1));
+        let completed_at =
+            (status == ActivityStatus::Completed).then(|| ends_at + Duration::hours(1));
         let version = match status {
             ActivityStatus::Planned => 1,
             ActivityStatus::Confirmed | ActivityStatus::Cancelled => 2,
@@ -743,9 +779,7 @@ fn activity_rows(
             id: Set(activity),
             title: Set(format!("{kind_name}：{topic}")),
             kind: Set(kind),
-            linkage_group_id: Set(
-                (k % 2 == 0).then(|| plan.group_ids[plan.orgs[host].group]),
-            ),
+            linkage_group_id: Set((k % 2 == 0).then(|| plan.group_ids[plan.orgs[host].group])),
             host_organization_id: Set(plan.org_id(host)),
             venue_key: Set(venue_key(&venue)),
             venue: Set(venue),
@@ -754,8 +788,11 @@ fn activity_rows(
             capacity: Set(Some(20 + 10 * (k % 5) as i32)),
             description: Set(None),
             status: Set(status),
-            cancel_reason: Set((status == ActivityStatus::Cancelled).then(|| "天气原因，活动取消".to_owned())),
-            summary: Set(completed_at.map(|_| format!("围绕{topic}开展{kind_name}，各参与党组织交流了做法。"))),
+            cancel_reason: Set(
+                (status == ActivityStatus::Cancelled).then(|| "天气原因，活动取消".to_owned())
+            ),
+            summary: Set(completed_at
+                .map(|_| format!("围绕{topic}开展{kind_name}，各参与党组织交流了做法。"))),
             completed_at: Set(completed_at),
             version: Set(version),
             created_at: Set(created_at),
@@ -851,7 +888,10 @@ fn item_shape(plan: &Plan, k: u64) -> ItemShape {
                 SupervisionStatus::InProgress,
                 opened,
                 due,
-                vec![(E::Started, opened + days(1)), (E::Progress, opened + days(4))],
+                vec![
+                    (E::Started, opened + days(1)),
+                    (E::Progress, opened + days(4)),
+                ],
                 levels,
             )
         }
@@ -937,7 +977,11 @@ fn item_rows(plan: &Plan, range: std::ops::Range<u64>) -> ItemRows {
             .rev()
             .find(|(kind, _)| *kind == E::Submitted)
             .map(|(_, day)| *day);
-        let last_day = shape.steps.last().map(|(_, d)| *d).unwrap_or(shape.opened_on);
+        let last_day = shape
+            .steps
+            .last()
+            .map(|(_, d)| *d)
+            .unwrap_or(shape.opened_on);
         let last_escalation = shape.levels.last().map(|l| reached_on(shape.due_on, *l));
         let updated_day = last_escalation.map_or(last_day, |d| d.max(last_day));
         let topic = TOPICS[r.random_range(0..TOPICS.len())];
@@ -949,7 +993,10 @@ fn item_rows(plan: &Plan, range: std::ops::Range<u64>) -> ItemRows {
             seq: Set(seq),
             code: Set(crate::services::supervision::code(year, seq)),
             title: Set(format!("{}：{topic}", plan.orgs[shape.lead].short_name)),
-            description: Set(Some(format!("联席会议议定事项，由{}牵头落实。", plan.orgs[shape.lead].name))),
+            description: Set(Some(format!(
+                "联席会议议定事项，由{}牵头落实。",
+                plan.orgs[shape.lead].name
+            ))),
             source: Set(match r.random_range(0..10) {
                 0..=4 => SupervisionSource::JointMeeting,
                 5..=6 => SupervisionSource::Inspection,
@@ -1012,7 +1059,16 @@ fn item_rows(plan: &Plan, range: std::ops::Range<u64>) -> ItemRows {
             });
             e += 1;
         };
-        event(created_at, plan.supervisor, E::Opened, None, Some(S::Open), None, Some(shape.due_on), None);
+        event(
+            created_at,
+            plan.supervisor,
+            E::Opened,
+            None,
+            Some(S::Open),
+            None,
+            Some(shape.due_on),
+            None,
+        );
         let mut status = S::Open;
         for (kind, day) in &shape.steps {
             let at = plan.at(*day, 15, (k % 60) as u32);
@@ -1028,7 +1084,16 @@ fn item_rows(plan: &Plan, range: std::ops::Range<u64>) -> ItemRows {
                 E::Cancelled => Some("事项已并入其他督办事项".to_owned()),
                 _ => None,
             };
-            event(at, plan.supervisor, *kind, to.map(|_| status), to, None, None, note);
+            event(
+                at,
+                plan.supervisor,
+                *kind,
+                to.map(|_| status),
+                to,
+                None,
+                None,
+                note,
+            );
             if let Some(to) = to {
                 status = to;
             }
@@ -1036,7 +1101,16 @@ fn item_rows(plan: &Plan, range: std::ops::Range<u64>) -> ItemRows {
         for level in &shape.levels {
             let day = reached_on(shape.due_on, *level);
             let at = plan.at(day, 0, 5);
-            event(at, None, E::Escalated, None, None, Some(*level), Some(shape.due_on), None);
+            event(
+                at,
+                None,
+                E::Escalated,
+                None,
+                None,
+                Some(*level),
+                Some(shape.due_on),
+                None,
+            );
             out.escalations.push(supervision_escalation::ActiveModel {
                 id: Set(id(tag::ESCALATION, k * 4 + *level as u64, at)),
                 item_id: Set(item),
@@ -1086,15 +1160,24 @@ fn appeal_shape(plan: &Plan, a: u64) -> AppealShape {
 fn appeal_rows(
     plan: &Plan,
     range: std::ops::Range<u64>,
-) -> (Vec<resident_appeal::ActiveModel>, Vec<entities::appeal_event::ActiveModel>) {
+) -> (
+    Vec<resident_appeal::ActiveModel>,
+    Vec<entities::appeal_event::ActiveModel>,
+) {
     use AppealEventKind as E;
     use AppealStatus as S;
     const CATEGORIES: [(AppealCategory, &str); 8] = [
-        (AppealCategory::Infrastructure, "村道破损，雨天积水，希望尽快修复"),
+        (
+            AppealCategory::Infrastructure,
+            "村道破损，雨天积水，希望尽快修复",
+        ),
         (AppealCategory::Environment, "河涌有垃圾堆积，影响环境"),
         (AppealCategory::PublicSafety, "路口缺少路灯，夜间出行不安全"),
         (AppealCategory::Dispute, "邻里宅基地边界有争议，请求调解"),
-        (AppealCategory::SocialSecurity, "咨询城乡居民养老保险缴费办法"),
+        (
+            AppealCategory::SocialSecurity,
+            "咨询城乡居民养老保险缴费办法",
+        ),
         (AppealCategory::Tourism, "节假日景区周边停车困难"),
         (AppealCategory::Legal, "务工工资被拖欠，请求法律援助"),
         (AppealCategory::Other, "希望增加村内文体活动场地"),
@@ -1113,7 +1196,8 @@ fn appeal_rows(
         let created_at = plan.at(shape.received_on, 16, (a % 60) as u32);
         let appeal = id(tag::APPEAL, a, created_at);
         let (category, content) = CATEGORIES[r.random_range(0..CATEGORIES.len())];
-        let resolved_on = (shape.status == S::Resolved).then(|| shape.received_on + days(3 + (a % 11) as i64));
+        let resolved_on =
+            (shape.status == S::Resolved).then(|| shape.received_on + days(3 + (a % 11) as i64));
         let rejected_on = (shape.status == S::Rejected).then(|| shape.received_on + days(2));
         let feedback = (a % 10 == 8).then(|| {
             let day = resolved_on.unwrap_or(shape.received_on) + days(2);
@@ -1126,14 +1210,33 @@ fn appeal_rows(
                 plan.at(day, 11, 0),
             )
         });
-        let collector = plan.person_of(shape.village, 1).or(plan.person_of(shape.village, 0));
-        let mut steps: Vec<(E, Option<S>, Option<S>, NaiveDate, Option<String>)> =
-            vec![(E::Recorded, None, Some(S::Received), shape.received_on, None)];
+        let collector = plan
+            .person_of(shape.village, 1)
+            .or(plan.person_of(shape.village, 0));
+        let mut steps: Vec<(E, Option<S>, Option<S>, NaiveDate, Option<String>)> = vec![(
+            E::Recorded,
+            None,
+            Some(S::Received),
+            shape.received_on,
+            None,
+        )];
         match shape.status {
             S::Received => {}
-            S::Accepted => steps.push((E::Accepted, Some(S::Received), Some(S::Accepted), shape.received_on + days(1), None)),
+            S::Accepted => steps.push((
+                E::Accepted,
+                Some(S::Received),
+                Some(S::Accepted),
+                shape.received_on + days(1),
+                None,
+            )),
             S::Resolved => {
-                steps.push((E::Accepted, Some(S::Received), Some(S::Accepted), shape.received_on + days(1), None));
+                steps.push((
+                    E::Accepted,
+                    Some(S::Received),
+                    Some(S::Accepted),
+                    shape.received_on + days(1),
+                    None,
+                ));
                 steps.push((
                     E::Resolved,
                     Some(S::Accepted),
@@ -1192,10 +1295,19 @@ fn appeal_rows(
                 SURNAMES[r.random_range(0..SURNAMES.len())],
                 GIVEN[r.random_range(0..GIVEN.len())]
             ))),
-            resident_phone: Set(Some(format!("13{:09}", (a * 3_456_789 + 7) % 1_000_000_000))),
-            address: Set(Some(format!("{}{}号", plan.orgs[shape.village].short_name, 1 + a % 200))),
+            resident_phone: Set(Some(format!(
+                "13{:09}",
+                (a * 3_456_789 + 7) % 1_000_000_000
+            ))),
+            address: Set(Some(format!(
+                "{}{}号",
+                plan.orgs[shape.village].short_name,
+                1 + a % 200
+            ))),
             resolution: Set(resolved_on.map(|_| "已协调相关单位处理完毕".to_owned())),
-            rejection_reason: Set(rejected_on.map(|_| "不属于村级办理事项，已告知居民向有关部门反映".to_owned())),
+            rejection_reason: Set(
+                rejected_on.map(|_| "不属于村级办理事项，已告知居民向有关部门反映".to_owned())
+            ),
             resolved_on: Set(resolved_on),
             supervision_item_id: Set(None),
             feedback_satisfaction: Set(feedback.map(|f| f.0)),
@@ -1297,12 +1409,21 @@ pub async fn generate(
             let end = (start + part.chunk()).min(total);
             let last = end - 1;
             let present = match part {
-                Part::Organizations => exists::<organization::Entity>(db, plan.org_id(last as usize)).await?,
-                Part::Groups => exists::<linkage_group::Entity>(db, plan.group_ids[last as usize]).await?,
+                Part::Organizations => {
+                    exists::<organization::Entity>(db, plan.org_id(last as usize)).await?
+                }
+                Part::Groups => {
+                    exists::<linkage_group::Entity>(db, plan.group_ids[last as usize]).await?
+                }
                 Part::People => exists::<person::Entity>(db, person_id(&plan, last)).await?,
                 Part::Activities => {
-                    let created_at = plan.at(activity_start_day(&plan, last), 9 + 2 * (last % 4) as u32, 0) - days(14);
-                    exists::<joint_activity::Entity>(db, id(tag::ACTIVITY, last, created_at)).await?
+                    let created_at = plan.at(
+                        activity_start_day(&plan, last),
+                        9 + 2 * (last % 4) as u32,
+                        0,
+                    ) - days(14);
+                    exists::<joint_activity::Entity>(db, id(tag::ACTIVITY, last, created_at))
+                        .await?
                 }
                 Part::Items => exists::<supervision_item::Entity>(db, item_id(&plan, last)).await?,
                 Part::Appeals => {

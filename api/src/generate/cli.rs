@@ -22,17 +22,20 @@ pub struct GenerateArgs {
     #[arg(long, env = "LIANJIAN_TODAY")]
     today: Option<chrono::NaiveDate>,
     /// How big a data set to build.
-    #[arg(long, value_enum)]
+    #[arg(long, value_enum, ignore_case = true)]
     scale: Scale,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum Scale {
     /// The demo alone, exactly what `demo-data` loads.
+    #[value(name = "S")]
     S,
     /// The demo and 1,000 organizations, 30,000 people, 100,000 activities, 10,000 items, 5,000 appeals.
+    #[value(name = "M")]
     M,
     /// The demo and 10,000 organizations, 300,000 people, 1,000,000 activities, 100,000 items, 30,000 appeals.
+    #[value(name = "L")]
     L,
 }
 
