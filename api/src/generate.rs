@@ -313,9 +313,11 @@ struct Roots {
     ids: Vec<(Uuid, String, Uuid, i32)>,
 }
 
+/// The demo's root committees (a party branch at the root takes no committee below it).
 async fn roots(db: &impl ConnectionTrait) -> AppResult<Roots> {
     let found = organization::Entity::find()
         .filter(organization::Column::ParentId.is_null())
+        .filter(organization::Column::Level.eq(OrganizationLevel::Committee))
         .order_by_asc(organization::Column::Name)
         .all(db)
         .await?;
