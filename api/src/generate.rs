@@ -872,7 +872,7 @@ fn item_shape(plan: &Plan, k: u64) -> ItemShape {
             vec![],
             vec![],
         ),
-        14 | 15 | 16 | 17 => {
+        14..=17 => {
             let (opened, due, levels) = match k % 20 {
                 16 => (
                     today - days(30),
@@ -1159,6 +1159,15 @@ fn appeal_shape(plan: &Plan, a: u64) -> AppealShape {
     }
 }
 
+/// An appeal's timeline entry: kind, from, to, day, note.
+type AppealStep = (
+    AppealEventKind,
+    Option<AppealStatus>,
+    Option<AppealStatus>,
+    NaiveDate,
+    Option<String>,
+);
+
 fn appeal_rows(
     plan: &Plan,
     range: std::ops::Range<u64>,
@@ -1215,7 +1224,7 @@ fn appeal_rows(
         let collector = plan
             .person_of(shape.village, 1)
             .or(plan.person_of(shape.village, 0));
-        let mut steps: Vec<(E, Option<S>, Option<S>, NaiveDate, Option<String>)> = vec![(
+        let mut steps: Vec<AppealStep> = vec![(
             E::Recorded,
             None,
             Some(S::Received),
