@@ -34,7 +34,7 @@
 #   ENGINE        postgres or sqlite [postgres]
 #   PGURL         PostgreSQL server URL without database [postgres://postgres@127.0.0.1:5432]
 #   LJ_SSLMODE    sslmode of lianjian's PostgreSQL URL [disable]
-#   DURATION [10s]  CONNECTIONS [16]  PORT [18700]
+#   DURATION [10s]  CONNECTIONS [16]  PORT [18790]; it must be free
 #   QUERIES       ["orgs ledger calendar people appeals"]
 #   ROLES         ["admin secretary"]
 #   REUSE_DB=1    keep an existing database and let generate finish it [0]
@@ -50,7 +50,7 @@ PGURL=${PGURL:-postgres://postgres@127.0.0.1:5432}
 LJ_SSLMODE=${LJ_SSLMODE:-disable}
 DURATION=${DURATION:-10s}
 CONNECTIONS=${CONNECTIONS:-16}
-PORT=${PORT:-18700}
+PORT=${PORT:-18790}
 QUERIES=${QUERIES:-orgs ledger calendar people appeals}
 ROLES=${ROLES:-admin secretary}
 REUSE_DB=${REUSE_DB:-0}
@@ -173,13 +173,19 @@ for scale in $SCALES; do
   awk '/^[a-z_]+ +[0-9]+$/' "$OUT/generate-$scale.txt" | paste -sd' ' | sed 's/  */ /g' >&2
   password() { awk -v u="$1" '/demo accounts/ {on = 1; next} on && $1 == u {print $2; exit}' "$OUT/generate-$scale.txt"; }
 
+  # Another server on the port would answer in ours' place.
+  ! curl -s -o /dev/null "http://127.0.0.1:$PORT/" || die "port $PORT is in use; set PORT"
   LIANJIAN_JWT_SECRET=$JWT_SECRET "$LIANJIAN_BIN" serve --bind "127.0.0.1:$PORT" \
     --database-url "$url" >"$OUT/serve-$scale.log" 2>&1 &
   SERVER_PID=$!
-  wait_for 120 curl -sf -o /dev/null "http://127.0.0.1:$PORT/healthz" ||
-    { tail -20 "$OUT/serve-$scale.log" >&2; die "lianjian did not start"; }
+  serving() {
+    kill -0 "$SERVER_PID" 2>/dev/null || { tail -5 "$OUT/serve-$scale.log" >&2; die "lianjian exited"; }
+    curl -sf -o /dev/null "http://127.0.0.1:$PORT/healthz"
+  }
+  wait_for 120 serving || { tail -20 "$OUT/serve-$scale.log" >&2; die "lianjian did not start"; }
   # The start-up escalation pass reads every overdue item: let it end before measuring.
-  wait_for 600 grep -q 'escalation pass' "$OUT/serve-$scale.log" || say "no escalation pass logged"
+  passed() { serving && grep -q 'escalation pass' "$OUT/serve-$scale.log"; }
+  wait_for 600 passed || say "no escalation pass logged"
 
   for role in $ROLES; do
     pw=$(password "$role")
