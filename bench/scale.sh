@@ -13,7 +13,8 @@
 #   2. runs `lianjian generate --scale X` and reads the demo accounts' passwords from its output;
 #   3. starts `lianjian serve` on it and waits for its start-up escalation pass to end;
 #   4. signs in as `admin` (everything) and `secretary` (中共从化南平静修小镇委员会 and below);
-#   5. for each query and account: one request that must answer without errors, the
+#   5. for each query and account: one request that must answer without errors (a 503 left by a
+#      slow run before is retried for two minutes), the
 #      lianjian_sql_statements_total delta over 20 single requests (statements per request),
 #      then wrk (1 thread, CONNECTIONS connections, DURATION);
 #   6. prints one row per scale, query and account: req/s, p50, p99, statements per request, the
@@ -193,7 +194,12 @@ for scale in $SCALES; do
     token=$(login "$role" "$pw") || die "$role cannot sign in"
     for q in $QUERIES; do
       b=$OUT/bodies/$q.json
-      status=$(post "$b" "$token")
+      # A slow run before may leave the server busy (503) for a while: let it drain first.
+      for _ in $(seq 60); do
+        status=$(post "$b" "$token")
+        [ "$status" = 503 ] || break
+        sleep 2
+      done
       if [ "$status" != 200 ] || grep -q '"errors"' "$OUT/last.json"; then
         printf '%-5s %-9s %-9s %9s %9s %9s %8s %9s  FAIL (HTTP %s: %s)\n' "$scale" "$q" "$role" - - - - - \
           "$status" "$(head -c 200 "$OUT/last.json")" >>"$RESULTS"
