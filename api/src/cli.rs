@@ -137,6 +137,10 @@ enum Command {
     },
     /// Print the GraphQL schema (SDL) to standard output.
     ExportSchema,
+    /// Build a data set for performance work on either engine: the demo, then organizations,
+    /// people, joint activities, supervision items and appeals below it. Idempotent and
+    /// resumable: a rerun finishes an interrupted run and changes nothing after a finished one.
+    Generate(crate::generate::cli::GenerateArgs),
     /// Create an account with a role, e.g. the first administrator. The password is read from
     /// standard input (first line), so it stays out of the shell history and process list.
     CreateUser {
@@ -320,6 +324,10 @@ async fn dispatch(command: Command) -> Result<(), Failure> {
             println!("backed up to {} ({bytes} bytes)", to.display());
             Ok(())
         }
+        Command::Generate(args) => crate::generate::cli::run(args).await.map_err(|e| match e {
+            crate::generate::cli::GenerateError::Config(m) => Failure::config(m),
+            crate::generate::cli::GenerateError::Other(m) => Failure::other(m),
+        }),
         Command::ExportSchema => {
             print!("{}", Api::new(None).sdl().await);
             Ok(())

@@ -18,6 +18,8 @@ pub mod db;
 pub mod error;
 /// In-process events that feed subscriptions.
 pub mod events;
+/// `lianjian generate`: data sets of three scales for performance work.
+pub mod generate;
 /// The GraphQL schema, one module per domain.
 pub mod graphql;
 /// HTTP endpoints: GraphQL transport, health, metrics, GraphiQL.

@@ -13,6 +13,7 @@ mod concurrency;
 mod contract;
 mod demo;
 mod first_secretaries;
+mod generate;
 mod health;
 mod helpers;
 mod limits;
