@@ -1489,5 +1489,11 @@ pub async fn generate(
         }
         progress.finish();
     }
+    if outcome.chunks_written > 0 {
+        // Fresh statistics, so the planner sees the grown tables before the first request
+        // instead of after autovacuum's next round (on PostgreSQL, a 500 ms plan for a page
+        // that takes 2 ms once the tables are analyzed).
+        db.execute_unprepared("ANALYZE").await?;
+    }
     Ok(outcome)
 }

@@ -796,3 +796,37 @@ async fn authentication_is_one_statement_for_every_kind_of_grant() {
         assert_eq!(statements, 1, "{username}");
     }
 }
+
+/// The statements of a nested page do not depend on scheduling: 24 identical requests at once on
+/// the multi-threaded runtime cost exactly 24 times what one costs alone, so no batch was split
+/// between worker threads.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn concurrent_requests_cost_the_statements_of_one_each() {
+    let app = TestApp::spawn().await;
+    lianjian_api::services::demo::load(
+        &app.state.db.write,
+        app.state.clock.today(),
+        app.state.config.server.timezone,
+    )
+    .await
+    .unwrap();
+    let query = "{ organizations(first: 30) { nodes { name parent { name } children { totalCount }
+        people(first: 5) { nodes { name } } linkageGroups { nodes { name } } } } }";
+    let (alone, data) = cost(&app, None, query, json!({})).await;
+    assert_eq!(data["organizations"]["nodes"].as_array().unwrap().len(), 30);
+    let app = std::sync::Arc::new(app);
+    for _ in 0..3 {
+        let before = app.sql_statements().await;
+        let mut tasks = Vec::new();
+        for _ in 0..24 {
+            let app = app.clone();
+            tasks.push(tokio::spawn(async move {
+                app.graphql(query, json!({})).await.ok().clone()
+            }));
+        }
+        for task in tasks {
+            assert_eq!(task.await.unwrap(), data);
+        }
+        assert_eq!(app.sql_statements().await - before, 24 * alone);
+    }
+}

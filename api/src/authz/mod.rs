@@ -76,6 +76,9 @@ pub fn domain_matches(domain: &str, pattern: &str) -> bool {
 /// request; nothing about users is in it.
 pub struct Authz {
     enforcer: Enforcer,
+    /// [`Authz::role_may`]'s answers: they depend on the rules alone, which are fixed for the
+    /// life of the process, so an answer never goes stale.
+    decided: std::sync::RwLock<std::collections::HashMap<(Role, String, String, bool), bool>>,
 }
 
 impl std::fmt::Debug for Authz {
@@ -99,7 +102,30 @@ impl Authz {
         let enforcer = Enforcer::new(model, StringAdapter::new(policy))
             .await
             .map_err(|e| AppError::internal(format!("casbin policy: {e}")))?;
-        Ok(Self { enforcer })
+        Ok(Self {
+            enforcer,
+            decided: std::sync::RwLock::default(),
+        })
+    }
+
+    /// May `role` do `action` on `object`s inside the domain it was granted in (`own`: objects
+    /// that belong to the viewer)? This is `enforce` with a domain its grant covers, whichever
+    /// grant: the answer depends on the rules alone and is worked out once per process.
+    pub fn role_may(&self, role: Role, object: &str, action: &str, own: bool) -> bool {
+        let key = (role, object.to_owned(), action.to_owned(), own);
+        if let Some(answer) = self
+            .decided
+            .read()
+            .ok()
+            .and_then(|d| d.get(&key).copied())
+        {
+            return answer;
+        }
+        let answer = self.enforce(role, "/*", "/", object, action, own);
+        if let Ok(mut decided) = self.decided.write() {
+            decided.insert(key, answer);
+        }
+        answer
     }
 
     /// May `role`, granted in the domain pattern `grant`, do `action` on an `object` that lives in
@@ -131,6 +157,44 @@ mod tests {
         assert!(!domain_matches("/o/77/", "/o/7/*"));
         assert!(domain_matches("/g/1/", "/*"));
         assert!(!domain_matches("/g/1/", "/g/12/*"));
+    }
+
+    /// `role_may` remembers what the enforcer answers inside a grant's own domain; it must be the
+    /// enforcer's answer for every kind of grant pattern, role, object, action and ownership.
+    #[tokio::test]
+    async fn role_may_is_the_enforcer_inside_any_grant_s_domain() {
+        let authz = Authz::load().await.unwrap();
+        let mut objects: Vec<(String, String)> = POLICY
+            .lines()
+            .filter_map(|l| {
+                let parts: Vec<&str> = l.split(',').map(str::trim).collect();
+                (parts.len() == 5 && parts[0] == "p")
+                    .then(|| (parts[2].to_owned(), parts[3].to_owned()))
+            })
+            .filter(|(o, a)| o != "*" && a != "*")
+            .collect();
+        objects.push(("audit_entry".into(), "read".into()));
+        let mut allowed = 0;
+        for role in Role::ALL {
+            for (object, action) in &objects {
+                for own in [false, true] {
+                    for (grant, domain) in [("/*", "/"), ("/o/7/8/*", "/o/7/8/"), ("/g/5/*", "/g/5/")]
+                    {
+                        let expected = authz.enforce(role, grant, domain, object, action, own);
+                        // Asked twice: the remembered answer is the same.
+                        for _ in 0..2 {
+                            assert_eq!(
+                                authz.role_may(role, object, action, own),
+                                expected,
+                                "{role:?} {object} {action} own={own} in {grant}"
+                            );
+                        }
+                        allowed += usize::from(expected);
+                    }
+                }
+            }
+        }
+        assert!(allowed > 0);
     }
 
     /// Written from DESIGN 4.1 and `policies/policy.csv`, not from the enforcer.

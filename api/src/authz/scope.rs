@@ -182,11 +182,9 @@ impl Viewer {
     /// Whether one of the viewer's grants lets it do `action` on `object`s that belong to it
     /// (Casbin's `own` rules, e.g. a mentor's pairings), asked in each grant's own domain.
     pub fn owns(&self, object: &str, action: &str) -> bool {
-        self.grants.iter().any(|grant| {
-            let domain = grant.pattern.trim_end_matches('*');
-            self.authz
-                .enforce(grant.role, &grant.pattern, domain, object, action, true)
-        })
+        self.grants
+            .iter()
+            .any(|grant| self.authz.role_may(grant.role, object, action, true))
     }
 
     /// Where the viewer's `own` rules for `action` on `object` hold: the domains of the grants
@@ -195,11 +193,7 @@ impl Viewer {
     pub fn own_scope(&self, object: &str, action: &str) -> Scope {
         let mut scope = Scope::default();
         for grant in &self.grants {
-            let domain = grant.pattern.trim_end_matches('*');
-            if !self
-                .authz
-                .enforce(grant.role, &grant.pattern, domain, object, action, true)
-            {
+            if !self.authz.role_may(grant.role, object, action, true) {
                 continue;
             }
             match (&grant.organization, grant.linkage_group) {
@@ -229,11 +223,7 @@ impl Viewer {
         }
         let mut scope = Scope::default();
         for grant in &self.grants {
-            let domain = grant.pattern.trim_end_matches('*');
-            if !self
-                .authz
-                .enforce(grant.role, &grant.pattern, domain, object, action, false)
-            {
+            if !self.authz.role_may(grant.role, object, action, false) {
                 continue;
             }
             match (&grant.organization, grant.linkage_group) {

@@ -5,7 +5,10 @@ use chrono_tz::Tz;
 
 use std::sync::Arc;
 
-use super::{guard::SocketSession, loaders::Loaders};
+use super::{
+    guard::SocketSession,
+    loaders::{LazyLoaders, Loaders},
+};
 use crate::authz::{Scope, Viewer};
 use crate::{app::AppState, error::AppError, services::Actor};
 
@@ -77,7 +80,8 @@ impl ContextExt for Context<'_> {
     }
 
     fn loaders(&self) -> Result<&Loaders, AppError> {
-        self.data::<Loaders>()
+        self.data::<LazyLoaders>()
+            .map(LazyLoaders::get)
             .map_err(|_| AppError::internal("data loaders missing from request"))
     }
 

@@ -24,7 +24,7 @@ use super::{
     context::RequestContext,
     errors, guard, input_errors,
     limits::{self, QueryLimits, SchemaShape},
-    loaders::Loaders,
+    loaders::LazyLoaders,
     order::KeyOrder,
     schema::{AppSchema, build_schema},
     sdl,
@@ -144,9 +144,9 @@ impl Api {
         }
         let viewer = data_of::<RequestContext>(&request.data).and_then(|c| c.viewer.clone());
         if let Some(state) = &self.0.state
-            && data_of::<Loaders>(&request.data).is_none()
+            && data_of::<LazyLoaders>(&request.data).is_none()
         {
-            let loaders = Loaders::new(&state.db.read, viewer.as_deref(), state.clock.today());
+            let loaders = LazyLoaders::new(state.db.read.clone(), viewer.clone(), state.clock.today());
             request = request.data(loaders);
         }
 
@@ -156,7 +156,6 @@ impl Api {
             Ok(document) => document,
             Err(e) => return refuse(e, &echo),
         };
-        echo.order = KeyOrder::of_operation(document, operation_name.as_deref());
         if viewer.is_none() && !guard::is_anonymous_operation(document, operation_name.as_deref()) {
             return refuse(app_error(AppError::Unauthenticated), &echo);
         }
@@ -167,6 +166,8 @@ impl Api {
         if let Err(e) = limits::check_document(document, &variables, shape, &self.0.limits) {
             return refuse(e, &echo);
         }
+        // Only now: the limits bound how far fragments expand.
+        echo.order = KeyOrder::of_operation(document, operation_name.as_deref());
         Ok((request, echo))
     }
 }

@@ -954,6 +954,36 @@ impl LoaderScopes {
     }
 }
 
+/// The request's loaders, built when a resolver first asks for them: building them works out
+/// the viewer's read scopes of eight object types (a Casbin check each), which an operation that
+/// loads nothing (`{ __typename }`, a mutation answering with ids) should not pay for.
+pub struct LazyLoaders {
+    db: DatabaseConnection,
+    viewer: Option<Arc<Viewer>>,
+    today: chrono::NaiveDate,
+    loaders: std::sync::OnceLock<Loaders>,
+}
+
+impl LazyLoaders {
+    pub fn new(
+        db: DatabaseConnection,
+        viewer: Option<Arc<Viewer>>,
+        today: chrono::NaiveDate,
+    ) -> Self {
+        Self {
+            db,
+            viewer,
+            today,
+            loaders: std::sync::OnceLock::new(),
+        }
+    }
+
+    pub fn get(&self) -> &Loaders {
+        self.loaders
+            .get_or_init(|| Loaders::new(&self.db, self.viewer.as_deref(), self.today))
+    }
+}
+
 impl Loaders {
     /// Loaders that read the database each time they are asked (in batches). For mutations,
     /// whose later fields must see the changes of the earlier ones, and for subscriptions, whose

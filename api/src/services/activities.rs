@@ -177,9 +177,13 @@ pub async fn list(
 ) -> AppResult<Page<joint_activity::Model>> {
     let scope = actor.scope("joint_activity", "read")?;
     let mut cond = Condition::all().add(read_condition(&scope));
-    // Overlap with [from, to): ends after `from` and starts before `to`.
+    // Overlap with [from, to): ends after `from` and starts before `to`. An activity lasts at
+    // most MAX_DAYS, so one that ends after `from` started after `from - MAX_DAYS`: the bound
+    // lets the (starts_at, id) index find the page instead of testing every past activity.
     if let Some(from) = filter.from {
-        cond = cond.add(joint_activity::Column::EndsAt.gt(from));
+        cond = cond
+            .add(joint_activity::Column::EndsAt.gt(from))
+            .add(joint_activity::Column::StartsAt.gt(from - max_duration()));
     }
     if let Some(to) = filter.to {
         cond = cond.add(joint_activity::Column::StartsAt.lt(to));
@@ -285,7 +289,8 @@ async fn find_clashes(
     let mut overlapping = joint_activity::Entity::find()
         .filter(joint_activity::Column::Status.ne(ActivityStatus::Cancelled))
         .filter(joint_activity::Column::StartsAt.lt(slot.ends))
-        .filter(joint_activity::Column::EndsAt.gt(slot.starts));
+        .filter(joint_activity::Column::EndsAt.gt(slot.starts))
+        .filter(joint_activity::Column::StartsAt.gt(slot.starts - max_duration()));
     if let Some(id) = exclude {
         overlapping = overlapping.filter(joint_activity::Column::Id.ne(id));
     }
@@ -478,13 +483,20 @@ fn check_times(starts: DateTime<Utc>, ends: DateTime<Utc>) -> AppResult<()> {
             "endsAt must be after startsAt",
         ));
     }
-    if ends - starts > chrono::Duration::days(31) {
+    if ends - starts > max_duration() {
         return Err(AppError::bad_input(
             "endsAt",
-            "an activity lasts at most 31 days",
+            format!("an activity lasts at most {MAX_DAYS} days"),
         ));
     }
     Ok(())
+}
+
+/// The longest an activity may last, in days.
+pub const MAX_DAYS: i64 = 31;
+
+fn max_duration() -> chrono::Duration {
+    chrono::Duration::days(MAX_DAYS)
 }
 
 fn snapshot(a: &joint_activity::Model) -> Json {
