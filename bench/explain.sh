@@ -24,8 +24,8 @@
 #      ran (the outbox poller's and escalation statements, those that mention event_outbox,
 #      escalation_pass or app_setting, are left out);
 #   5. writes one file per query and account, from the statements most of the repeats ran: each
-#      statement's text, then its plan without cost=, actual time=, memory, buffers, workers
-#      launched or JIT lines. So that a rerun writes the same files:
+#      statement's text, then its plan without cost=, actual time=, memory, buffers, heap
+#      fetches, workers launched or JIT lines. So that a rerun writes the same files:
 #        - ids and the path bounds built from them read <id>, today's date <today>;
 #        - statements are sorted by their text (loaders of one round run concurrently, so they
 #          reach PostgreSQL in any order);
@@ -311,7 +311,8 @@ def clean(line):
     line = re.sub(r"\s+Disk(?: Usage)?: \d+kB", "", line)
     return line.rstrip()
 
-dropped = re.compile(r"^\s*(Buffers|I/O Timings|Planning|Execution Time|Workers Launched|Heap Blocks|Worker \d+)\b")
+# Heap Fetches depend on the visibility map, so on whether autovacuum has been by yet.
+dropped = re.compile(r"^\s*(Buffers|I/O Timings|Planning|Execution Time|Workers Launched|Heap Blocks|Heap Fetches|Worker \d+)\b")
 
 def statements(path):
     for dbname, level, first, rest in entries(path):
