@@ -972,7 +972,10 @@ async fn nested_pages_of_many_parents_go_both_ways_and_their_cursors_continue() 
     let a = org(&app, "A 党支部", &area, None).await;
     let b = org(&app, "B 党支部", &area, None).await;
     org(&app, "C 党支部", &area, None).await;
-    for (organization, names) in [(&a, &["a1", "a2", "a3", "a4", "a5"][..]), (&b, &["b1", "b2"][..])] {
+    for (organization, names) in [
+        (&a, &["a1", "a2", "a3", "a4", "a5"][..]),
+        (&b, &["b1", "b2"][..]),
+    ] {
         // Created out of order: the pages follow the names.
         for name in names.iter().rev() {
             app.graphql(
@@ -998,7 +1001,10 @@ async fn nested_pages_of_many_parents_go_both_ways_and_their_cursors_continue() 
             json!({}),
         )
         .await;
-    let nodes = first.ok()["organizations"]["nodes"].as_array().unwrap().clone();
+    let nodes = first.ok()["organizations"]["nodes"]
+        .as_array()
+        .unwrap()
+        .clone();
     let expected = [
         ("A 党支部", vec!["a1", "a2"], true),
         ("B 党支部", vec!["b1", "b2"], false),
@@ -1009,7 +1015,10 @@ async fn nested_pages_of_many_parents_go_both_ways_and_their_cursors_continue() 
         assert_eq!(node["name"], *name);
         assert_eq!(names(&node["people"]), *people, "{name}");
         assert_eq!(node["people"]["pageInfo"]["hasNextPage"], *more, "{name}");
-        assert_eq!(node["people"]["pageInfo"]["hasPreviousPage"], false, "{name}");
+        assert_eq!(
+            node["people"]["pageInfo"]["hasPreviousPage"], false,
+            "{name}"
+        );
     }
 
     let last = app
@@ -1019,7 +1028,10 @@ async fn nested_pages_of_many_parents_go_both_ways_and_their_cursors_continue() 
             json!({}),
         )
         .await;
-    let nodes = last.ok()["organizations"]["nodes"].as_array().unwrap().clone();
+    let nodes = last.ok()["organizations"]["nodes"]
+        .as_array()
+        .unwrap()
+        .clone();
     let expected = [
         ("A 党支部", vec!["a4", "a5"], true),
         ("B 党支部", vec!["b1", "b2"], false),
@@ -1027,7 +1039,10 @@ async fn nested_pages_of_many_parents_go_both_ways_and_their_cursors_continue() 
     ];
     for (node, (name, people, more)) in nodes.iter().zip(&expected) {
         assert_eq!(names(&node["people"]), *people, "{name}");
-        assert_eq!(node["people"]["pageInfo"]["hasPreviousPage"], *more, "{name}");
+        assert_eq!(
+            node["people"]["pageInfo"]["hasPreviousPage"], *more,
+            "{name}"
+        );
     }
 
     // Cursors where they are selected, and they continue the list.
@@ -1037,7 +1052,10 @@ async fn nested_pages_of_many_parents_go_both_ways_and_their_cursors_continue() 
             json!({ "id": a }),
         )
         .await;
-    let edges = edges.ok()["organization"]["people"]["edges"].as_array().unwrap().clone();
+    let edges = edges.ok()["organization"]["people"]["edges"]
+        .as_array()
+        .unwrap()
+        .clone();
     let cursor = edges[1]["cursor"].as_str().unwrap().to_owned();
     assert!(!cursor.is_empty());
     assert!(!edges[0]["cursor"].as_str().unwrap().is_empty());

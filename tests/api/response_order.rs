@@ -90,7 +90,11 @@ async fn forty_identical_requests_at_once_answer_the_same_bytes_in_selection_ord
     // The top level, then the connection, then each node, in selection order.
     let starts = |keys: &[&str], within: &str| -> Vec<usize> {
         keys.iter()
-            .map(|k| within.find(k).unwrap_or_else(|| panic!("{k} missing in {within}")))
+            .map(|k| {
+                within
+                    .find(k)
+                    .unwrap_or_else(|| panic!("{k} missing in {within}"))
+            })
             .collect()
     };
     let top = starts(&["\"organizations\":", "\"viewer\":"], &text);

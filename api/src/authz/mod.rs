@@ -113,12 +113,7 @@ impl Authz {
     /// grant: the answer depends on the rules alone and is worked out once per process.
     pub fn role_may(&self, role: Role, object: &str, action: &str, own: bool) -> bool {
         let key = (role, object.to_owned(), action.to_owned(), own);
-        if let Some(answer) = self
-            .decided
-            .read()
-            .ok()
-            .and_then(|d| d.get(&key).copied())
-        {
+        if let Some(answer) = self.decided.read().ok().and_then(|d| d.get(&key).copied()) {
             return answer;
         }
         let answer = self.enforce(role, "/*", "/", object, action, own);
@@ -178,7 +173,8 @@ mod tests {
         for role in Role::ALL {
             for (object, action) in &objects {
                 for own in [false, true] {
-                    for (grant, domain) in [("/*", "/"), ("/o/7/8/*", "/o/7/8/"), ("/g/5/*", "/g/5/")]
+                    for (grant, domain) in
+                        [("/*", "/"), ("/o/7/8/*", "/o/7/8/"), ("/g/5/*", "/g/5/")]
                     {
                         let expected = authz.enforce(role, grant, domain, object, action, own);
                         // Asked twice: the remembered answer is the same.

@@ -146,7 +146,8 @@ impl Api {
         if let Some(state) = &self.0.state
             && data_of::<LazyLoaders>(&request.data).is_none()
         {
-            let loaders = LazyLoaders::new(state.db.read.clone(), viewer.clone(), state.clock.today());
+            let loaders =
+                LazyLoaders::new(state.db.read.clone(), viewer.clone(), state.clock.today());
             request = request.data(loaders);
         }
 

@@ -29,8 +29,7 @@ impl KeyOrder {
     /// The order of the operation that `operation_name` picks in `document`, or none when it
     /// picks no operation (the request then fails anyway).
     pub fn of_operation(document: &ExecutableDocument, operation_name: Option<&str>) -> Self {
-        let operation: Option<&OperationDefinition> = match (&document.operations, operation_name)
-        {
+        let operation: Option<&OperationDefinition> = match (&document.operations, operation_name) {
             (DocumentOperations::Single(op), _) => Some(&op.node),
             (DocumentOperations::Multiple(ops), Some(name)) => ops.get(name).map(|op| &op.node),
             (DocumentOperations::Multiple(ops), None) if ops.len() == 1 => {
@@ -194,9 +193,6 @@ mod tests {
         let document = parse_query("query A { x y } query B { y x }").unwrap();
         let mut value = Value::from_json(serde_json::json!({ "x": 1, "y": 2 })).unwrap();
         KeyOrder::of_operation(&document, Some("B")).apply(&mut value);
-        assert_eq!(
-            serde_json::to_string(&value).unwrap(),
-            r#"{"y":2,"x":1}"#
-        );
+        assert_eq!(serde_json::to_string(&value).unwrap(), r#"{"y":2,"x":1}"#);
     }
 }

@@ -4,8 +4,9 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use entities::{app_setting, linkage_group, organization, person, role_grant, user_account};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
-    FromQueryResult, QueryOrder, QuerySelect, Set, TransactionSession, TransactionTrait,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait,
+    FromQueryResult, QueryFilter, QueryOrder, QuerySelect, Set, TransactionSession,
+    TransactionTrait,
 };
 use serde_json::json;
 use std::sync::Arc;
@@ -686,7 +687,8 @@ pub async fn viewer_from_token(
             && grants.iter().any(|g| {
                 g.role == info.role
                     && g.linkage_group.is_none()
-                    && g.organization.as_ref().map(|o| o.0) == info.organization.as_ref().map(|o| o.0)
+                    && g.organization.as_ref().map(|o| o.0)
+                        == info.organization.as_ref().map(|o| o.0)
             });
         if !held {
             grants.push(info);

@@ -137,7 +137,9 @@ where
     E::Model: Sync + Clone,
     C: ConnectionTrait,
 {
-    let in_groups = select.clone().filter(group.is_in(group_ids.iter().copied()));
+    let in_groups = select
+        .clone()
+        .filter(group.is_in(group_ids.iter().copied()));
     let totals = if page.with_total {
         Some(count_by(db, in_groups.clone(), group).await?)
     } else {
