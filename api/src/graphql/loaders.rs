@@ -412,7 +412,11 @@ where
     async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, E::Model>, LoadError> {
         use sea_orm::ModelTrait;
         let rows = E::find()
-            .filter(self.id.is_in(keys.iter().copied()))
+            .filter(crate::services::one_of(
+                &self.db,
+                self.id,
+                keys.iter().copied(),
+            ))
             .filter(self.scope.clone())
             .all(&self.db)
             .await
@@ -846,7 +850,11 @@ impl Loader<Uuid> for GroupsOfOrganization {
 
     async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Vec<Uuid>>, LoadError> {
         let rows = linkage_group_member::Entity::find()
-            .filter(linkage_group_member::Column::OrganizationId.is_in(keys.iter().copied()))
+            .filter(crate::services::one_of(
+                &self.db,
+                linkage_group_member::Column::OrganizationId,
+                keys.iter().copied(),
+            ))
             .filter(linkage_group_member::Column::LeftOn.is_null())
             .all(&self.db)
             .await

@@ -504,7 +504,11 @@ async fn posted_grants(
         .column_as(user_account::Column::Id, "user_id")
         .column(posting::Column::CreatedAt)
         .join(JoinType::InnerJoin, to_account)
-        .filter(user_account::Column::Id.is_in(user_ids.iter().copied()))
+        .filter(crate::services::one_of(
+            db,
+            user_account::Column::Id,
+            user_ids.iter().copied(),
+        ))
         .filter(posting::Column::StartsOn.lte(today))
         .filter(
             sea_orm::Condition::any()
@@ -552,7 +556,11 @@ async fn grants_with(
         return Ok(out);
     }
     let mut grants = role_grant::Entity::find()
-        .filter(role_grant::Column::UserId.is_in(user_ids.iter().copied()))
+        .filter(crate::services::one_of(
+            db,
+            role_grant::Column::UserId,
+            user_ids.iter().copied(),
+        ))
         .order_by_asc(role_grant::Column::CreatedAt)
         .order_by_asc(role_grant::Column::Id)
         .all(db)

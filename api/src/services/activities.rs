@@ -238,7 +238,11 @@ pub async fn participants_of(
     activity_ids: &[Uuid],
 ) -> AppResult<Vec<activity_participant::Model>> {
     Ok(activity_participant::Entity::find()
-        .filter(activity_participant::Column::ActivityId.is_in(activity_ids.iter().copied()))
+        .filter(crate::services::one_of(
+            db,
+            activity_participant::Column::ActivityId,
+            activity_ids.iter().copied(),
+        ))
         .all(db)
         .await?)
 }
@@ -999,8 +1003,11 @@ pub async fn attendee_counts(
 ) -> AppResult<std::collections::HashMap<Uuid, u64>> {
     super::pagination::count_by(
         db,
-        attendance::Entity::find()
-            .filter(attendance::Column::ActivityId.is_in(activity_ids.iter().copied())),
+        attendance::Entity::find().filter(crate::services::one_of(
+            db,
+            attendance::Column::ActivityId,
+            activity_ids.iter().copied(),
+        )),
         attendance::Column::ActivityId,
     )
     .await

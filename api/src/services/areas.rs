@@ -63,7 +63,11 @@ pub async fn get(db: &impl ConnectionTrait, id: Uuid) -> AppResult<Option<area::
 
 pub async fn get_many(db: &impl ConnectionTrait, ids: &[Uuid]) -> AppResult<Vec<area::Model>> {
     Ok(area::Entity::find()
-        .filter(area::Column::Id.is_in(ids.iter().copied()))
+        .filter(crate::services::one_of(
+            db,
+            area::Column::Id,
+            ids.iter().copied(),
+        ))
         .all(db)
         .await?)
 }

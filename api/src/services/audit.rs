@@ -115,10 +115,14 @@ pub async fn readable(
     actor: &super::Actor,
     ids: &[Uuid],
 ) -> AppResult<Vec<audit_entry::Model>> {
-    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+    use sea_orm::{EntityTrait, QueryFilter};
     match actor.require_admin() {
         Ok(()) => Ok(audit_entry::Entity::find()
-            .filter(audit_entry::Column::Id.is_in(ids.iter().copied()))
+            .filter(crate::services::one_of(
+                db,
+                audit_entry::Column::Id,
+                ids.iter().copied(),
+            ))
             .all(db)
             .await?),
         Err(AppError::Forbidden) => Ok(Vec::new()),

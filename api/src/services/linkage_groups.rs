@@ -92,7 +92,11 @@ async fn require_organizations(
     ids: &[Uuid],
 ) -> AppResult<()> {
     let found = organization::Entity::find()
-        .filter(organization::Column::Id.is_in(ids.iter().copied()))
+        .filter(crate::services::one_of(
+            db,
+            organization::Column::Id,
+            ids.iter().copied(),
+        ))
         .filter(organization::Column::ArchivedAt.is_null())
         .all(db)
         .await?;
@@ -118,7 +122,11 @@ async fn require_consent(
         return Ok(());
     }
     let managed = organization::Entity::find()
-        .filter(organization::Column::Id.is_in(organizations.iter().copied()))
+        .filter(crate::services::one_of(
+            db,
+            organization::Column::Id,
+            organizations.iter().copied(),
+        ))
         .filter(consent.organization_condition(organization::Column::Id))
         .all(db)
         .await?;

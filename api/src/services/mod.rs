@@ -160,6 +160,42 @@ pub fn now() -> chrono::DateTime<chrono::Utc> {
     chrono::Utc::now().trunc_subsecs(6)
 }
 
+/// `column` is one of `ids`: the condition of every batched read (DataLoaders, pages per
+/// parent, `nodes(ids:)`). On PostgreSQL the ids travel as ONE text parameter,
+/// `column = ANY(CAST(string_to_array($n, ',') AS uuid[]))`, so the statement's text, its
+/// prepared statement and its plan are the same for 2 ids and for 100: an `IN ($1, …, $50)` list
+/// is a new statement per batch size and is planned again at every execution (its bind alone
+/// cost more than the read). SQLite keeps `IN (…)`.
+pub fn one_of<C: sea_orm::ColumnTrait>(
+    db: &impl sea_orm::ConnectionTrait,
+    column: C,
+    ids: impl IntoIterator<Item = Uuid>,
+) -> sea_orm::sea_query::Expr {
+    one_of_on(db.get_database_backend(), column, ids)
+}
+
+fn one_of_on<C: sea_orm::ColumnTrait>(
+    backend: sea_orm::DatabaseBackend,
+    column: C,
+    ids: impl IntoIterator<Item = Uuid>,
+) -> sea_orm::sea_query::Expr {
+    use sea_orm::sea_query::Expr;
+    if backend != sea_orm::DatabaseBackend::Postgres {
+        return column.is_in(ids);
+    }
+    let mut list = String::new();
+    for id in ids {
+        if !list.is_empty() {
+            list.push(',');
+        }
+        list.push_str(&id.to_string());
+    }
+    Expr::cust_with_exprs(
+        "$1 = ANY(CAST(string_to_array($2, ',') AS uuid[]))",
+        [Expr::col(column.as_column_ref()), Expr::val(list)],
+    )
+}
+
 /// `LOWER(column) LIKE '%needle%'`, with the needle's own `%` and `_` taken literally. Works for
 /// Chinese text on SQLite and PostgreSQL alike (a substring match, not a word match).
 pub fn text_contains<C: sea_orm::ColumnTrait>(column: C, needle: &str) -> sea_orm::sea_query::Expr {
@@ -183,4 +219,65 @@ pub(crate) async fn test_db() -> sea_orm::DatabaseConnection {
     let db = sea_orm::Database::connect(options).await.unwrap();
     Migrator::up(&db, None).await.unwrap();
     db
+}
+
+#[cfg(test)]
+mod tests {
+    use entities::organization;
+    use sea_orm::{DatabaseBackend, EntityTrait, QueryFilter, QueryTrait};
+
+    use super::*;
+
+    fn statement(backend: DatabaseBackend, ids: &[Uuid]) -> sea_orm::Statement {
+        organization::Entity::find()
+            .filter(one_of_on(
+                backend,
+                organization::Column::Id,
+                ids.iter().copied(),
+            ))
+            .build(backend)
+    }
+
+    #[test]
+    fn on_postgresql_a_batch_is_one_statement_text_with_one_parameter_whatever_its_size() {
+        let two: Vec<Uuid> = (0..2).map(|_| new_id()).collect();
+        let fifty: Vec<Uuid> = (0..50).map(|_| new_id()).collect();
+        let (a, b) = (
+            statement(DatabaseBackend::Postgres, &two),
+            statement(DatabaseBackend::Postgres, &fifty),
+        );
+        assert_eq!(a.sql, b.sql);
+        assert!(
+            a.sql.ends_with(
+                r#"WHERE "organization"."id" = ANY(CAST(string_to_array($1, ',') AS uuid[]))"#
+            ),
+            "{}",
+            a.sql
+        );
+        let values = b.values.expect("one parameter").0;
+        let expected = fifty
+            .iter()
+            .map(Uuid::to_string)
+            .collect::<Vec<_>>()
+            .join(",");
+        assert_eq!(values, vec![sea_orm::Value::from(expected)]);
+        let none = statement(DatabaseBackend::Postgres, &[]);
+        assert_eq!(
+            none.values.expect("one parameter").0,
+            vec![sea_orm::Value::from(String::new())]
+        );
+    }
+
+    #[test]
+    fn on_sqlite_a_batch_is_an_in_list() {
+        let ids: Vec<Uuid> = (0..3).map(|_| new_id()).collect();
+        let built = statement(DatabaseBackend::Sqlite, &ids);
+        assert!(
+            built
+                .sql
+                .ends_with(r#"WHERE "organization"."id" IN (?, ?, ?)"#),
+            "{}",
+            built.sql
+        );
+    }
 }

@@ -174,7 +174,11 @@ pub async fn get_many(
     ids: &[Uuid],
 ) -> AppResult<Vec<organization::Model>> {
     Ok(organization::Entity::find()
-        .filter(organization::Column::Id.is_in(ids.iter().copied()))
+        .filter(crate::services::one_of(
+            db,
+            organization::Column::Id,
+            ids.iter().copied(),
+        ))
         .all(db)
         .await?)
 }

@@ -137,9 +137,11 @@ where
     E::Model: Sync + Clone,
     C: ConnectionTrait,
 {
-    let in_groups = select
-        .clone()
-        .filter(group.is_in(group_ids.iter().copied()));
+    let in_groups = select.clone().filter(crate::services::one_of(
+        db,
+        group,
+        group_ids.iter().copied(),
+    ));
     let totals = if page.with_total {
         Some(count_by(db, in_groups.clone(), group).await?)
     } else {
@@ -321,7 +323,11 @@ where
     if needs == PageNeeds::Rows {
         return fetch_pages_by(db, select, group, group_ids, keys, page).await;
     }
-    let select = select.filter(group.is_in(group_ids.iter().copied()));
+    let select = select.filter(crate::services::one_of(
+        db,
+        group,
+        group_ids.iter().copied(),
+    ));
     let totals = if page.with_total {
         Some(count_by(db, select.clone(), group).await?)
     } else {

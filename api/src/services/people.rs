@@ -137,7 +137,11 @@ pub async fn positions_of(
 ) -> AppResult<Vec<person_position::Model>> {
     use sea_orm::QueryOrder;
     Ok(person_position::Entity::find()
-        .filter(person_position::Column::PersonId.is_in(person_ids.iter().copied()))
+        .filter(crate::services::one_of(
+            db,
+            person_position::Column::PersonId,
+            person_ids.iter().copied(),
+        ))
         .order_by_asc(person_position::Column::StartedOn)
         .order_by_asc(person_position::Column::Id)
         .all(db)

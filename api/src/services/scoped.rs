@@ -4,8 +4,8 @@
 //! (`organization_condition`, `linkage_group_condition`) or a domain's own `read_condition`.
 
 use sea_orm::{
-    ColumnTrait, Condition, ConnectionTrait, EntityTrait, Iterable, PrimaryKeyToColumn,
-    PrimaryKeyTrait, QueryFilter,
+    Condition, ConnectionTrait, EntityTrait, Iterable, PrimaryKeyToColumn, PrimaryKeyTrait,
+    QueryFilter,
 };
 use uuid::Uuid;
 
@@ -68,7 +68,11 @@ where
         return Ok(Vec::new());
     };
     Ok(E::find()
-        .filter(key.into_column().is_in(ids.iter().copied()))
+        .filter(crate::services::one_of(
+            db,
+            key.into_column(),
+            ids.iter().copied(),
+        ))
         .filter(within)
         .all(db)
         .await?)
@@ -78,6 +82,8 @@ where
 mod tests {
     use entities::area;
     use sea_orm::{ActiveModelTrait, Set};
+
+    use sea_orm::ColumnTrait;
 
     use super::*;
     use crate::services::{new_id, now, test_db};

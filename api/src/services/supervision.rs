@@ -329,7 +329,11 @@ pub async fn assignments_of(
     item_ids: &[Uuid],
 ) -> AppResult<Vec<supervision_assignment::Model>> {
     Ok(supervision_assignment::Entity::find()
-        .filter(supervision_assignment::Column::ItemId.is_in(item_ids.iter().copied()))
+        .filter(crate::services::one_of(
+            db,
+            supervision_assignment::Column::ItemId,
+            item_ids.iter().copied(),
+        ))
         .order_by_desc(supervision_assignment::Column::Lead)
         .order_by_asc(supervision_assignment::Column::Id)
         .all(db)
@@ -355,7 +359,11 @@ pub async fn cadences_of(
         .select_only()
         .column(linkage_group::Column::Id)
         .column(linkage_group::Column::CadenceDays)
-        .filter(linkage_group::Column::Id.is_in(group_ids.iter().copied()))
+        .filter(crate::services::one_of(
+            db,
+            linkage_group::Column::Id,
+            group_ids.iter().copied(),
+        ))
         .into_tuple()
         .all(db)
         .await?)
@@ -553,7 +561,11 @@ async fn current_members(
         .select_only()
         .column(linkage_group_member::Column::OrganizationId)
         .filter(linkage_group_member::Column::LinkageGroupId.eq(group))
-        .filter(linkage_group_member::Column::OrganizationId.is_in(ids.iter().copied()))
+        .filter(crate::services::one_of(
+            db,
+            linkage_group_member::Column::OrganizationId,
+            ids.iter().copied(),
+        ))
         .filter(linkage_group_member::Column::LeftOn.is_null())
         .into_tuple()
         .all(db)

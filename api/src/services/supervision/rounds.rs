@@ -244,7 +244,11 @@ pub async fn reviews_of_rounds(
     visible_items: Condition,
 ) -> AppResult<Vec<supervision_review::Model>> {
     Ok(supervision_review::Entity::find()
-        .filter(supervision_review::Column::RoundId.is_in(round_ids.iter().copied()))
+        .filter(crate::services::one_of(
+            db,
+            supervision_review::Column::RoundId,
+            round_ids.iter().copied(),
+        ))
         .filter(of_visible_items(
             supervision_review::Column::ItemId,
             visible_items,
@@ -262,7 +266,11 @@ pub async fn reviews_of_items(
     visible_items: Condition,
 ) -> AppResult<Vec<supervision_review::Model>> {
     Ok(supervision_review::Entity::find()
-        .filter(supervision_review::Column::ItemId.is_in(item_ids.iter().copied()))
+        .filter(crate::services::one_of(
+            db,
+            supervision_review::Column::ItemId,
+            item_ids.iter().copied(),
+        ))
         .filter(of_visible_items(
             supervision_review::Column::ItemId,
             visible_items,
