@@ -29,7 +29,8 @@
 #        - ids and the path bounds built from them read <id>, today's date <today>;
 #        - statements are sorted by their text (loaders of one round run concurrently, so they
 #          reach PostgreSQL in any order);
-#        - a loader's `IN ($1, …)` batch keeps its plan shape only, without rows or list size,
+#        - a loader's batch (`IN ($1, …)`, or on PostgreSQL `= ANY(… string_to_array($n …))`)
+#          keeps its plan shape only, without rows or list size,
 #          and appears once (its keys may come from one round or two, in one statement or two);
 #        - below a Gather, rows depend on how the workers split them: "(actual, in parallel)";
 #   6. prints a summary: statements per request and every `Seq Scan on` a table of more than
@@ -293,6 +294,7 @@ def entries(path):
         yield cur
 
 uuid = re.compile(r"\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b|(?<=/)[0-9a-f]{32}")
+id_text_list = re.compile(r"'<id>(?:,<id>)+'")
 uuid_list = re.compile(r"'\{<id>(?:,<id>)*\}'")
 today = re.compile("|".join(re.escape(d) for d in set(todays.split())))
 
@@ -301,6 +303,7 @@ def literals(line):
     <id>, '{<id> x N}' and <today> keep the plans comparable."""
     line = uuid.sub("<id>", line)
     line = uuid_list.sub(lambda m: "'{<id> x %d}'" % (m.group(0).count("<id>")), line)
+    line = id_text_list.sub(lambda m: "'<id> x %d'" % (m.group(0).count("<id>")), line)
     return today.sub("<today>", line)
 
 def clean(line):
@@ -348,12 +351,15 @@ def statements(path):
         yield text, plan
 
 in_list = re.compile(r"\(\$\d+(?:, \$\d+)+\)")
+# On PostgreSQL a batch's ids are one text parameter: `= ANY(CAST(string_to_array($n, ',') AS uuid[]))`.
+any_list = re.compile(r"= ANY\(CAST\(string_to_array\(\$\d+")
 
 def loader_batch(text, plan):
     """A loader's `IN (...)` batch may take keys from one round or two, so its size, its rows and
     whether it runs once or twice change from run to run: keep its shape only."""
     text = in_list.sub("($1, …)", text)
     plan = [re.sub(r"'\{<id> x \d+\}'", "'{<id>, …}'", l) for l in plan if not re.match(r"\s*Rows Removed by", l)]
+    plan = [re.sub(r"'<id> x \d+'", "'<id>,…'", l) for l in plan]
     plan = [re.sub(r"\(actual rows=\d+ loops=\d+\)", "(actual)", l) for l in plan]
     return text, plan
 
@@ -363,7 +369,7 @@ def render(path):
     stmts = []
     for t, p in statements(path):
         t = literals(t)
-        if in_list.search(t):
+        if in_list.search(t) or any_list.search(t):
             t, p = loader_batch(t, p)
         if (t, p) not in stmts:
             stmts.append((t, p))

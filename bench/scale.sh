@@ -16,8 +16,10 @@
 #   5. for each query and account: one request that must answer without errors (a 503 left by a
 #      slow run before is retried for two minutes), the
 #      lianjian_sql_statements_total delta over 20 single requests (statements per request),
-#      then wrk (1 thread, CONNECTIONS connections, DURATION);
-#   6. prints one row per scale, query and account: req/s, p50, p99, statements per request, the
+#      then wrk (1 thread, CONNECTIONS connections, DURATION), then wrk again at half of the
+#      rate that run reached (each connection waits between requests; bench/post.lua DELAY_MS);
+#   6. prints one row per scale, query and account: req/s, p50, p99, the rate, p50 and p99 of the
+#      run at half load, statements per request, the
 #      server's peak RSS so far (VmHWM), and FAIL with the reason when any response was not 2xx,
 #      a socket failed or a GraphQL error came back (the script then exits 1).
 #
@@ -39,6 +41,7 @@
 #   QUERIES       ["orgs ledger calendar people appeals"]
 #   ROLES         ["admin secretary"]
 #   REUSE_DB=1    keep an existing database and let generate finish it [0]
+#   HALF=0        skip the second run of each query at half of its peak rate [1]
 #   KEEP_DB=1     keep the databases afterwards [0]
 #   OUT           folder for logs and raw results [a new mktemp -d folder]
 set -euo pipefail
@@ -55,6 +58,7 @@ PORT=${PORT:-18790}
 QUERIES=${QUERIES:-orgs ledger calendar people appeals}
 ROLES=${ROLES:-admin secretary}
 REUSE_DB=${REUSE_DB:-0}
+HALF=${HALF:-1}
 KEEP_DB=${KEEP_DB:-0}
 OUT=${OUT:-$(mktemp -d)}
 mkdir -p "$OUT/bodies"
@@ -160,7 +164,8 @@ for q in $QUERIES; do [ -f "$OUT/bodies/$q.json" ] || die "unknown query $q"; do
 RESULTS=$OUT/results.txt
 : >"$RESULTS"
 FAILED=0
-printf '%-5s %-9s %-9s %9s %9s %9s %8s %9s  %s\n' scale query role 'req/s' 'p50 ms' 'p99 ms' 'stmt/req' 'RSS MiB' status >>"$RESULTS"
+printf '%-5s %-9s %-9s %9s %9s %9s %9s %9s %9s %8s %9s  %s\n' scale query role 'req/s' 'p50 ms' 'p99 ms' \
+  'half r/s' 'half p50' 'half p99' 'stmt/req' 'RSS MiB' status >>"$RESULTS"
 for scale in $SCALES; do
   case "$scale" in S | M | L) ;; *) die "SCALES holds S, M or L, not $scale" ;; esac
   url=$(database_url "$scale")
@@ -201,7 +206,7 @@ for scale in $SCALES; do
         sleep 2
       done
       if [ "$status" != 200 ] || grep -q '"errors"' "$OUT/last.json"; then
-        printf '%-5s %-9s %-9s %9s %9s %9s %8s %9s  FAIL (HTTP %s: %s)\n' "$scale" "$q" "$role" - - - - - \
+        printf '%-5s %-9s %-9s %9s %9s %9s %9s %9s %9s %8s %9s  FAIL (HTTP %s: %s)\n' "$scale" "$q" "$role" - - - - - - - - \
           "$status" "$(head -c 200 "$OUT/last.json")" >>"$RESULTS"
         FAILED=1
         continue
@@ -215,7 +220,7 @@ for scale in $SCALES; do
         -s "$here/post.lua" "http://127.0.0.1:$PORT/graphql" >"$raw" 2>&1 || true
       line=$(grep '^RESULT' "$raw" || true)
       if [ -z "$line" ]; then
-        printf '%-5s %-9s %-9s %9s %9s %9s %8s %9s  FAIL (wrk: %s)\n' "$scale" "$q" "$role" - - - "$stmts" - \
+        printf '%-5s %-9s %-9s %9s %9s %9s %9s %9s %9s %8s %9s  FAIL (wrk: %s)\n' "$scale" "$q" "$role" - - - - - - "$stmts" - \
           "$(tail -1 "$raw")" >>"$RESULTS"
         FAILED=1
         continue
@@ -229,8 +234,33 @@ for scale in $SCALES; do
         verdict="FAIL (requests=$(val requests) non2xx=$(val non2xx) socket_errors=$(val socket_errors) graphql_errors=$(val graphql_errors))"
         FAILED=1
       fi
-      printf '%-5s %-9s %-9s %9s %9.1f %9.1f %8s %9s  %s\n' "$scale" "$q" "$role" "$(val rps)" \
+      # The same at half of that rate: each connection waits between requests. A short run
+      # measures the latency at that pace, so that the wait plus the latency gives the rate.
+      half_rps=- half_p50=- half_p99=-
+      if [ "$HALF" = 1 ] && [ "$verdict" = ok ]; then
+        cycle_ms=$(python3 -c "print(1000 * $CONNECTIONS / ($(val rps) / 2))")
+        half_run() { # DELAY_MS DURATION
+          DELAY_MS=$1 BODY_FILE=$b TOKEN=$token wrk -t1 -c"$CONNECTIONS" -d"$2" --timeout 30s \
+            -s "$here/post.lua" "http://127.0.0.1:$PORT/graphql" 2>&1 | grep '^RESULT' || true
+        }
+        probe=$(half_run "$(python3 -c "print(int($cycle_ms))")" 3s)
+        probe_p50=$(sed -n 's/.* p50_us=\([0-9]*\).*/\1/p' <<<"$probe")
+        wait_ms=$(python3 -c "print(max(0, int($cycle_ms - ${probe_p50:-0} / 1000)))")
+        half=$(half_run "$wait_ms" "$DURATION")
+        hval() { sed -n "s/.* $1=\([0-9.]*\).*/\1/p" <<<"$half"; }
+        if [ -n "$half" ] && [ "$(hval requests)" != 0 ]; then
+          half_rps=$(hval rps)
+          half_p50=$(python3 -c "print(f'{$(hval p50_us) / 1000:.1f}')")
+          half_p99=$(python3 -c "print(f'{$(hval p99_us) / 1000:.1f}')")
+          if [ "$(hval non2xx)" != 0 ] || [ "$(hval socket_errors)" != 0 ] || [ "$(hval graphql_errors)" != 0 ]; then
+            verdict="FAIL (at half load: non2xx=$(hval non2xx) socket_errors=$(hval socket_errors) graphql_errors=$(hval graphql_errors))"
+            FAILED=1
+          fi
+        fi
+      fi
+      printf '%-5s %-9s %-9s %9s %9.1f %9.1f %9s %9s %9s %8s %9s  %s\n' "$scale" "$q" "$role" "$(val rps)" \
         "$(python3 -c "print($(val p50_us) / 1000)")" "$(python3 -c "print($(val p99_us) / 1000)")" \
+        "$half_rps" "$half_p50" "$half_p99" \
         "$stmts" "$(peak_rss "$SERVER_PID")" "$verdict" >>"$RESULTS"
       say "$(tail -1 "$RESULTS")"
     done

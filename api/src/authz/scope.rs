@@ -18,11 +18,25 @@ use super::{Authz, Role};
 
 /// Organizations whose path starts with `path` (which ends in `/`): a range on the path index.
 /// Path characters are hex digits and `/`, and `0` is the character right after `/`.
+///
+/// The bounds are written into the SQL as literals, not bound as parameters, so that the planner
+/// always sees how big the subtree is. With parameters, PostgreSQL switches a prepared statement
+/// to a generic plan after five executions, planned for a subtree of a few organizations: for a
+/// town's 517 organizations that plan counted its calendar in 800 ms instead of 25 ms. A path is
+/// made of hex digits and `/` only; anything else (never stored) is bound as a parameter.
 pub fn subtree_condition(path: &str) -> Condition {
+    use sea_orm::sea_query::{Expr, ExprTrait};
     let upper = format!("{}0", path.trim_end_matches('/'));
+    let plain = |p: &str| p.bytes().all(|b| b == b'/' || b.is_ascii_hexdigit());
+    if !(plain(path) && plain(&upper)) {
+        return Condition::all()
+            .add(organization::Column::Path.gte(path))
+            .add(organization::Column::Path.lt(upper));
+    }
+    let column = || Expr::col(organization::Column::Path.as_column_ref());
     Condition::all()
-        .add(organization::Column::Path.gte(path))
-        .add(organization::Column::Path.lt(upper))
+        .add(column().gte(Expr::cust(format!("'{path}'"))))
+        .add(column().lt(Expr::cust(format!("'{upper}'"))))
 }
 
 /// A grant of the viewer, with the domain pattern Casbin sees.
@@ -236,5 +250,44 @@ impl Viewer {
             scopes.insert((object, action), scope.clone());
         }
         scope
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use sea_orm::{DatabaseBackend, EntityTrait, QueryFilter, QueryTrait};
+
+    use super::*;
+
+    fn sql(path: &str) -> sea_orm::Statement {
+        organization::Entity::find()
+            .filter(subtree_condition(path))
+            .build(DatabaseBackend::Postgres)
+    }
+
+    #[test]
+    fn a_subtree_is_a_range_written_into_the_statement() {
+        let built = sql("/0a1b/2c3d/");
+        assert!(
+            built.sql.ends_with(
+                r#"WHERE "organization"."path" >= ('/0a1b/2c3d/') AND "organization"."path" < ('/0a1b/2c3d0')"#
+            ),
+            "{}",
+            built.sql
+        );
+        assert_eq!(built.values.map(|v| v.0.len()).unwrap_or_default(), 0);
+    }
+
+    #[test]
+    fn a_path_with_other_characters_is_bound_as_parameters() {
+        let built = sql("/x'; DROP TABLE organization; --/");
+        assert!(
+            built
+                .sql
+                .ends_with(r#"WHERE "organization"."path" >= $1 AND "organization"."path" < $2"#),
+            "{}",
+            built.sql
+        );
+        assert_eq!(built.values.map(|v| v.0.len()), Some(2));
     }
 }
