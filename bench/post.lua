@@ -13,12 +13,13 @@ if token and token ~= "" then
   wrk.headers["Authorization"] = "Bearer " .. token
 end
 
--- With DELAY_MS set, each connection waits that long after a response before its next request:
--- a lighter, steadier load (bench/scale.sh's run at half of the peak rate).
+-- With DELAY_MS set, each connection waits after a response before its next request, on average
+-- DELAY_MS (uniformly between 0 and twice that, so that the connections do not fire in step):
+-- a lighter load (bench/scale.sh's run at half of the peak rate).
 local delay_ms = tonumber(os.getenv("DELAY_MS") or "") or 0
 if delay_ms > 0 then
   function delay()
-    return delay_ms
+    return math.random(0, 2 * delay_ms)
   end
 end
 
