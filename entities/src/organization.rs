@@ -29,7 +29,23 @@ pub struct Model {
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
-pub enum Relation {}
+pub enum Relation {
+    #[sea_orm(belongs_to = "Entity", from = "Column::ParentId", to = "Column::Id")]
+    Parent,
+}
+
+/// From an organization to its parent, for reading both in one statement.
+#[derive(Debug, Clone, Copy)]
+pub struct ParentLink;
+
+impl Linked for ParentLink {
+    type FromEntity = Entity;
+    type ToEntity = Entity;
+
+    fn link(&self) -> Vec<RelationDef> {
+        vec![Relation::Parent.def()]
+    }
+}
 
 impl ActiveModelBehavior for ActiveModel {}
 

@@ -38,6 +38,8 @@ on_both_runtimes!(
     counts_of_people_groups_and_members_read_no_rows,
     page_info_alone_reads_at_most_the_ends_of_a_page,
     authentication_is_one_statement_for_every_kind_of_grant,
+    an_organization_comes_with_its_parent_and_area_in_one_statement,
+    a_page_of_organizations_comes_with_the_parents_in_one_statement,
 );
 
 fn uuid_of(global: &str) -> uuid::Uuid {
@@ -829,4 +831,145 @@ async fn concurrent_requests_cost_the_statements_of_one_each() {
         }
         assert_eq!(app.sql_statements().await - before, 24 * alone);
     }
+}
+
+const CARD: &str =
+    "query($id: ID!) { organization(id: $id) { name level parent { name } area { name } } }";
+
+/// One organization with its parent's and its area's cards is one statement after the
+/// authentication (the two are joined to it), and a row asked for again at another depth of
+/// the same query is not read again.
+async fn an_organization_comes_with_its_parent_and_area_in_one_statement() {
+    let app = TestApp::spawn().await;
+    let town = area(&app).await;
+    let root = org(&app, "温泉镇党委", &town, None).await;
+    let branch = org(&app, "东村党支部", &town, Some(&root)).await;
+
+    let (statements, data) = cost(&app, None, CARD, json!({ "id": branch })).await;
+    assert_eq!(
+        data,
+        json!({ "organization": { "name": "东村党支部", "level": "BRANCH",
+            "parent": { "name": "温泉镇党委" }, "area": { "name": "温泉镇" } } })
+    );
+    assert_eq!(statements, 2);
+
+    // A root has no parent; the join finds none.
+    let (statements, data) = cost(&app, None, CARD, json!({ "id": root })).await;
+    assert_eq!(
+        data,
+        json!({ "organization": { "name": "温泉镇党委", "level": "BRANCH",
+            "parent": null, "area": { "name": "温泉镇" } } })
+    );
+    assert_eq!(statements, 2);
+
+    // Only the parent, through a fragment and an alias: still one statement.
+    let (statements, data) = cost(
+        &app,
+        None,
+        "query($id: ID!) { organization(id: $id) { ...Up } } fragment Up on Organization { up: parent { name } }",
+        json!({ "id": branch }),
+    )
+    .await;
+    assert_eq!(
+        data,
+        json!({ "organization": { "up": { "name": "温泉镇党委" } } })
+    );
+    assert_eq!(statements, 2);
+
+    // The parent's parent is not joined: one batch more.
+    let leaf = org(&app, "东村第一党小组", &town, Some(&branch)).await;
+    let (statements, data) = cost(
+        &app,
+        None,
+        "query($id: ID!) { organization(id: $id) { parent { name parent { name parent { name } } } } }",
+        json!({ "id": leaf }),
+    )
+    .await;
+    assert_eq!(
+        data,
+        json!({ "organization": { "parent": { "name": "东村党支部",
+            "parent": { "name": "温泉镇党委", "parent": null } } } })
+    );
+    assert_eq!(statements, 3);
+
+    // The branch's children point back at the branch, which the query has read already.
+    let (statements, data) = cost(
+        &app,
+        None,
+        "query($id: ID!) { organization(id: $id) { name parent { name }
+            children { nodes { name parent { name } } } } }",
+        json!({ "id": branch }),
+    )
+    .await;
+    assert_eq!(
+        data,
+        json!({ "organization": { "name": "东村党支部", "parent": { "name": "温泉镇党委" },
+            "children": { "nodes": [ { "name": "东村第一党小组", "parent": { "name": "东村党支部" } } ] } } })
+    );
+    // Authentication, the organization with its parent, the children's page.
+    assert_eq!(statements, 3);
+
+    // No such organization: NOT_FOUND, joined or not.
+    let missing = ids::encode(ids::NodeKind::Organization, uuid::Uuid::now_v7()).0;
+    for query in [CARD, "query($id: ID!) { organization(id: $id) { name } }"] {
+        let response = app.graphql(query, json!({ "id": missing })).await;
+        assert_eq!(response.code(), "NOT_FOUND", "{query}");
+    }
+}
+
+const PAGE: &str = "query($first: Int) { organizations(first: $first) { nodes { name } } }";
+const PAGE_WITH_PARENTS: &str =
+    "query($first: Int) { organizations(first: $first) { nodes { name parent { name } } } }";
+const EDGES_WITH_PARENTS: &str = "query($first: Int) { organizations(first: $first) {
+    edges { node { name parent { name } } } } }";
+
+/// A page of organizations with their parents' names costs what the page alone costs: the
+/// parents are joined to the page's rows.
+async fn a_page_of_organizations_comes_with_the_parents_in_one_statement() {
+    let app = TestApp::spawn().await;
+    let town = area(&app).await;
+    // Names sort as: the two roots, then the branches, whose parents alternate.
+    let first_root = org(&app, "R1 甲镇党委", &town, None).await;
+    let second_root = org(&app, "R2 乙镇党委", &town, None).await;
+    let mut expected = vec![
+        json!({ "name": "R1 甲镇党委", "parent": null }),
+        json!({ "name": "R2 乙镇党委", "parent": null }),
+    ];
+    for i in 0..10 {
+        let (root, root_name) = if i % 2 == 0 {
+            (&first_root, "R1 甲镇党委")
+        } else {
+            (&second_root, "R2 乙镇党委")
+        };
+        org(&app, &format!("S{i:02} 党支部"), &town, Some(root)).await;
+        expected
+            .push(json!({ "name": format!("S{i:02} 党支部"), "parent": { "name": root_name } }));
+    }
+    for first in [5, 12] {
+        let variables = json!({ "first": first });
+        let (alone, _) = cost(&app, None, PAGE, variables.clone()).await;
+        let (with_parents, data) = cost(&app, None, PAGE_WITH_PARENTS, variables.clone()).await;
+        assert_eq!(with_parents, alone, "page of {first}");
+        assert_eq!(data["organizations"]["nodes"], json!(expected[..first]));
+        let (with_parents, data) = cost(&app, None, EDGES_WITH_PARENTS, variables).await;
+        assert_eq!(with_parents, alone, "edges, page of {first}");
+        let nodes: Vec<Value> = data["organizations"]["edges"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|edge| edge["node"].clone())
+            .collect();
+        assert_eq!(nodes, expected[..first]);
+    }
+    // Pages after a cursor, backwards and with a count keep their rows and parents.
+    let response = app
+        .graphql(
+            "{ organizations(last: 3) { totalCount nodes { name parent { name } } pageInfo { hasPreviousPage } } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        response.ok()["organizations"],
+        json!({ "totalCount": 12, "nodes": expected[9..12], "pageInfo": { "hasPreviousPage": true } })
+    );
 }

@@ -143,16 +143,23 @@ impl Api {
             }
         }
         let viewer = data_of::<RequestContext>(&request.data).and_then(|c| c.viewer.clone());
+        let operation_name = request.operation_name.clone();
+        let variables = request.variables.clone();
+        let is_query = match request.parsed_query() {
+            Ok(document) => guard::is_query_operation(document, operation_name.as_deref()),
+            Err(e) => return refuse(e, &echo),
+        };
         if let Some(state) = &self.0.state
             && data_of::<LazyLoaders>(&request.data).is_none()
         {
-            let loaders =
-                LazyLoaders::new(state.db.read.clone(), viewer.clone(), state.clock.today());
+            let loaders = LazyLoaders::new(
+                state.db.read.clone(),
+                viewer.clone(),
+                state.clock.today(),
+                is_query,
+            );
             request = request.data(loaders);
         }
-
-        let operation_name = request.operation_name.clone();
-        let variables = request.variables.clone();
         let document = match request.parsed_query() {
             Ok(document) => document,
             Err(e) => return refuse(e, &echo),

@@ -13,8 +13,12 @@ use std::{
     sync::{Arc, OnceLock},
 };
 
-use async_graphql::parser::types::{
-    DocumentOperations, ExecutableDocument, Selection, SelectionSet,
+use async_graphql::{
+    Positioned,
+    parser::types::{
+        DocumentOperations, ExecutableDocument, OperationDefinition, OperationType, Selection,
+        SelectionSet,
+    },
 };
 
 use super::context::RequestContext;
@@ -112,18 +116,30 @@ impl SocketSession {
     }
 }
 
-/// Whether the operation that would run selects, at its root, only fields open to anonymous
-/// callers (fragments included). When the operation cannot be told (an unknown name, several
-/// operations and no name), the answer is no.
-pub fn is_anonymous_operation(document: &ExecutableDocument, operation_name: Option<&str>) -> bool {
-    let operation = match (&document.operations, operation_name) {
+/// The operation a request runs: the only one, or the one named.
+fn operation_of<'a>(
+    document: &'a ExecutableDocument,
+    operation_name: Option<&str>,
+) -> Option<&'a Positioned<OperationDefinition>> {
+    match (&document.operations, operation_name) {
         (DocumentOperations::Single(op), None) => Some(op),
         (DocumentOperations::Single(_), Some(_)) => None,
         (DocumentOperations::Multiple(ops), Some(name)) => ops.get(name),
         (DocumentOperations::Multiple(ops), None) if ops.len() == 1 => ops.values().next(),
         (DocumentOperations::Multiple(_), None) => None,
-    };
-    let Some(operation) = operation else {
+    }
+}
+
+/// Whether the request runs a query (not a mutation or a subscription, nor an operation that
+/// is not there): only a query may remember rows for the rest of the request.
+pub fn is_query_operation(document: &ExecutableDocument, operation_name: Option<&str>) -> bool {
+    operation_of(document, operation_name).is_some_and(|op| op.node.ty == OperationType::Query)
+}
+/// Whether the operation that would run selects, at its root, only fields open to anonymous
+/// callers (fragments included). When the operation cannot be told (an unknown name, several
+/// operations and no name), the answer is no.
+pub fn is_anonymous_operation(document: &ExecutableDocument, operation_name: Option<&str>) -> bool {
+    let Some(operation) = operation_of(document, operation_name) else {
         return false;
     };
     let mut seen = HashSet::new();

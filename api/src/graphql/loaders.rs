@@ -198,6 +198,15 @@ where
         self
     }
 
+    /// Tells a caching loader the value of `key`, read with another row of the same statement
+    /// (an organization's parent joined to it), so that asking for it later reads nothing. A
+    /// loader that does not cache ignores it. A value loaded or primed before is kept.
+    pub fn prime(&self, key: K, value: T::Value) {
+        if self.cache {
+            lock(&self.state).cached.entry(key).or_insert(Some(value));
+        }
+    }
+
     pub async fn load_one(&self, key: K) -> Result<Option<T::Value>, T::Error> {
         let mut found = self.load_many(std::iter::once(key.clone())).await?;
         Ok(found.remove(&key))
@@ -969,26 +978,37 @@ pub struct LazyLoaders {
     db: DatabaseConnection,
     viewer: Option<Arc<Viewer>>,
     today: chrono::NaiveDate,
+    /// A query operation: the loaders remember rows ([`Loaders::for_query`]).
+    query: bool,
     loaders: std::sync::OnceLock<Loaders>,
 }
 
 impl LazyLoaders {
+    /// `query`: the operation is a query, whose loaders may remember what they read; mutations
+    /// and subscriptions read afresh every time.
     pub fn new(
         db: DatabaseConnection,
         viewer: Option<Arc<Viewer>>,
         today: chrono::NaiveDate,
+        query: bool,
     ) -> Self {
         Self {
             db,
             viewer,
             today,
+            query,
             loaders: std::sync::OnceLock::new(),
         }
     }
 
     pub fn get(&self) -> &Loaders {
-        self.loaders
-            .get_or_init(|| Loaders::new(&self.db, self.viewer.as_deref(), self.today))
+        self.loaders.get_or_init(|| {
+            if self.query {
+                Loaders::for_query(&self.db, self.viewer.as_deref(), self.today)
+            } else {
+                Loaders::new(&self.db, self.viewer.as_deref(), self.today)
+            }
+        })
     }
 }
 

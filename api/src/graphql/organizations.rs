@@ -385,19 +385,71 @@ impl OrganizationQuery {
             OrganizationOrder::NameAsc => ServiceOrder::NameAsc,
             OrganizationOrder::CreatedAtAsc => ServiceOrder::CreatedAtAsc,
         };
-        let rows = organizations::list(&ctx.state()?.db.read, &service, order, &page).await?;
+        let db = &ctx.state()?.db.read;
+        // The parents' public cards come with the page when the selection shows them.
+        let selection = ctx.look_ahead();
+        let with_parent = selection.field("nodes").field("parent").exists()
+            || selection
+                .field("edges")
+                .field("node")
+                .field("parent")
+                .exists();
+        if !with_parent {
+            let rows = organizations::list(db, &service, order, &page).await?;
+            return Ok(relay::connection(rows, Organization));
+        }
+        let rows = organizations::list_with_parents(db, &service, order, &page).await?;
+        let loaders = ctx.loaders()?;
+        let rows = Page {
+            rows: rows
+                .rows
+                .into_iter()
+                .map(|(cursor, (organization, parent))| {
+                    if let Some(parent) = parent {
+                        loaders.organizations.prime(parent.id, parent);
+                    }
+                    (cursor, organization)
+                })
+                .collect(),
+            has_previous: rows.has_previous,
+            has_next: rows.has_next,
+            total: rows.total,
+        };
         Ok(relay::connection(rows, Organization))
     }
 
     /// One organization, archived or not.
     async fn organization(&self, ctx: &Context<'_>, id: ID) -> Result<Organization> {
         let id = ids::decode_as("id", NodeKind::Organization, &id)?;
-        ctx.loaders()?
-            .organizations
-            .load_one(id)
+        // The parent's and the area's public cards come with the organization when the
+        // selection shows them: one statement instead of three.
+        let selection = ctx.look_ahead();
+        let (with_parent, with_area) = (
+            selection.field("parent").exists(),
+            selection.field("area").exists(),
+        );
+        let loaders = ctx.loaders()?;
+        if !(with_parent || with_area) {
+            return loaders
+                .organizations
+                .load_one(id)
+                .await?
+                .map(Organization)
+                .ok_or_else(|| AppError::NotFound("organization").into());
+        }
+        let found = organizations::get_with_refs(&ctx.state()?.db.read, id, with_parent, with_area)
             .await?
-            .map(Organization)
-            .ok_or_else(|| AppError::NotFound("organization").into())
+            .ok_or(AppError::NotFound("organization"))?;
+        if let Some(parent) = found.parent {
+            loaders.organizations.prime(parent.id, parent);
+        }
+        if let Some(area) = found.area {
+            loaders.areas.prime(area.id, area);
+        }
+        loaders
+            .organizations
+            .prime(found.organization.id, found.organization.clone());
+        Ok(Organization(found.organization))
     }
 }
 

@@ -9,7 +9,7 @@ use std::collections::HashMap;
 use sea_orm::{
     ColumnTrait, ColumnType, Condition, ConnectionTrait, EntityTrait, FromQueryResult, IdenStatic,
     ModelTrait, Order, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait, Select,
-    Value,
+    SelectTwo, Value,
     sea_query::{Alias, Asterisk, Expr, ExprTrait, Query},
 };
 use uuid::Uuid;
@@ -73,11 +73,61 @@ where
     E::Model: Sync,
     C: ConnectionTrait,
 {
-    let total = if page.with_total {
+    let total = count_if_asked(db, &select, page).await?;
+    let rows = ordered_page(select, keys, descending, page)?
+        .all(db)
+        .await?;
+    finish_page::<E, _>(rows, keys, page, total, |row| row)
+}
+
+/// Like `fetch_page`, with a row of `F` joined to each row by `join` (a left join: `None` where
+/// there is none), e.g. each organization with its parent: one statement for both.
+pub async fn fetch_page_also<E, F, C>(
+    db: &C,
+    select: Select<E>,
+    keys: &[E::Column],
+    page: &PageRequest,
+    join: impl FnOnce(Select<E>) -> SelectTwo<E, F>,
+) -> AppResult<Page<(E::Model, Option<F::Model>)>>
+where
+    E: EntityTrait,
+    E::Model: Sync,
+    F: EntityTrait,
+    F::Model: Sync,
+    C: ConnectionTrait,
+{
+    let total = count_if_asked(db, &select, page).await?;
+    let rows = join(ordered_page(select, keys, false, page)?)
+        .all(db)
+        .await?;
+    finish_page::<E, _>(rows, keys, page, total, |(row, _)| row)
+}
+
+async fn count_if_asked<E, C>(
+    db: &C,
+    select: &Select<E>,
+    page: &PageRequest,
+) -> AppResult<Option<u64>>
+where
+    E: EntityTrait,
+    E::Model: Sync,
+    C: ConnectionTrait,
+{
+    Ok(if page.with_total {
         Some(select.clone().count(db).await?)
     } else {
         None
-    };
+    })
+}
+
+/// `select` past the page's cursors, in the page's order, one row more than the page (which
+/// tells whether there is more).
+fn ordered_page<E: EntityTrait>(
+    select: Select<E>,
+    keys: &[E::Column],
+    descending: bool,
+    page: &PageRequest,
+) -> AppResult<Select<E>> {
     let mut query = select;
     if let Some(after) = &page.after {
         let values = decode_cursor::<E>(keys, after, "after")?;
@@ -95,7 +145,17 @@ where
     for key in keys {
         query = query.order_by(*key, order.clone());
     }
-    let mut rows = query.limit(page.limit + 1).all(db).await?;
+    Ok(query.limit(page.limit + 1))
+}
+
+/// The page of the rows `ordered_page` read: the extra row dropped, in list order, with cursors.
+fn finish_page<E: EntityTrait, R>(
+    mut rows: Vec<R>,
+    keys: &[E::Column],
+    page: &PageRequest,
+    total: Option<u64>,
+    model: impl Fn(&R) -> &E::Model,
+) -> AppResult<Page<R>> {
     let more = rows.len() as u64 > page.limit;
     rows.truncate(page.limit as usize);
     if page.backward {
@@ -103,7 +163,7 @@ where
     }
     let rows = rows
         .into_iter()
-        .map(|row| Ok((cursor_of::<E>(keys, &row, page)?, row)))
+        .map(|row| Ok((cursor_of::<E>(keys, model(&row), page)?, row)))
         .collect::<AppResult<Vec<_>>>()?;
     let (has_previous, has_next) = if page.backward {
         (more, page.before.is_some())
