@@ -33,6 +33,10 @@ pub const DEFAULT_MAX_QUERY_NODES: u64 = 100_000;
 pub const DEFAULT_MAX_QUERY_FIELDS: u64 = 2_000;
 pub const DEFAULT_MAX_MUTATION_FIELDS: usize = 10;
 pub const DEFAULT_MAX_BATCH: usize = 10;
+/// Queries and mutations running at once; more wait their turn. 16 keeps two cores and ten
+/// database connections busy (16 at once answered Q2 as fast as 64 did) and bounds what
+/// requests in flight hold: at 64 connections the server's peak memory stays where 16 put it.
+pub const DEFAULT_MAX_OPERATIONS: usize = 16;
 pub const DEFAULT_TOKEN_TTL_HOURS: i64 = 12;
 pub const DEFAULT_EVENT_RETENTION_DAYS: u32 = 7;
 
@@ -160,6 +164,15 @@ pub struct ServerConfig {
     #[arg(long = "max-batch", env = "LIANJIAN_MAX_BATCH", default_value_t = DEFAULT_MAX_BATCH)]
     pub max_batch: usize,
 
+    /// Most queries and mutations running at once, over every transport; more wait their turn
+    /// (a subscription waits to start, not while it streams).
+    #[arg(
+        long = "max-operations",
+        env = "LIANJIAN_MAX_OPERATIONS",
+        default_value_t = DEFAULT_MAX_OPERATIONS
+    )]
+    pub max_operations: usize,
+
     /// Key that signs sign-in tokens (32+ characters); required on PostgreSQL, generated and kept
     /// in the database on SQLite.
     #[arg(
@@ -226,6 +239,7 @@ impl Default for ServerConfig {
             max_query_fields: DEFAULT_MAX_QUERY_FIELDS,
             max_mutation_fields: DEFAULT_MAX_MUTATION_FIELDS,
             max_batch: DEFAULT_MAX_BATCH,
+            max_operations: DEFAULT_MAX_OPERATIONS,
             jwt_secret: None,
             token_ttl_hours: DEFAULT_TOKEN_TTL_HOURS,
             event_retention_days: DEFAULT_EVENT_RETENTION_DAYS,
@@ -317,6 +331,7 @@ mod tests {
         assert_eq!(server.max_query_fields, 2_000);
         assert_eq!(server.max_mutation_fields, 10);
         assert_eq!(server.max_batch, 10);
+        assert_eq!(server.max_operations, 16);
         assert_eq!(server.token_ttl_hours, 12);
         assert!(server.jwt_secret.is_none());
         assert!(server.today.is_none());

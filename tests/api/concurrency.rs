@@ -315,3 +315,48 @@ async fn parent_chains(app: &TestApp) -> HashMap<uuid::Uuid, Vec<uuid::Uuid>> {
     }
     chains
 }
+
+/// With two operations allowed at a time, 48 reads and writes sent at once all answer: the
+/// others wait their turn, none is refused or lost.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn operations_beyond_the_limit_wait_their_turn() {
+    let app = Arc::new(
+        TestApp::spawn_with(lianjian_api::config::ServerConfig {
+            max_operations: 2,
+            ..Default::default()
+        })
+        .await,
+    );
+    let answers = all_at_once(&app, 48, |app, i| async move {
+        if i % 2 == 0 {
+            app.graphql(
+                "mutation($input: CreateAreaInput!) { createArea(input: $input) { area { name } } }",
+                json!({ "input": { "name": format!("片区{i:02}") } }),
+            )
+            .await
+        } else {
+            app.graphql("{ areas(first: 1) { nodes { __typename } } }", json!({}))
+                .await
+        }
+    })
+    .await;
+    assert_eq!(codes(&answers), Vec::<String>::new());
+    for (i, answer) in answers.iter().enumerate().filter(|(i, _)| i % 2 == 0) {
+        assert_eq!(
+            answer.ok()["createArea"]["area"]["name"],
+            format!("片区{i:02}")
+        );
+    }
+    let mut names: Vec<String> = app
+        .graphql("{ areas(first: 100) { nodes { name } } }", json!({}))
+        .await
+        .ok()["areas"]["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| n["name"].as_str().unwrap().to_owned())
+        .collect();
+    names.sort();
+    let expected: Vec<String> = (0..48).step_by(2).map(|i| format!("片区{i:02}")).collect();
+    assert_eq!(names, expected);
+}

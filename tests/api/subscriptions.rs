@@ -62,6 +62,60 @@ async fn area_created_reaches_a_websocket_subscriber() {
     socket.close(None).await.unwrap();
 }
 
+/// A subscription holds no turn while it streams: with one operation at a time allowed, two
+/// open subscriptions still let a mutation run, and both hear of it.
+#[tokio::test]
+async fn open_subscriptions_leave_the_turns_to_queries_and_mutations() {
+    let app = TestApp::spawn_with(lianjian_api::config::ServerConfig {
+        max_operations: 1,
+        ..Default::default()
+    })
+    .await;
+    let addr = app.serve().await;
+    let mut sockets = Vec::new();
+    for _ in 0..2 {
+        let mut request = format!("ws://{addr}/graphql/ws")
+            .into_client_request()
+            .unwrap();
+        request.headers_mut().insert(
+            "sec-websocket-protocol",
+            HeaderValue::from_static("graphql-transport-ws"),
+        );
+        let (mut socket, _) = tokio_tungstenite::connect_async(request).await.unwrap();
+        let send = |value: Value| Message::Text(value.to_string().into());
+        socket
+            .send(send(json!({
+                "type": "connection_init",
+                "payload": { "authorization": format!("Bearer {}", app.admin_token) }
+            })))
+            .await
+            .unwrap();
+        assert_eq!(next_json(&mut socket).await["type"], "connection_ack");
+        socket
+            .send(send(json!({
+                "id": "1",
+                "type": "subscribe",
+                "payload": { "query": "subscription { areaCreated { name } }" }
+            })))
+            .await
+            .unwrap();
+        sockets.push(socket);
+    }
+    // Let the subscriptions register before the event is published.
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let created = tokio::time::timeout(Duration::from_secs(10), app.create_area("温泉景区"))
+        .await
+        .expect("the mutation ran beside two open subscriptions");
+    assert!(!created.is_empty());
+    for socket in &mut sockets {
+        let message = next_json(socket).await;
+        assert_eq!(
+            message["payload"]["data"]["areaCreated"]["name"], "温泉景区",
+            "{message}"
+        );
+    }
+}
+
 async fn next_json<S>(socket: &mut S) -> Value
 where
     S: futures_util::Stream<Item = Result<Message, tokio_tungstenite::tungstenite::Error>> + Unpin,

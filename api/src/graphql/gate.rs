@@ -6,7 +6,9 @@
 //! 2. parses the document once and checks it before anything runs: anonymous callers may only
 //!    sign in and read the schema, and the document must stay within the limits
 //!    ([`limits`](super::limits));
-//! 3. runs it on the schema, with the request's DataLoaders;
+//! 3. runs it on the schema, with the request's DataLoaders, when its turn comes: at most
+//!    `--max-operations` queries and mutations run at once, the others wait (a subscription
+//!    waits for its turn to start, then streams without holding one);
 //! 4. gives every error its `extensions.code` (and `extensions.field` where async-graphql's own
 //!    argument errors leave it out).
 //!
@@ -18,7 +20,9 @@ use std::{any::TypeId, sync::Arc};
 use async_graphql::{
     Data, Executor, Request, Response, ServerError, Variables,
     futures_util::stream::{self, BoxStream, StreamExt},
+    parser::types::OperationType,
 };
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 use super::{
     context::RequestContext,
@@ -42,6 +46,10 @@ struct Inner {
     /// unless async-graphql printed something it cannot read back.
     shape: Result<SchemaShape, String>,
     limits: QueryLimits,
+    /// Turns to run: what the operations running at once hold (their futures, rows and
+    /// responses) is what the server's memory grows with under load, and beyond a few per
+    /// database connection more at once only wait longer for the database.
+    turns: Arc<Semaphore>,
     /// The SDL as async-graphql exports it, for tools inside the server.
     source_sdl: String,
     sdl: tokio::sync::OnceCell<String>,
@@ -53,6 +61,8 @@ struct Echo {
     variables: Variables,
     /// The order of the selection set, which the response is put back into.
     order: KeyOrder,
+    /// What the operation is, once the document is parsed.
+    kind: Option<OperationType>,
 }
 
 impl Api {
@@ -67,11 +77,18 @@ impl Api {
         );
         let source_sdl = schema.sdl();
         let shape = SchemaShape::from_sdl(&source_sdl);
+        let max_operations = state
+            .as_ref()
+            .map_or(crate::config::DEFAULT_MAX_OPERATIONS, |s| {
+                s.config.server.max_operations
+            })
+            .max(1);
         Self(Arc::new(Inner {
             schema,
             state,
             shape,
             limits,
+            turns: Arc::new(Semaphore::new(max_operations)),
             source_sdl,
             sdl: tokio::sync::OnceCell::new(),
         }))
@@ -108,10 +125,23 @@ impl Api {
 
     /// Runs one operation through the gate.
     pub async fn execute(&self, request: impl Into<Request>) -> Response {
+        let _turn = self.turn().await;
         match self.admit(request.into(), None).await {
             Ok((request, echo)) => finish(self.0.schema.execute(request).await, &echo),
             Err(refusal) => *refusal,
         }
+    }
+
+    /// Waits until fewer than `--max-operations` operations run, and holds a turn until the
+    /// permit is dropped. The semaphore is never closed; were it, the operation would run
+    /// without waiting rather than fail.
+    async fn turn(&self) -> Option<OwnedSemaphorePermit> {
+        self.0.turns.clone().acquire_owned().await.ok()
+    }
+
+    /// Operations that could start now without waiting.
+    pub fn free_turns(&self) -> usize {
+        self.0.turns.available_permits()
     }
 
     /// Steps 1 and 2: who asks, and whether the document may run at all.
@@ -124,6 +154,7 @@ impl Api {
             query: request.query.clone(),
             variables: request.variables.clone(),
             order: KeyOrder::default(),
+            kind: None,
         };
         let refuse = |error: ServerError, echo: &Echo| {
             Err(Box::new(finish(Response::from_errors(vec![error]), echo)))
@@ -145,8 +176,8 @@ impl Api {
         let viewer = data_of::<RequestContext>(&request.data).and_then(|c| c.viewer.clone());
         let operation_name = request.operation_name.clone();
         let variables = request.variables.clone();
-        let is_query = match request.parsed_query() {
-            Ok(document) => guard::is_query_operation(document, operation_name.as_deref()),
+        echo.kind = match request.parsed_query() {
+            Ok(document) => guard::operation_type(document, operation_name.as_deref()),
             Err(e) => return refuse(e, &echo),
         };
         if let Some(state) = &self.0.state
@@ -156,7 +187,7 @@ impl Api {
                 state.db.read.clone(),
                 viewer.clone(),
                 state.clock.today(),
-                is_query,
+                echo.kind == Some(OperationType::Query),
             );
             request = request.data(loaders);
         }
@@ -193,13 +224,22 @@ impl Executor for Api {
         let api = self.clone();
         stream::once(async move {
             let session = session_data.unwrap_or_default();
+            let mut turn = api.turn().await;
             match api.admit(request, Some(&session)).await {
-                Ok((request, echo)) => api
-                    .0
-                    .schema
-                    .execute_stream_with_session_data(request, session)
-                    .map(move |response| finish(response, &echo))
-                    .boxed(),
+                Ok((request, echo)) => {
+                    if echo.kind == Some(OperationType::Subscription) {
+                        // It may stream for hours: its events do not hold a turn.
+                        turn = None;
+                    }
+                    api.0
+                        .schema
+                        .execute_stream_with_session_data(request, session)
+                        .map(move |response| {
+                            let _held_until_the_stream_ends = &turn;
+                            finish(response, &echo)
+                        })
+                        .boxed()
+                }
                 Err(refusal) => stream::once(async move { *refusal }).boxed(),
             }
         })
@@ -227,4 +267,41 @@ fn finish(mut response: Response, echo: &Echo) -> Response {
         errors::classify(error);
     }
     response
+}
+
+#[cfg(test)]
+mod tests {
+    use async_graphql::value;
+
+    use super::*;
+    use crate::config::DEFAULT_MAX_OPERATIONS;
+
+    /// With every turn taken, an operation waits (however often the runtime polls it) and runs
+    /// as soon as one is given back; its own turn is given back when it has answered.
+    #[tokio::test]
+    async fn an_operation_waits_for_a_turn() {
+        let api = Api::new(None);
+        assert_eq!(api.free_turns(), DEFAULT_MAX_OPERATIONS);
+        let mut held = Vec::new();
+        for _ in 0..DEFAULT_MAX_OPERATIONS {
+            held.push(api.turn().await);
+        }
+        assert_eq!(api.free_turns(), 0);
+        let waiting = tokio::spawn({
+            let api = api.clone();
+            async move { api.execute("{ __typename }").await }
+        });
+        for _ in 0..100 {
+            tokio::task::yield_now().await;
+        }
+        assert!(!waiting.is_finished());
+
+        held.pop();
+        let response = waiting.await.unwrap();
+        assert_eq!(response.data, value!({ "__typename": "Query" }));
+        assert!(response.errors.is_empty());
+        assert_eq!(api.free_turns(), 1);
+        drop(held);
+        assert_eq!(api.free_turns(), DEFAULT_MAX_OPERATIONS);
+    }
 }

@@ -130,11 +130,15 @@ fn operation_of<'a>(
     }
 }
 
-/// Whether the request runs a query (not a mutation or a subscription, nor an operation that
-/// is not there): only a query may remember rows for the rest of the request.
-pub fn is_query_operation(document: &ExecutableDocument, operation_name: Option<&str>) -> bool {
-    operation_of(document, operation_name).is_some_and(|op| op.node.ty == OperationType::Query)
+/// Whether the request runs a query, a mutation or a subscription; `None` when the document
+/// has no such operation (the request then fails).
+pub fn operation_type(
+    document: &ExecutableDocument,
+    operation_name: Option<&str>,
+) -> Option<OperationType> {
+    operation_of(document, operation_name).map(|op| op.node.ty)
 }
+
 /// Whether the operation that would run selects, at its root, only fields open to anonymous
 /// callers (fragments included). When the operation cannot be told (an unknown name, several
 /// operations and no name), the answer is no.
