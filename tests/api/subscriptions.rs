@@ -4,7 +4,7 @@ use futures_util::{SinkExt, StreamExt};
 use serde_json::{Value, json};
 use tokio_tungstenite::tungstenite::{Message, client::IntoClientRequest, http::HeaderValue};
 
-use crate::helpers::TestApp;
+use crate::{helpers::TestApp, sockets::Socket};
 
 /// A subscription over a real WebSocket with the graphql-transport-ws protocol.
 #[tokio::test]
@@ -62,8 +62,9 @@ async fn area_created_reaches_a_websocket_subscriber() {
     socket.close(None).await.unwrap();
 }
 
-/// A subscription holds no turn while it streams: with one operation at a time allowed, two
-/// open subscriptions still let a mutation run, and both hear of it.
+/// A subscription holds no turn while it streams, and a query over a socket gives its turn back
+/// when it has answered: with one operation at a time allowed, two open subscriptions and a
+/// query over the same socket still let a mutation run, and both subscriptions hear of it.
 #[tokio::test]
 async fn open_subscriptions_leave_the_turns_to_queries_and_mutations() {
     let app = TestApp::spawn_with(lianjian_api::config::ServerConfig {
@@ -74,33 +75,16 @@ async fn open_subscriptions_leave_the_turns_to_queries_and_mutations() {
     let addr = app.serve().await;
     let mut sockets = Vec::new();
     for _ in 0..2 {
-        let mut request = format!("ws://{addr}/graphql/ws")
-            .into_client_request()
-            .unwrap();
-        request.headers_mut().insert(
-            "sec-websocket-protocol",
-            HeaderValue::from_static("graphql-transport-ws"),
-        );
-        let (mut socket, _) = tokio_tungstenite::connect_async(request).await.unwrap();
-        let send = |value: Value| Message::Text(value.to_string().into());
+        let mut socket = Socket::connect(addr, Some(&app.admin_token)).await;
         socket
-            .send(send(json!({
-                "type": "connection_init",
-                "payload": { "authorization": format!("Bearer {}", app.admin_token) }
-            })))
-            .await
-            .unwrap();
-        assert_eq!(next_json(&mut socket).await["type"], "connection_ack");
-        socket
-            .send(send(json!({
-                "id": "1",
-                "type": "subscribe",
-                "payload": { "query": "subscription { areaCreated { name } }" }
-            })))
-            .await
-            .unwrap();
+            .start("subscription { areaCreated { name } }", json!({}))
+            .await;
         sockets.push(socket);
     }
+    let counted = sockets[0]
+        .run("{ areas(first: 1) { totalCount } }", json!({}))
+        .await;
+    assert_eq!(counted, json!({ "data": { "areas": { "totalCount": 0 } } }));
     // Let the subscriptions register before the event is published.
     tokio::time::sleep(Duration::from_millis(200)).await;
     let created = tokio::time::timeout(Duration::from_secs(10), app.create_area("温泉景区"))
@@ -108,7 +92,7 @@ async fn open_subscriptions_leave_the_turns_to_queries_and_mutations() {
         .expect("the mutation ran beside two open subscriptions");
     assert!(!created.is_empty());
     for socket in &mut sockets {
-        let message = next_json(socket).await;
+        let message = socket.json().await;
         assert_eq!(
             message["payload"]["data"]["areaCreated"]["name"], "温泉景区",
             "{message}"
