@@ -40,6 +40,7 @@ on_both_runtimes!(
     authentication_is_one_statement_for_every_kind_of_grant,
     an_organization_comes_with_its_parent_and_area_in_one_statement,
     a_page_of_organizations_comes_with_the_parents_in_one_statement,
+    adding_a_person_costs_five_statements_and_one_per_position,
 );
 
 fn uuid_of(global: &str) -> uuid::Uuid {
@@ -972,4 +973,49 @@ async fn a_page_of_organizations_comes_with_the_parents_in_one_statement() {
         response.ok()["organizations"],
         json!({ "totalCount": 12, "nodes": expected[9..12], "pageInfo": { "hasPreviousPage": true } })
     );
+}
+
+const ADD_PERSON: &str = "mutation($input: CreatePersonInput!) {
+    createPerson(input: $input) { person { name positions { position } } } }";
+
+/// Adding a person: signing in, the caller's count of refused identifiers, the organization
+/// with whether the caller may manage it (one statement for both), the person, one insert per
+/// position, and the audit entry. The transaction's BEGIN and COMMIT are not counted.
+async fn adding_a_person_costs_five_statements_and_one_per_position() {
+    let app = TestApp::spawn().await;
+    let town = area(&app).await;
+    let branch = org(&app, "东村党支部", &town, None).await;
+    let (statements, data) = cost(
+        &app,
+        None,
+        ADD_PERSON,
+        json!({ "input": { "name": "张三", "politicalStatus": "MASSES", "organizationId": branch } }),
+    )
+    .await;
+    assert_eq!(
+        data,
+        json!({ "createPerson": { "person": { "name": "张三", "positions": [] } } })
+    );
+    assert_eq!(
+        statements,
+        5 + 1,
+        "with the positions' read for the payload"
+    );
+    let (statements, data) = cost(
+        &app,
+        None,
+        ADD_PERSON,
+        json!({ "input": { "name": "李四", "politicalStatus": "FULL_MEMBER", "organizationId": branch,
+            "positions": [
+                { "position": "SECRETARY", "startedOn": "2026-01-01" },
+                { "position": "GRID_WORKER", "startedOn": "2026-02-01" },
+            ] } }),
+    )
+    .await;
+    assert_eq!(
+        data,
+        json!({ "createPerson": { "person": { "name": "李四",
+            "positions": [ { "position": "SECRETARY" }, { "position": "GRID_WORKER" } ] } } })
+    );
+    assert_eq!(statements, 5 + 2 + 1);
 }

@@ -75,9 +75,10 @@ impl Organization {
     }
 }
 
-/// The service calls of the heavier fields are boxed: async-graphql keeps one future per field
-/// of every object of a list alive at once, each as large as the largest field's, so 50
-/// organizations with four fields each held 200 futures of 4 KB.
+// The service calls of the heavier fields are boxed: async-graphql keeps one future per field
+// of every object of a list alive at once, each as large as the largest field's, so 50
+// organizations with four fields each held 200 futures of 4 KB. (A doc comment here would be
+// the type's description in the schema.)
 #[Object]
 impl Organization {
     pub async fn id(&self) -> ID {

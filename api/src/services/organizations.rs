@@ -318,23 +318,27 @@ pub(super) async fn require_managed_reference(
     id: Uuid,
     manage: &Scope,
 ) -> AppResult<organization::Model> {
-    let org = match get(db, id).await? {
-        Some(org) if org.archived_at.is_none() => org,
-        Some(_) => {
-            return Err(AppError::bad_input(
-                field,
-                format!("{field} names an archived organization"),
-            ));
-        }
-        None => {
-            return Err(AppError::bad_input(
-                field,
-                format!("{field} names no organization"),
-            ));
-        }
-    };
-    require_manageable(db, id, manage).await?;
-    Ok(org)
+    // Organizations are publicly known: the card, and whether the actor may manage it, in one
+    // statement.
+    let found = scoped::fetch_known::<organization::Entity>(
+        db,
+        id,
+        Condition::all(),
+        manage.organization_condition(organization::Column::Id),
+    )
+    .await?;
+    match found {
+        Some((org, _)) if org.archived_at.is_some() => Err(AppError::bad_input(
+            field,
+            format!("{field} names an archived organization"),
+        )),
+        Some((_, false)) => Err(AppError::Forbidden),
+        Some((org, true)) => Ok(org),
+        None => Err(AppError::bad_input(
+            field,
+            format!("{field} names no organization"),
+        )),
+    }
 }
 
 /// Organizations are publicly known: one outside the actor's `manage` scope is FORBIDDEN, and

@@ -238,6 +238,15 @@ async fn replace_positions(
         .filter(person_position::Column::Id.not_in_subquery(of_postings))
         .exec(db)
         .await?;
+    insert_positions(db, person_id, positions).await
+}
+
+/// Adds `positions` to a person (all of them, for a person just created).
+async fn insert_positions(
+    db: &impl ConnectionTrait,
+    person_id: Uuid,
+    positions: &[NewPosition],
+) -> AppResult<()> {
     for p in positions {
         person_position::ActiveModel {
             id: Set(super::new_id()),
@@ -311,7 +320,7 @@ where
     }
     .insert(&w)
     .await?;
-    replace_positions(&w, created.id, &input.positions).await?;
+    insert_positions(&w, created.id, &input.positions).await?;
     w.audit(
         Change::of("createPerson", "Person", created.id)
             .after(snapshot(&created, Some(&input.positions))),
