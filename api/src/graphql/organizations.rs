@@ -19,12 +19,9 @@ use super::{
 use crate::{
     authz::Scope,
     error::AppError,
-    services::{
-        organizations::{
-            self, NewOrganization, OrganizationChanges, OrganizationFilter as ServiceFilter,
-            OrganizationOrder as ServiceOrder,
-        },
-        pagination::Page,
+    services::organizations::{
+        self, NewOrganization, OrganizationChanges, OrganizationFilter as ServiceFilter,
+        OrganizationOrder as ServiceOrder,
     },
 };
 
@@ -276,21 +273,16 @@ impl Organization {
             .linkage_groups
             .load_many(memberships.rows.iter().map(|(_, m)| m.linkage_group_id))
             .await?;
-        let rows = Page {
-            rows: memberships
-                .rows
-                .into_iter()
+        let rows = memberships.with_rows(|rows| {
+            rows.into_iter()
                 .filter_map(|(cursor, m)| {
                     groups
                         .get(&m.linkage_group_id)
                         .cloned()
                         .map(|g| (cursor, g))
                 })
-                .collect(),
-            has_previous: memberships.has_previous,
-            has_next: memberships.has_next,
-            total: memberships.total,
-        };
+                .collect()
+        });
         Ok(relay::connection(rows, LinkageGroup))
     }
 
@@ -434,21 +426,16 @@ impl OrganizationQuery {
         }
         let rows = organizations::list_with_parents(db, &service, order, &page).await?;
         let loaders = ctx.loaders()?;
-        let rows = Page {
-            rows: rows
-                .rows
-                .into_iter()
+        let rows = rows.with_rows(|rows| {
+            rows.into_iter()
                 .map(|(cursor, (organization, parent))| {
                     if let Some(parent) = parent {
                         loaders.organizations.prime(parent.id, parent);
                     }
                     (cursor, organization)
                 })
-                .collect(),
-            has_previous: rows.has_previous,
-            has_next: rows.has_next,
-            total: rows.total,
-        };
+                .collect()
+        });
         Ok(relay::connection(rows, Organization))
     }
 

@@ -45,6 +45,18 @@ pub struct Page<M> {
     pub total: Option<u64>,
 }
 
+impl<M> Page<M> {
+    /// The same page with its rows (and their cursors) turned into others by `rows`.
+    pub fn with_rows<N>(self, rows: impl FnOnce(Vec<(String, M)>) -> Vec<(String, N)>) -> Page<N> {
+        Page {
+            rows: rows(self.rows),
+            has_previous: self.has_previous,
+            has_next: self.has_next,
+            total: self.total,
+        }
+    }
+}
+
 /// Fetches one page of `select`, ordered by `keys` ascending (the last key must be unique).
 pub async fn fetch_page<E, C>(
     db: &C,

@@ -214,25 +214,17 @@ pub async fn items_of_rounds(
     Ok(pages
         .into_iter()
         .map(|(round, p)| {
-            let rows = p
-                .rows
-                .into_iter()
-                .filter_map(|(cursor, entry)| {
-                    items
-                        .get(&entry.item_id)
-                        .cloned()
-                        .map(|item| (cursor, item))
-                })
-                .collect();
-            (
-                round,
-                Page {
-                    rows,
-                    has_previous: p.has_previous,
-                    has_next: p.has_next,
-                    total: p.total,
-                },
-            )
+            let page = p.with_rows(|rows| {
+                rows.into_iter()
+                    .filter_map(|(cursor, entry)| {
+                        items
+                            .get(&entry.item_id)
+                            .cloned()
+                            .map(|item| (cursor, item))
+                    })
+                    .collect()
+            });
+            (round, page)
         })
         .collect())
 }
