@@ -11,6 +11,11 @@ const SCHEDULE: &str = "mutation($input: ScheduleJointActivityInput!) {
             participants { role organization { name } } }
         acceptedConflicts { jointActivity { title } organization { name } venue } } }";
 
+/// Scheduling with a selection that reads nothing more, so that only the mutation's own
+/// statements count.
+const SCHEDULE_ID: &str = "mutation($input: ScheduleJointActivityInput!) {
+    scheduleJointActivity(input: $input) { jointActivity { id } } }";
+
 struct World {
     orgs: std::collections::HashMap<&'static str, String>,
     group: String,
@@ -508,6 +513,61 @@ async fn attendance_is_idempotent_limited_to_participants_and_capacity() {
     assert_eq!(
         after["attendance"]["edges"][1]["node"]["organization"]["name"],
         "南平村党支部"
+    );
+}
+
+/// Checking in one person or five costs the same statements (the check-ins are one insert), and
+/// so do organizations scheduled together (the participants are one insert).
+#[tokio::test]
+async fn check_ins_and_participants_cost_the_same_for_one_or_many() {
+    let app = TestApp::spawn().await;
+    let w = world(&app).await;
+    let (a, b, c) = (&w.orgs["A"], &w.orgs["B"], &w.orgs["C"]);
+    let record =
+        "mutation($input: RecordAttendanceInput!) { recordAttendance(input: $input) { recorded } }";
+    let mut check_ins = Vec::new();
+    let mut schedules = Vec::new();
+    for (n, day, guests) in [
+        (1, "2027-05-03", vec![b.as_str()]),
+        (5, "2027-05-04", vec![b.as_str(), c.as_str()]),
+    ] {
+        let booking = input(
+            "学习会",
+            a,
+            &guests,
+            "礼堂",
+            &format!("{day}T09:00:00+08:00"),
+            &format!("{day}T10:00:00+08:00"),
+        );
+        let before = app.sql_statements().await;
+        let scheduled = app.graphql(SCHEDULE_ID, json!({ "input": booking })).await;
+        schedules.push(app.sql_statements().await - before);
+        let activity = scheduled.ok()["scheduleJointActivity"]["jointActivity"]["id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        let mut people = Vec::new();
+        for i in 0..n {
+            let org = if i % 2 == 0 { a } else { b };
+            people.push(person(&app, &format!("参会者{n}-{i}"), org).await);
+        }
+        let before = app.sql_statements().await;
+        let r = app
+            .graphql(
+                record,
+                json!({ "input": { "activityId": activity, "personIds": people } }),
+            )
+            .await;
+        check_ins.push(app.sql_statements().await - before);
+        assert_eq!(r.ok()["recordAttendance"]["recorded"], n);
+    }
+    assert_eq!(
+        check_ins[0], check_ins[1],
+        "check-ins of 1 and 5: {check_ins:?}"
+    );
+    assert_eq!(
+        schedules[0], schedules[1],
+        "with 1 and 2 guests: {schedules:?}"
     );
 }
 

@@ -38,9 +38,11 @@ on_both_runtimes!(
     counts_of_people_groups_and_members_read_no_rows,
     page_info_alone_reads_at_most_the_ends_of_a_page,
     authentication_is_one_statement_for_every_kind_of_grant,
+    a_batch_reads_its_viewer_once,
+    changing_an_activity_reads_it_once,
     an_organization_comes_with_its_parent_and_area_in_one_statement,
     a_page_of_organizations_comes_with_the_parents_in_one_statement,
-    adding_a_person_costs_five_statements_and_one_per_position,
+    adding_a_person_costs_five_statements_and_one_for_its_positions,
 );
 
 fn uuid_of(global: &str) -> uuid::Uuid {
@@ -768,7 +770,8 @@ async fn page_info_alone_reads_at_most_the_ends_of_a_page() {
 
 /// Reading who asks costs one statement, whatever the account holds: the account, its grants,
 /// its postings' grants and their organizations' paths come together (the demo accounts hold a
-/// system grant, group grants, an organization grant and a posting).
+/// system grant, group grants, an organization grant and a posting). An operation open to
+/// anyone (`__typename`, introspection) runs without it.
 async fn authentication_is_one_statement_for_every_kind_of_grant() {
     let app = TestApp::spawn().await;
     lianjian_api::services::demo::load(
@@ -794,9 +797,51 @@ async fn authentication_is_one_statement_for_every_kind_of_grant() {
             .unwrap()
             .unwrap();
         let (token, _) = app.state.tokens.issue(user.id, user.token_version).unwrap();
-        let (statements, data) = cost(&app, Some(&token), "{ __typename }", json!({})).await;
-        assert_eq!(data, json!({ "__typename": "Query" }));
+        let (statements, data) = cost(
+            &app,
+            Some(&token),
+            "{ viewer { user { username } } }",
+            json!({}),
+        )
+        .await;
+        assert_eq!(
+            data,
+            json!({ "viewer": { "user": { "username": username } } })
+        );
         assert_eq!(statements, 1, "{username}");
+        // An operation open to anyone reads no account, whatever token comes with it.
+        for query in ["{ __typename }", "{ __schema { queryType { name } } }"] {
+            let (statements, data) = cost(&app, Some(&token), query, json!({})).await;
+            assert!(data.is_object(), "{data}");
+            assert_eq!(statements, 0, "{username}: {query}");
+        }
+    }
+}
+
+/// A batch reads who asks once, for the first operation that needs a viewer, and not at all
+/// when none does.
+async fn a_batch_reads_its_viewer_once() {
+    let app = TestApp::spawn().await;
+    let me = json!({ "query": "{ viewer { user { username } } }" });
+    let typename = json!({ "query": "{ __typename }" });
+    for (batch, statements) in [
+        (json!([me, me, me]), 1),
+        (json!([typename, me, typename, me]), 1),
+        (json!([typename, typename]), 0),
+    ] {
+        let before = app.sql_statements().await;
+        let response = app.post_json(&batch).await;
+        assert_eq!(app.sql_statements().await - before, statements, "{batch}");
+        let answers = response.body.as_array().unwrap();
+        assert_eq!(answers.len(), batch.as_array().unwrap().len());
+        for (answer, request) in answers.iter().zip(batch.as_array().unwrap()) {
+            let expected = if request == &me {
+                json!({ "viewer": { "user": { "username": "root" } } })
+            } else {
+                json!({ "__typename": "Query" })
+            };
+            assert_eq!(answer, &json!({ "data": expected }), "{batch}");
+        }
     }
 }
 
@@ -979,9 +1024,9 @@ const ADD_PERSON: &str = "mutation($input: CreatePersonInput!) {
     createPerson(input: $input) { person { name positions { position } } } }";
 
 /// Adding a person: signing in, the caller's count of refused identifiers, the organization
-/// with whether the caller may manage it (one statement for both), the person, one insert per
-/// position, and the audit entry. The transaction's BEGIN and COMMIT are not counted.
-async fn adding_a_person_costs_five_statements_and_one_per_position() {
+/// with whether the caller may manage it (one statement for both), the person, one insert for
+/// all its positions, and the audit entry. The transaction's BEGIN and COMMIT are not counted.
+async fn adding_a_person_costs_five_statements_and_one_for_its_positions() {
     let app = TestApp::spawn().await;
     let town = area(&app).await;
     let branch = org(&app, "东村党支部", &town, None).await;
@@ -1017,5 +1062,80 @@ async fn adding_a_person_costs_five_statements_and_one_per_position() {
         json!({ "createPerson": { "person": { "name": "李四",
             "positions": [ { "position": "SECRETARY" }, { "position": "GRID_WORKER" } ] } } })
     );
-    assert_eq!(statements, 5 + 2 + 1);
+    assert_eq!(statements, 5 + 1 + 1);
+    let (statements, data) = cost(
+        &app,
+        None,
+        ADD_PERSON,
+        json!({ "input": { "name": "王五", "politicalStatus": "FULL_MEMBER", "organizationId": branch,
+            "positions": [
+                { "position": "SECRETARY", "startedOn": "2026-01-01" },
+                { "position": "GRID_WORKER", "startedOn": "2026-02-01" },
+                { "position": "DEPUTY_SECRETARY", "startedOn": "2026-03-01" },
+                { "position": "COMMITTEE_MEMBER", "startedOn": "2026-04-01" },
+            ] } }),
+    )
+    .await;
+    assert_eq!(
+        data,
+        json!({ "createPerson": { "person": { "name": "王五",
+            "positions": [ { "position": "SECRETARY" }, { "position": "GRID_WORKER" },
+                { "position": "DEPUTY_SECRETARY" }, { "position": "COMMITTEE_MEMBER" } ] } } })
+    );
+    assert_eq!(statements, 5 + 1 + 1, "four positions cost what two cost");
+}
+
+const CANCEL: &str = "mutation($input: CancelJointActivityInput!) {
+    cancelJointActivity(input: $input) { jointActivity { id status cancelReason version } } }";
+
+/// Changing a row that carries a version: signing in, the row with whether the caller may
+/// manage it (one statement for both), the UPDATE guarded by the version read, which returns
+/// the row as written, the audit entry, and the event in the outbox (one insert; on PostgreSQL
+/// also the statement that takes the outbox's lock and queues the notification). The row is not
+/// read again after the write. BEGIN and COMMIT are not counted.
+async fn changing_an_activity_reads_it_once() {
+    let app = TestApp::spawn().await;
+    lianjian_api::services::demo::load(
+        &app.state.db.write,
+        app.state.clock.today(),
+        app.state.config.server.timezone,
+    )
+    .await
+    .unwrap();
+    let planned = app
+        .graphql(
+            "{ jointActivities(first: 100, filter: { statuses: [PLANNED] }) { nodes { id version } } }",
+            json!({}),
+        )
+        .await;
+    let nodes = planned.ok()["jointActivities"]["nodes"].clone();
+    let first = &nodes[0];
+    let id = str_at(first, &["id"]).to_owned();
+    let version = first["version"].as_i64().unwrap();
+    let postgres = app.state.db.write.get_database_backend() == sea_orm::DbBackend::Postgres;
+    let outbox = if postgres { 2 } else { 1 };
+    let (statements, data) = cost(
+        &app,
+        None,
+        CANCEL,
+        json!({ "input": { "id": id, "reason": "下雨", "expectedVersion": version } }),
+    )
+    .await;
+    assert_eq!(
+        data,
+        json!({ "cancelJointActivity": { "jointActivity": {
+            "id": id, "status": "CANCELLED", "cancelReason": "下雨", "version": version + 1 } } })
+    );
+    assert_eq!(statements, 1 + 1 + 1 + 1 + outbox);
+    // What the write returned is what a later read sees.
+    let again = app
+        .graphql(
+            "query($id: ID!) { jointActivity(id: $id) { id status cancelReason version } }",
+            json!({ "id": id }),
+        )
+        .await;
+    assert_eq!(
+        again.ok()["jointActivity"],
+        data["cancelJointActivity"]["jointActivity"]
+    );
 }

@@ -155,7 +155,8 @@ impl EventBus {
         *delivered = (*delivered).max(position);
     }
 
-    /// The events after `after` (or, without it, from now on), in position order, each once.
+    /// The events after `after` (or, without it, those committed from now on), in position
+    /// order, each once.
     /// Refused (BAD_USER_INPUT on `after`) when events after `after` were pruned or `after` lies
     /// beyond the newest event: the client must read the current state and subscribe afresh.
     pub async fn subscribe(
@@ -168,7 +169,10 @@ impl EventBus {
             (self.inner.sender.subscribe(), *delivered)
         };
         let (last, backlog) = match after {
-            None => (now, false),
+            // From now on: past what this process has delivered, and past every event already
+            // committed, even one its dispatcher has not read yet (the receiver above already
+            // catches everything committed after this read).
+            None => (now.max(outbox::newest_row(db).await?.unwrap_or(0)), false),
             Some(after) => {
                 let bounds = outbox::bounds(db).await?;
                 if after < bounds.pruned_through {

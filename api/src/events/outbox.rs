@@ -24,7 +24,7 @@ const LOCK_CLASS: i32 = 0x4c4a_0001;
 
 /// Writes `events` to the outbox inside the caller's transaction `tx`, in order, and announces
 /// them on PostgreSQL (the notification goes out when `tx` commits, and not at all if it rolls
-/// back).
+/// back): two statements on PostgreSQL, one on SQLite.
 pub async fn append<C: ConnectionTrait>(
     tx: &C,
     events: &[DomainEvent],
@@ -35,8 +35,14 @@ pub async fn append<C: ConnectionTrait>(
     }
     let postgres = tx.get_database_backend() == DbBackend::Postgres;
     if postgres {
-        tx.execute_unprepared(&format!(
-            "SELECT pg_advisory_xact_lock({LOCK_CLASS}, hashtext(current_schema()))"
+        // One statement: the notification is queued now and sent by the commit, after the
+        // insert below, or dropped with everything else by a rollback.
+        tx.execute_raw(Statement::from_string(
+            DbBackend::Postgres,
+            format!(
+                "SELECT pg_advisory_xact_lock({LOCK_CLASS}, hashtext(current_schema())), \
+                 pg_notify('{CHANNEL}', current_schema())"
+            ),
         ))
         .await?;
     }
@@ -56,10 +62,6 @@ pub async fn append<C: ConnectionTrait>(
     event_outbox::Entity::insert_many(rows)
         .exec_without_returning(tx)
         .await?;
-    if postgres {
-        tx.execute_unprepared(&format!("SELECT pg_notify('{CHANNEL}', current_schema())"))
-            .await?;
-    }
     Ok(())
 }
 
@@ -105,19 +107,26 @@ pub struct Bounds {
 }
 
 pub async fn bounds<C: ConnectionTrait>(db: &C) -> Result<Bounds, DbErr> {
+    let newest = newest_row(db).await?;
+    let pruned = event_outbox_pruned::Entity::find_by_id(1).one(db).await?;
+    let pruned_through = pruned.map_or(0, |p| p.through);
+    Ok(Bounds {
+        // An outbox pruned empty still stands at the last pruned position.
+        newest: newest.unwrap_or(0).max(pruned_through),
+        pruned_through,
+    })
+}
+
+/// The position of the newest event in the outbox, if it holds any: everything committed so far
+/// lies at or before it (positions are drawn in commit order).
+pub async fn newest_row<C: ConnectionTrait>(db: &C) -> Result<Option<i64>, DbErr> {
     let newest: Option<Option<i64>> = event_outbox::Entity::find()
         .select_only()
         .column_as(event_outbox::Column::Position.max(), "newest")
         .into_tuple()
         .one(db)
         .await?;
-    let pruned = event_outbox_pruned::Entity::find_by_id(1).one(db).await?;
-    let pruned_through = pruned.map_or(0, |p| p.through);
-    Ok(Bounds {
-        // An outbox pruned empty still stands at the last pruned position.
-        newest: newest.flatten().unwrap_or(0).max(pruned_through),
-        pruned_through,
-    })
+    Ok(newest.flatten())
 }
 
 /// Deletes events written before `before`, always keeping the newest one, and records how far it

@@ -1,8 +1,9 @@
 //! The gate: the only way to run an operation. Every transport (HTTP POST and GET, batches,
 //! WebSocket, a test, the next transport) hands its request to [`Api`], which
 //!
-//! 1. reads who is asking: the viewer the HTTP layer read with the request, or, on a socket, the
-//!    viewer read again from the database with the grants of now;
+//! 1. reads who is asking: the viewer the HTTP layer read with the request (for an operation
+//!    that needs one), or, on a socket, the viewer read again from the database with the grants
+//!    of now;
 //! 2. parses the document once and checks it before anything runs: anonymous callers may only
 //!    sign in and read the schema, and the document must stay within the limits
 //!    ([`limits`](super::limits));
@@ -160,6 +161,15 @@ impl Api {
             Err(Box::new(finish(Response::from_errors(vec![error]), echo)))
         };
 
+        let operation_name = request.operation_name.clone();
+        let variables = request.variables.clone();
+        let open_to_anyone = match request.parsed_query() {
+            Ok(document) => {
+                echo.kind = guard::operation_type(document, operation_name.as_deref());
+                guard::is_anonymous_operation(document, operation_name.as_deref())
+            }
+            Err(e) => return refuse(e, &echo),
+        };
         if let Some(session) = session.and_then(data_of::<guard::SocketSession>) {
             let Some(state) = &self.0.state else {
                 return refuse(
@@ -167,19 +177,14 @@ impl Api {
                     &echo,
                 );
             };
-            // A socket: the viewer of this operation is read now, with the grants of now.
+            // A socket: the viewer of this operation is read now, with the grants of now, for
+            // every operation, so that a socket whose token is no longer valid is closed.
             match session.viewer(state).await {
                 Ok(viewer) => request = request.data(session.context(viewer)),
                 Err(e) => return refuse(app_error(e), &echo),
             }
         }
         let viewer = data_of::<RequestContext>(&request.data).and_then(|c| c.viewer.clone());
-        let operation_name = request.operation_name.clone();
-        let variables = request.variables.clone();
-        echo.kind = match request.parsed_query() {
-            Ok(document) => guard::operation_type(document, operation_name.as_deref()),
-            Err(e) => return refuse(e, &echo),
-        };
         if let Some(state) = &self.0.state
             && data_of::<LazyLoaders>(&request.data).is_none()
         {
@@ -191,13 +196,13 @@ impl Api {
             );
             request = request.data(loaders);
         }
+        if viewer.is_none() && !open_to_anyone {
+            return refuse(app_error(AppError::Unauthenticated), &echo);
+        }
         let document = match request.parsed_query() {
             Ok(document) => document,
             Err(e) => return refuse(e, &echo),
         };
-        if viewer.is_none() && !guard::is_anonymous_operation(document, operation_name.as_deref()) {
-            return refuse(app_error(AppError::Unauthenticated), &echo);
-        }
         let shape = match &self.0.shape {
             Ok(shape) => shape,
             Err(e) => return refuse(app_error(AppError::internal(e)), &echo),

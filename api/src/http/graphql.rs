@@ -29,7 +29,7 @@ use crate::{
     error::AppError,
     graphql::{
         context::RequestContext,
-        guard::{CLOSE_FORBIDDEN, CLOSE_INTERNAL, SocketClose, SocketSession},
+        guard::{self, CLOSE_FORBIDDEN, CLOSE_INTERNAL, SocketClose, SocketSession},
     },
     services::{Actor, accounts},
 };
@@ -91,18 +91,19 @@ pub async fn post(State(http): State<HttpState>, request: axum::extract::Request
             );
         }
     }
-    let context = match request_context(&http, &headers, address).await {
-        Ok(context) => context,
-        Err(unavailable) => return unavailable,
-    };
+    let mut caller = Caller::new(&http, &headers, address);
     let response = match batch {
-        BatchRequest::Single(request) => {
-            BatchResponse::Single(execute(&http, request, &context).await)
-        }
+        BatchRequest::Single(request) => match caller.run(request).await {
+            Ok(response) => BatchResponse::Single(response),
+            Err(unavailable) => return unavailable,
+        },
         BatchRequest::Batch(requests) => {
             let mut responses = Vec::with_capacity(requests.len());
             for request in requests {
-                responses.push(execute(&http, request, &context).await);
+                match caller.run(request).await {
+                    Ok(response) => responses.push(response),
+                    Err(unavailable) => return unavailable,
+                }
             }
             BatchResponse::Batch(responses)
         }
@@ -136,82 +137,116 @@ pub async fn get(
             "only queries run over GET; send mutations with POST and content-type: application/json",
         );
     }
-    let context = match request_context(&http, &headers, client_address(&extensions)).await {
-        Ok(context) => context,
-        Err(unavailable) => return unavailable,
-    };
-    GraphQLResponse::from(execute(&http, request, &context).await).into_response()
+    let mut caller = Caller::new(&http, &headers, client_address(&extensions));
+    match caller.run(request).await {
+        Ok(response) => GraphQLResponse::from(response).into_response(),
+        Err(unavailable) => unavailable,
+    }
 }
 
-/// Runs one operation. Whether the caller may run it at all is decided by the gate
-/// (`graphql::gate`), the same for every transport.
-async fn execute(
-    http: &HttpState,
-    request: Request,
-    context: &RequestContext,
-) -> async_graphql::Response {
-    let started = Instant::now();
-    let operation = request.operation_name.clone().unwrap_or_default();
-    let response = http.api.execute(request.data(context.clone())).await;
-    http.state
-        .metrics
-        .record_operation(&operation, response.is_ok(), started.elapsed());
-    response
+/// Who sent an HTTP request (one operation or a batch): the signed-in viewer, read from the
+/// database at most once per request and only for an operation that needs one, or an anonymous
+/// caller when no token was sent or the token is not valid (bad signature, expired, outdated,
+/// unknown or disabled account), so that only operations open to anonymous callers run.
+struct Caller<'a> {
+    http: &'a HttpState,
+    token: Option<&'a str>,
+    anonymous: RequestContext,
+    signed_in: Option<RequestContext>,
 }
 
-/// The context of a request: the signed-in viewer, or an anonymous one when no token was sent
-/// or the token is not valid (bad signature, expired, outdated, unknown or disabled account),
-/// so that only operations open to anonymous callers run. When the database cannot be asked,
-/// the answer is 503: a caller with a good token must not be told it is signed out.
-async fn request_context(
-    http: &HttpState,
-    headers: &HeaderMap,
-    address: String,
-) -> Result<RequestContext, Response> {
-    let anonymous = RequestContext {
-        actor: Actor {
-            request_id: headers
-                .get("x-request-id")
-                .and_then(|v| v.to_str().ok())
-                .map(str::to_owned),
-            ..Actor::default()
-        },
-        viewer: None,
-        address,
-    };
-    let Some(token) = bearer_token(headers) else {
-        return Ok(anonymous);
-    };
-    let state = &http.state;
-    match accounts::viewer_from_token(
-        &state.db.read,
-        &state.tokens,
-        &state.authz,
-        token,
-        state.clock.today(),
-    )
-    .await
-    {
-        Ok(viewer) => Ok(RequestContext {
-            actor: Actor {
-                user_id: Some(viewer.id()),
-                ..anonymous.actor
+impl<'a> Caller<'a> {
+    fn new(http: &'a HttpState, headers: &'a HeaderMap, address: String) -> Self {
+        Self {
+            http,
+            token: bearer_token(headers),
+            anonymous: RequestContext {
+                actor: Actor {
+                    request_id: headers
+                        .get("x-request-id")
+                        .and_then(|v| v.to_str().ok())
+                        .map(str::to_owned),
+                    ..Actor::default()
+                },
+                viewer: None,
+                address,
             },
-            viewer: Some(Arc::new(viewer)),
-            address: anonymous.address,
-        }),
-        Err(AppError::Unauthenticated) => Ok(anonymous),
-        Err(e) => {
-            tracing::error!(error = %e, "cannot authenticate: the database did not answer");
-            let mut response = json_error(
-                StatusCode::SERVICE_UNAVAILABLE,
-                "INTERNAL",
-                "the service is unavailable; try again shortly",
-            );
-            response
-                .headers_mut()
-                .insert(header::RETRY_AFTER, header::HeaderValue::from_static("1"));
-            Err(response)
+            signed_in: None,
+        }
+    }
+
+    /// Runs one operation through the gate (`graphql::gate`), which decides, the same for every
+    /// transport, whether the caller may run it at all. `Err` is the 503 a request gets when
+    /// the database cannot say who is asking.
+    async fn run(&mut self, mut request: Request) -> Result<async_graphql::Response, Response> {
+        let context = self.context_for(&mut request).await?;
+        let started = Instant::now();
+        let operation = request.operation_name.clone().unwrap_or_default();
+        let response = self.http.api.execute(request.data(context)).await;
+        self.http
+            .state
+            .metrics
+            .record_operation(&operation, response.is_ok(), started.elapsed());
+        Ok(response)
+    }
+
+    /// The context `request` runs in. An operation open to anonymous callers (signing in,
+    /// `__typename`, introspection) runs as one whatever token came with it: it reads nothing a
+    /// viewer could change, so the account and its grants are not read for it. A document that
+    /// does not parse is the gate's to report.
+    async fn context_for(&mut self, request: &mut Request) -> Result<RequestContext, Response> {
+        let Some(token) = self.token else {
+            return Ok(self.anonymous.clone());
+        };
+        if let Some(context) = &self.signed_in {
+            return Ok(context.clone());
+        }
+        let operation_name = request.operation_name.clone();
+        let open_to_anyone = request.parsed_query().map_or(true, |document| {
+            guard::is_anonymous_operation(document, operation_name.as_deref())
+        });
+        if open_to_anyone {
+            return Ok(self.anonymous.clone());
+        }
+        let context = self.read_viewer(token).await?;
+        self.signed_in = Some(context.clone());
+        Ok(context)
+    }
+
+    /// The viewer behind `token`, with the grants of now. When the database cannot be asked,
+    /// the answer is 503: a caller with a good token must not be told it is signed out.
+    async fn read_viewer(&self, token: &str) -> Result<RequestContext, Response> {
+        let state = &self.http.state;
+        match accounts::viewer_from_token(
+            &state.db.read,
+            &state.tokens,
+            &state.authz,
+            token,
+            state.clock.today(),
+        )
+        .await
+        {
+            Ok(viewer) => Ok(RequestContext {
+                actor: Actor {
+                    user_id: Some(viewer.id()),
+                    ..self.anonymous.actor.clone()
+                },
+                viewer: Some(Arc::new(viewer)),
+                address: self.anonymous.address.clone(),
+            }),
+            Err(AppError::Unauthenticated) => Ok(self.anonymous.clone()),
+            Err(e) => {
+                tracing::error!(error = %e, "cannot authenticate: the database did not answer");
+                let mut response = json_error(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "INTERNAL",
+                    "the service is unavailable; try again shortly",
+                );
+                response
+                    .headers_mut()
+                    .insert(header::RETRY_AFTER, header::HeaderValue::from_static("1"));
+                Err(response)
+            }
         }
     }
 }

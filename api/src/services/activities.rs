@@ -10,9 +10,9 @@ use entities::{
     joint_activity, organization, person,
 };
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DbBackend, EntityTrait,
-    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait, Set, Statement,
-    TransactionSession, TransactionTrait, TryInsertResult,
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait,
+    QueryFilter, QueryOrder, QuerySelect, QueryTrait, Set, TransactionSession, TransactionTrait,
+    TryInsertResult,
 };
 use serde_json::{Value as Json, json};
 use uuid::Uuid;
@@ -254,22 +254,9 @@ async fn lock_slots(
     organizations: &[Uuid],
     venue: &str,
 ) -> AppResult<()> {
-    if db.get_database_backend() != DbBackend::Postgres {
-        return Ok(());
-    }
     let mut keys: Vec<String> = organizations.iter().map(|o| format!("org:{o}")).collect();
     keys.push(format!("venue:{venue}"));
-    keys.sort();
-    keys.dedup();
-    for key in keys {
-        db.execute_raw(Statement::from_sql_and_values(
-            DbBackend::Postgres,
-            "SELECT pg_advisory_xact_lock(hashtextextended($1, 0))",
-            [key.into()],
-        ))
-        .await?;
-    }
-    Ok(())
+    super::write::advisory_locks(db, keys).await
 }
 
 /// Where and when a booking asks to be: its organizations, its venue as the caller wrote it and
@@ -621,16 +608,16 @@ where
     }
     .insert(&w)
     .await?;
-    for (organization_id, role) in &roles {
+    activity_participant::Entity::insert_many(roles.iter().map(|(organization_id, role)| {
         activity_participant::ActiveModel {
             id: Set(super::new_id()),
             activity_id: Set(activity.id),
             organization_id: Set(*organization_id),
             role: Set(*role),
         }
-        .insert(&w)
-        .await?;
-    }
+    }))
+    .exec_without_returning(&w)
+    .await?;
     let mut after = snapshot(&activity);
     after["participants"] = json!(org_ids);
     after["acceptedConflicts"] = json!(clashes.iter().map(Clash::audit_json).collect::<Vec<_>>());
@@ -691,18 +678,15 @@ where
 {
     model.version = Set(before.version + 1);
     model.updated_at = Set(super::now());
-    let updated = joint_activity::Entity::update_many()
+    let update = joint_activity::Entity::update_many()
         .set(model)
         .filter(joint_activity::Column::Id.eq(before.id))
-        .filter(joint_activity::Column::Version.eq(before.version))
-        .exec(&*w)
-        .await?;
-    if updated.rows_affected != 1 {
+        .filter(joint_activity::Column::Version.eq(before.version));
+    let Some(after) = scoped::update_returning(&*w, update).await? else {
         return Err(AppError::conflict(
             "the activity was changed by someone else; read it again",
         ));
-    }
-    let after = scoped::fetch::<joint_activity::Entity>(&*w, before.id, "joint activity").await?;
+    };
     w.audit(
         Change::of(audit_action(action), "JointActivity", before.id)
             .before(snapshot(before))
@@ -897,14 +881,14 @@ where
     // Check-ins of one activity wait for each other from here to the commit, so the attendees
     // counted below are still all there are when the new ones are written (capacity holds). On
     // SQLite the single writer connection already serializes the transactions of a process.
-    joint_activity::Entity::find_by_id(id)
-        .select_only()
-        .column(joint_activity::Column::Id)
-        .lock_exclusive()
-        .into_tuple::<Uuid>()
-        .one(&w)
-        .await?;
-    let activity = require_managed(&w, id, None, &access).await?;
+    let activity = scoped::fetch_for_update::<joint_activity::Entity>(
+        &w,
+        id,
+        read_condition(&access.read),
+        manage_condition(&access.manage),
+        "joint activity",
+    )
+    .await?;
     if !matches!(
         activity.status,
         ActivityStatus::Planned | ActivityStatus::Confirmed
@@ -964,24 +948,29 @@ where
             },
         });
     }
-    let mut added = Vec::with_capacity(new.len());
-    for p in &new {
-        // A check-in already there is not an error: recording attendance twice is idempotent.
-        let inserted = attendance::Entity::insert(attendance::ActiveModel {
-            id: Set(super::new_id()),
-            activity_id: Set(id),
-            person_id: Set(p.id),
-            organization_id: Set(p.organization_id),
-            checked_in_at: Set(checked_in_at),
-        })
+    // One statement for every check-in; one already there is not an error (recording
+    // attendance twice is idempotent) and does not come back as added.
+    let rows = new.iter().map(|p| attendance::ActiveModel {
+        id: Set(super::new_id()),
+        activity_id: Set(id),
+        person_id: Set(p.id),
+        organization_id: Set(p.organization_id),
+        checked_in_at: Set(checked_in_at),
+    });
+    let inserted = attendance::Entity::insert_many(rows)
         .on_conflict_do_nothing_on([attendance::Column::ActivityId, attendance::Column::PersonId])
-        .exec_without_returning(&w)
+        .exec_with_returning_many(&w)
         .await?;
-        if matches!(inserted, TryInsertResult::Inserted(n) if n > 0) {
-            added.push(p.id);
-        }
-    }
-    let new = added;
+    let inserted = match inserted {
+        TryInsertResult::Inserted(rows) => rows,
+        TryInsertResult::Empty | TryInsertResult::Conflicted => Vec::new(),
+    };
+    // In the order the caller named them, as before.
+    let new: Vec<Uuid> = new
+        .iter()
+        .map(|p| p.id)
+        .filter(|id| inserted.iter().any(|row| row.person_id == *id))
+        .collect();
     let recorded = ActivityAction::AttendanceRecorded;
     if !new.is_empty() {
         w.audit(

@@ -205,16 +205,13 @@ where
 {
     model.version = Set(before.version + 1);
     model.updated_at = Set(now);
-    let updated = resident_appeal::Entity::update_many()
+    let update = resident_appeal::Entity::update_many()
         .set(model)
         .filter(resident_appeal::Column::Id.eq(before.id))
-        .filter(resident_appeal::Column::Version.eq(before.version))
-        .exec(w)
-        .await?;
-    if updated.rows_affected != 1 {
+        .filter(resident_appeal::Column::Version.eq(before.version));
+    let Some(after) = scoped::update_returning(w, update).await? else {
         return Err(stale(before.version, before.version + 1));
-    }
-    let after = scoped::fetch::<resident_appeal::Entity>(w, before.id, "resident appeal").await?;
+    };
     let (from, to) = if before.status == after.status {
         (None, None)
     } else {
@@ -345,7 +342,9 @@ where
     }
     let mut w = Write::begin(db, actor).await?;
     // Every organization's card is public: an organization outside the grant is FORBIDDEN.
-    let village = scoped::fetch_for::<organization::Entity>(
+    // Numbers of one village are handed out one writer at a time: the village stays locked
+    // until the commit (PostgreSQL row lock; SQLite has a single writer already).
+    let village = scoped::fetch_for_update::<organization::Entity>(
         &w,
         input.village_id,
         Condition::all(),
@@ -391,15 +390,6 @@ where
                 "handlingWorkingDays is too far ahead",
             )
         })?;
-    // Numbers of one village are handed out one writer at a time (PostgreSQL row lock; SQLite
-    // has a single writer already).
-    organization::Entity::find_by_id(village.id)
-        .select_only()
-        .column(organization::Column::Id)
-        .lock_exclusive()
-        .into_tuple::<Uuid>()
-        .one(&w)
-        .await?;
     let year = input.received_on.year();
     let last: Option<i32> = resident_appeal::Entity::find()
         .select_only()

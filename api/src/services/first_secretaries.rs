@@ -10,9 +10,8 @@ use entities::{
     first_secretary_assignment as posting, organization, person, person_position,
 };
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DbBackend, EntityTrait,
-    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait, Set, Statement,
-    TransactionTrait,
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait,
+    QueryFilter, QueryOrder, QuerySelect, QueryTrait, Set, TransactionTrait,
 };
 use serde_json::{Value as Json, json};
 use uuid::Uuid;
@@ -138,24 +137,11 @@ fn snapshot(p: &posting::Model) -> Json {
 /// On PostgreSQL, serializes writers posting the same person or to the same village, so that
 /// the overlap check and the write are one atomic step; SQLite already has a single writer.
 async fn lock_postings(db: &impl ConnectionTrait, person: Uuid, village: Uuid) -> AppResult<()> {
-    if db.get_database_backend() != DbBackend::Postgres {
-        return Ok(());
-    }
-    // Always in the same order, so two writers never wait for each other's second lock.
-    let mut keys = [
+    let keys = vec![
         format!("first_secretary:person:{person}"),
         format!("first_secretary:village:{village}"),
     ];
-    keys.sort();
-    for key in keys {
-        db.execute_raw(Statement::from_sql_and_values(
-            DbBackend::Postgres,
-            "SELECT pg_advisory_xact_lock(hashtextextended($1, 0))",
-            [key.into()],
-        ))
-        .await?;
-    }
-    Ok(())
+    super::write::advisory_locks(db, keys).await
 }
 
 /// Postings of `column = id` whose dates meet `[starts_on, ends_on]` (open when `None`).
@@ -395,7 +381,7 @@ where
         .await?;
     }
     let now = clock.now();
-    let updated = posting::Entity::update_many()
+    let update = posting::Entity::update_many()
         .set(posting::ActiveModel {
             ends_on: Set(Some(ends_on)),
             version: Set(before.version + 1),
@@ -403,12 +389,10 @@ where
             ..Default::default()
         })
         .filter(posting::Column::Id.eq(before.id))
-        .filter(posting::Column::Version.eq(before.version))
-        .exec(&w)
-        .await?;
-    if updated.rows_affected != 1 {
+        .filter(posting::Column::Version.eq(before.version));
+    let Some(after) = scoped::update_returning(&w, update).await? else {
         return Err(stale(before.version, before.version + 1));
-    }
+    };
     if let Some(position) = before.position_id {
         // The position may have been replaced since by `updatePerson`; then there is none to end.
         person_position::Entity::update_many()
@@ -420,8 +404,6 @@ where
             .exec(&w)
             .await?;
     }
-    let after =
-        scoped::fetch::<posting::Entity>(&w, before.id, "first secretary assignment").await?;
     w.audit(
         Change::of(
             "endFirstSecretaryAssignment",

@@ -557,18 +557,13 @@ async fn save(
 ) -> AppResult<mentor_pairing::Model> {
     model.version = Set(before.version + 1);
     model.updated_at = Set(now);
-    let updated = mentor_pairing::Entity::update_many()
+    let update = mentor_pairing::Entity::update_many()
         .set(model)
         .filter(mentor_pairing::Column::Id.eq(before.id))
-        .filter(mentor_pairing::Column::Version.eq(before.version))
-        .exec(db)
-        .await?;
-    if updated.rows_affected != 1 {
-        return Err(AppError::conflict(
-            "the pairing changed while this change was being made; try again",
-        ));
-    }
-    scoped::fetch::<mentor_pairing::Entity>(db, before.id, "mentor pairing").await
+        .filter(mentor_pairing::Column::Version.eq(before.version));
+    scoped::update_returning(db, update).await?.ok_or_else(|| {
+        AppError::conflict("the pairing changed while this change was being made; try again")
+    })
 }
 
 /// Logs a session of an ACTIVE pairing, held between its start and today, and moves the

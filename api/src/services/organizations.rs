@@ -553,8 +553,11 @@ async fn lock_tree(db: &impl ConnectionTrait) -> AppResult<()> {
     /// "lj-tree" in ASCII: one key for every tree change of the database.
     const TREE_LOCK: i64 = 0x006c_6a2d_7472_6565;
     if db.get_database_backend() == DbBackend::Postgres {
-        db.execute_unprepared(&format!("SELECT pg_advisory_xact_lock({TREE_LOCK})"))
-            .await?;
+        db.execute_raw(sea_orm::Statement::from_string(
+            DbBackend::Postgres,
+            format!("SELECT pg_advisory_xact_lock({TREE_LOCK})"),
+        ))
+        .await?;
     }
     Ok(())
 }

@@ -241,23 +241,21 @@ async fn replace_positions(
     insert_positions(db, person_id, positions).await
 }
 
-/// Adds `positions` to a person (all of them, for a person just created).
+/// Adds `positions` to a person (all of them, for a person just created), in one statement.
 async fn insert_positions(
     db: &impl ConnectionTrait,
     person_id: Uuid,
     positions: &[NewPosition],
 ) -> AppResult<()> {
-    for p in positions {
-        person_position::ActiveModel {
-            id: Set(super::new_id()),
-            person_id: Set(person_id),
-            position: Set(p.position),
-            started_on: Set(p.started_on),
-            ended_on: Set(p.ended_on),
-        }
-        .insert(db)
-        .await?;
-    }
+    person_position::Entity::insert_many(positions.iter().map(|p| person_position::ActiveModel {
+        id: Set(super::new_id()),
+        person_id: Set(person_id),
+        position: Set(p.position),
+        started_on: Set(p.started_on),
+        ended_on: Set(p.ended_on),
+    }))
+    .exec_without_returning(db)
+    .await?;
     Ok(())
 }
 

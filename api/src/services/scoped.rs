@@ -5,7 +5,7 @@
 
 use sea_orm::{
     Condition, ConnectionTrait, EntityTrait, FromQueryResult, Iterable, PrimaryKeyToColumn,
-    PrimaryKeyTrait, QueryFilter, QueryTrait,
+    PrimaryKeyTrait, QueryFilter, QuerySelect, QueryTrait, UpdateMany,
     sea_query::{Alias, Expr},
 };
 use uuid::Uuid;
@@ -48,7 +48,48 @@ where
     E: EntityTrait,
     <E::PrimaryKey as PrimaryKeyTrait>::ValueType: From<Uuid>,
 {
-    let mut query = E::find_by_id(id).filter(known).into_query();
+    fetch_known_locked::<E>(db, id, known, allowed, false).await
+}
+
+/// [`fetch_for`], and the row stays locked (`FOR UPDATE` on PostgreSQL; SQLite has a single
+/// writer) until the caller's transaction ends: one statement for the row, the permission and
+/// the lock.
+pub async fn fetch_for_update<E>(
+    db: &impl ConnectionTrait,
+    id: Uuid,
+    known: Condition,
+    allowed: Condition,
+    what: &'static str,
+) -> AppResult<E::Model>
+where
+    E: EntityTrait,
+    <E::PrimaryKey as PrimaryKeyTrait>::ValueType: From<Uuid>,
+{
+    let (row, may_act) = fetch_known_locked::<E>(db, id, known, allowed, true)
+        .await?
+        .ok_or(AppError::NotFound(what))?;
+    if !may_act {
+        return Err(AppError::Forbidden);
+    }
+    Ok(row)
+}
+
+async fn fetch_known_locked<E>(
+    db: &impl ConnectionTrait,
+    id: Uuid,
+    known: Condition,
+    allowed: Condition,
+    lock: bool,
+) -> AppResult<Option<(E::Model, bool)>>
+where
+    E: EntityTrait,
+    <E::PrimaryKey as PrimaryKeyTrait>::ValueType: From<Uuid>,
+{
+    let mut select = E::find_by_id(id).filter(known);
+    if lock {
+        select = select.lock_exclusive();
+    }
+    let mut query = select.into_query();
     query.expr_as(
         Expr::case(allowed, Expr::val(1)).finally(Expr::val(0)),
         Alias::new(MAY_ACT),
@@ -78,6 +119,20 @@ where
         .one(db)
         .await?
         .ok_or(AppError::NotFound(what))
+}
+
+/// Runs `update`, an UPDATE of one row guarded by the version it was read at, and returns the
+/// row as written in the same statement (`RETURNING`); `None` when no row matched, because
+/// someone changed it since it was read.
+pub async fn update_returning<E>(
+    db: &impl ConnectionTrait,
+    update: UpdateMany<E>,
+) -> AppResult<Option<E::Model>>
+where
+    E: EntityTrait,
+{
+    let mut rows = update.exec_with_returning(db).await?;
+    Ok(if rows.len() == 1 { rows.pop() } else { None })
 }
 
 /// The rows among `ids` of `E` that lie within `within`; the others read as missing. One

@@ -519,17 +519,13 @@ where
 {
     model.version = Set(before.version + 1);
     model.updated_at = Set(now);
-    let updated = supervision_item::Entity::update_many()
+    let update = supervision_item::Entity::update_many()
         .set(model)
         .filter(supervision_item::Column::Id.eq(before.id))
-        .filter(supervision_item::Column::Version.eq(before.version))
-        .exec(&*w)
-        .await?;
-    if updated.rows_affected != 1 {
+        .filter(supervision_item::Column::Version.eq(before.version));
+    let Some(after) = scoped::update_returning(&*w, update).await? else {
         return Err(stale(before.version, before.version + 1));
-    }
-    let after =
-        scoped::fetch::<supervision_item::Entity>(&*w, before.id, "supervision item").await?;
+    };
     let note = entry.note.clone();
     record(w, &after, kind, entry, now).await?;
     let mut after_json = snapshot(&after);
@@ -632,8 +628,11 @@ where
             .linkage_group_condition(),
         OpenAuthority::CheckedBy(_) => Condition::all(),
     };
+    // Numbers of one group's ledger are handed out one writer at a time: the group stays
+    // locked until the commit (PostgreSQL row lock; SQLite has a single writer already).
     let group = linkage_group::Entity::find_by_id(input.linkage_group_id)
         .filter(known_groups)
+        .lock_exclusive()
         .one(&*w)
         .await?
         .ok_or(AppError::NotFound("linkage group"))?;
@@ -729,15 +728,6 @@ where
             })?
         }
     };
-    // Numbers of one group's ledger are handed out one writer at a time (PostgreSQL row lock;
-    // SQLite has a single writer already).
-    linkage_group::Entity::find_by_id(group.id)
-        .select_only()
-        .column(linkage_group::Column::Id)
-        .lock_exclusive()
-        .into_tuple::<Uuid>()
-        .one(&*w)
-        .await?;
     let year = today.year();
     let last: Option<i32> = supervision_item::Entity::find()
         .select_only()
@@ -777,21 +767,22 @@ where
     }
     .insert(&*w)
     .await?;
-    for (organization_id, lead) in
-        std::iter::once((input.lead_organization_id, true)).chain(co.iter().map(|o| (*o, false)))
-    {
-        supervision_assignment::ActiveModel {
-            id: Set(super::new_id()),
-            item_id: Set(item.id),
-            organization_id: Set(organization_id),
-            lead: Set(lead),
-            progress_percent: Set(0),
-            note: Set(None),
-            updated_at: Set(None),
-        }
-        .insert(&*w)
+    let assignments = std::iter::once((input.lead_organization_id, true))
+        .chain(co.iter().map(|o| (*o, false)))
+        .map(
+            |(organization_id, lead)| supervision_assignment::ActiveModel {
+                id: Set(super::new_id()),
+                item_id: Set(item.id),
+                organization_id: Set(organization_id),
+                lead: Set(lead),
+                progress_percent: Set(0),
+                note: Set(None),
+                updated_at: Set(None),
+            },
+        );
+    supervision_assignment::Entity::insert_many(assignments)
+        .exec_without_returning(&*w)
         .await?;
-    }
     join_open_round(&*w, group.id, item.id).await?;
     record(
         w,
@@ -950,32 +941,51 @@ where
     let note = required_note("note", Some(note))?;
     let now = clock.now();
     let mut w = Write::begin(db, actor).await?;
-    let before = require(&w, id, &access.read, Condition::all(), expected_version).await?;
-    let assignments = assignments_of(&w, &[id]).await?;
-    // Which organization reports, and may the actor speak for it?
-    let may_work = supervision_item::Entity::find_by_id(id)
-        .filter(lead_condition(&access.work))
-        .count(&w)
-        .await?
-        > 0;
-    let mut speaks_for = Vec::new();
-    for assignment in &assignments {
-        let allowed = if assignment.lead {
-            may_work
-        } else {
-            access.report.all
-                || organization::Entity::find_by_id(assignment.organization_id)
-                    .filter(
-                        subtrees(&access.report).organization_condition(organization::Column::Id),
-                    )
-                    .count(&w)
-                    .await?
-                    > 0
-        };
-        if allowed {
-            speaks_for.push(assignment.clone());
-        }
+    // The item, with whether the actor may work on it as its lead (one statement).
+    let (before, may_work) = scoped::fetch_known::<supervision_item::Entity>(
+        &w,
+        id,
+        read_condition(&access.read),
+        lead_condition(&access.work),
+    )
+    .await?
+    .ok_or(AppError::NotFound("supervision item"))?;
+    if let Some(expected) = expected_version
+        && expected != before.version
+    {
+        return Err(stale(expected, before.version));
     }
+    let assignments = assignments_of(&w, &[id]).await?;
+    // Which organization reports, and may the actor speak for it? The co-responsible
+    // organizations within the actor's reporting subtrees, in one statement.
+    let co_responsible: Vec<Uuid> = assignments
+        .iter()
+        .filter(|a| !a.lead)
+        .map(|a| a.organization_id)
+        .collect();
+    let reporting: Vec<Uuid> = if access.report.all || co_responsible.is_empty() {
+        co_responsible.clone()
+    } else {
+        organization::Entity::find()
+            .select_only()
+            .column(organization::Column::Id)
+            .filter(organization::Column::Id.is_in(co_responsible))
+            .filter(subtrees(&access.report).organization_condition(organization::Column::Id))
+            .into_tuple::<Uuid>()
+            .all(&w)
+            .await?
+    };
+    let speaks_for: Vec<supervision_assignment::Model> = assignments
+        .iter()
+        .filter(|a| {
+            if a.lead {
+                may_work
+            } else {
+                reporting.contains(&a.organization_id)
+            }
+        })
+        .cloned()
+        .collect();
     let assignment = match organization_id {
         Some(org) => {
             let Some(assignment) = assignments.iter().find(|a| a.organization_id == org) else {

@@ -144,6 +144,35 @@ where
     }
 }
 
+/// On PostgreSQL, takes a transaction-level advisory lock on each of `keys`, in one statement and
+/// always in the same (sorted) order, so that two writers never wait for each other's second
+/// lock; they are held until the transaction ends. SQLite has a single writer already, and
+/// takes none.
+pub async fn advisory_locks(db: &impl ConnectionTrait, keys: Vec<String>) -> AppResult<()> {
+    if db.get_database_backend() != DbBackend::Postgres || keys.is_empty() {
+        return Ok(());
+    }
+    let (sql, keys) = advisory_lock_statement(keys);
+    db.execute_raw(Statement::from_sql_and_values(
+        DbBackend::Postgres,
+        sql,
+        keys.into_iter().map(sea_orm::Value::from),
+    ))
+    .await?;
+    Ok(())
+}
+
+/// The statement of [`advisory_locks`] and its parameters: the keys sorted, each once.
+/// PostgreSQL evaluates a select list from left to right.
+fn advisory_lock_statement(mut keys: Vec<String>) -> (String, Vec<String>) {
+    keys.sort();
+    keys.dedup();
+    let locks: Vec<String> = (1..=keys.len())
+        .map(|n| format!("pg_advisory_xact_lock(hashtextextended(${n}, 0))"))
+        .collect();
+    (format!("SELECT {}", locks.join(", ")), keys)
+}
+
 #[cfg(test)]
 mod tests {
     use entities::{area, audit_entry};
@@ -261,5 +290,22 @@ mod tests {
             ),
             other => panic!("{other:?}"),
         }
+    }
+
+    #[test]
+    fn locks_are_one_statement_in_sorted_order() {
+        let (sql, keys) = advisory_lock_statement(vec![
+            "venue:b".into(),
+            "org:2".into(),
+            "org:1".into(),
+            "org:2".into(),
+        ]);
+        assert_eq!(
+            sql,
+            "SELECT pg_advisory_xact_lock(hashtextextended($1, 0)), \
+             pg_advisory_xact_lock(hashtextextended($2, 0)), \
+             pg_advisory_xact_lock(hashtextextended($3, 0))"
+        );
+        assert_eq!(keys, ["org:1", "org:2", "venue:b"]);
     }
 }

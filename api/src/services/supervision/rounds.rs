@@ -121,19 +121,14 @@ impl Access {
         db: &impl ConnectionTrait,
         id: Uuid,
     ) -> AppResult<supervision_round::Model> {
-        scoped::fetch_for::<supervision_round::Entity>(
+        scoped::fetch_for_update::<supervision_round::Entity>(
             db,
             id,
             round_condition(&self.read),
             round_condition(&self.manage),
             "supervision round",
         )
-        .await?;
-        supervision_round::Entity::find_by_id(id)
-            .lock_exclusive()
-            .one(db)
-            .await?
-            .ok_or(AppError::NotFound("supervision round"))
+        .await
     }
 }
 
@@ -431,7 +426,9 @@ where
     let today = clock.today();
     let now = clock.now();
     let w = Write::begin(db, actor).await?;
-    scoped::fetch_for::<linkage_group::Entity>(
+    // Rounds (and items, whose opening joins them to the open round) of one group are written
+    // one writer at a time (PostgreSQL row lock; SQLite has a single writer already).
+    let group = scoped::fetch_for_update::<linkage_group::Entity>(
         &w,
         group_id,
         group_condition(&access.read, linkage_group::Column::Id),
@@ -439,13 +436,6 @@ where
         "linkage group",
     )
     .await?;
-    // Rounds (and items, whose opening joins them to the open round) of one group are written
-    // one writer at a time (PostgreSQL row lock; SQLite has a single writer already).
-    let group = linkage_group::Entity::find_by_id(group_id)
-        .lock_exclusive()
-        .one(&w)
-        .await?
-        .ok_or(AppError::NotFound("linkage group"))?;
     let number =
         number_on(group.cadence_starts_on, group.cadence_days, today).ok_or_else(|| {
             AppError::bad_input(
@@ -685,7 +675,7 @@ where
         cadence_days,
     );
     let stored = serde_json::to_value(&snapshot).map_err(AppError::internal)?;
-    let updated = supervision_round::Entity::update_many()
+    let update = supervision_round::Entity::update_many()
         .set(supervision_round::ActiveModel {
             status: Set(RoundStatus::Closed),
             closed_at: Set(Some(now)),
@@ -695,17 +685,13 @@ where
             ..Default::default()
         })
         .filter(supervision_round::Column::Id.eq(before.id))
-        .filter(supervision_round::Column::Version.eq(before.version))
-        .exec(&w)
-        .await?;
-    if updated.rows_affected != 1 {
+        .filter(supervision_round::Column::Version.eq(before.version));
+    let Some(round) = scoped::update_returning(&w, update).await? else {
         return Err(AppError::conflict(format!(
             "{} changed while it was being closed; try again",
             describe(&before)
         )));
-    }
-    let round =
-        scoped::fetch::<supervision_round::Entity>(&w, before.id, "supervision round").await?;
+    };
     w.audit(
         Change::of("closeSupervisionRound", "SupervisionRound", round.id)
             .before(round_json(&before))
