@@ -208,8 +208,13 @@ impl TestApp {
         self.state.config.database.schema.is_some()
     }
 
-    pub async fn spawn_with(mut server: ServerConfig) -> Self {
-        let database = TestDatabase::create().await;
+    pub async fn spawn_with(server: ServerConfig) -> Self {
+        Self::spawn_on(TestDatabase::create().await, server).await
+    }
+
+    /// An app on `database`, which the test may have set up its own way (another address, a
+    /// smaller pool, a shorter timeout).
+    pub async fn spawn_on(database: TestDatabase, mut server: ServerConfig) -> Self {
         if database.config.schema.is_some() && server.jwt_secret.is_none() {
             // PostgreSQL deployments must configure the key; SQLite generates one.
             server.jwt_secret = Some(Secret(TEST_JWT_SECRET.to_owned()));

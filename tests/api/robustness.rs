@@ -301,3 +301,64 @@ async fn only_short_plain_request_ids_are_kept() {
     let (_, headers, _) = app.request(request).await;
     assert!(is_uuid(headers["x-request-id"].to_str().unwrap()));
 }
+
+/// A NUL character cannot be stored in PostgreSQL text, and no value of the API holds one:
+/// wherever a client sends one (a search, a cursor's position, a name to sign in with, a
+/// mutation's text), literally or in a variable, the request is BAD_USER_INPUT naming the field,
+/// on both engines, before anything runs; never an INTERNAL error.
+#[tokio::test]
+async fn nul_characters_are_refused_naming_the_field() {
+    let app = TestApp::spawn().await;
+    organization(&app).await;
+    let audits = app.audits().await;
+    let cursor = base64::Engine::encode(
+        &base64::engine::general_purpose::URL_SAFE_NO_PAD,
+        "[\"\\u0000\",\"0190a0b0-c0d0-e0f0-a0b0-c0d0e0f0a0b0\"]",
+    );
+    for (token, query, variables, field) in [
+        (
+            Some(&app.admin_token),
+            "{ areas(filter: { search: \"a\\u0000b\" }) { totalCount } }",
+            json!({}),
+            "filter.search",
+        ),
+        (
+            Some(&app.admin_token),
+            "query($s: String) { people(filter: { search: $s }) { totalCount } }",
+            json!({ "s": "\u{0}" }),
+            "filter.search",
+        ),
+        (
+            Some(&app.admin_token),
+            "query($s: String) { linkageGroups(search: $s) { totalCount } }",
+            json!({ "s": "组\u{0}" }),
+            "search",
+        ),
+        (
+            Some(&app.admin_token),
+            "query($after: String) { organizations(first: 2, after: $after) { totalCount } }",
+            json!({ "after": cursor }),
+            "after",
+        ),
+        (
+            Some(&app.admin_token),
+            "mutation($input: CreateAreaInput!) { createArea(input: $input) { area { id } } }",
+            json!({ "input": { "name": "温泉\u{0}镇" } }),
+            "name",
+        ),
+        (
+            None,
+            "mutation { login(input: { username: \"ro\\u0000ot\", password: \"root-password\" }) { token } }",
+            json!({}),
+            "username",
+        ),
+    ] {
+        let response = app
+            .graphql_as(token.map(String::as_str), query, variables)
+            .await;
+        assert_eq!(field_of(&response), field, "{query}");
+    }
+    // Nothing ran: no area was added, no failed sign-in was audited.
+    assert_eq!(app.count_rows("area").await, 1);
+    assert_eq!(app.audits().await, audits);
+}

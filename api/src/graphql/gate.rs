@@ -210,6 +210,10 @@ impl Api {
         if let Err(e) = limits::check_document(document, &variables, shape, &self.0.limits) {
             return refuse(e, &echo);
         }
+        if let Some(field) = input_errors::nul_field(document, &variables) {
+            let message = format!("{field} must not contain the NUL character (U+0000)");
+            return refuse(app_error(AppError::bad_input(&field, message)), &echo);
+        }
         // Only now: the limits bound how far fragments expand.
         echo.order = KeyOrder::of_operation(document, operation_name.as_deref());
         Ok((request, echo))

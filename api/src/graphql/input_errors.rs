@@ -5,7 +5,7 @@
 
 use async_graphql::{
     ServerError, Value, Variables,
-    parser::types::{Selection, SelectionSet},
+    parser::types::{ExecutableDocument, Selection, SelectionSet},
 };
 
 use super::scalars::{DATE_HINT, DATE_TIME_HINT};
@@ -66,6 +66,32 @@ pub fn name_field(error: &mut ServerError, query: &str, variables: &Variables) {
 /// the query, literally or through a variable.
 fn wide_integer_path(query: &str, variables: &Variables) -> Option<String> {
     let document = async_graphql::parser::parse_query(query).ok()?;
+    first_argument_path(
+        &document,
+        variables,
+        &|value| matches!(value, Value::Number(n) if is_wide(n)),
+    )
+}
+
+/// The field (as services name it: `username`, `filter.search`, `after`) of the first string
+/// given to any field of the operation, literally or through a variable, that holds a NUL
+/// character. No value of this API holds one, and PostgreSQL cannot store one in text: the
+/// gate refuses the request before anything runs.
+pub fn nul_field(document: &ExecutableDocument, variables: &Variables) -> Option<String> {
+    let path = first_argument_path(
+        document,
+        variables,
+        &|value| matches!(value, Value::String(s) if s.contains('\0')),
+    )?;
+    Some(path.strip_prefix("input.").unwrap_or(&path).to_owned())
+}
+
+/// The path of the first argument value, or part of one, that `hit` picks.
+fn first_argument_path(
+    document: &ExecutableDocument,
+    variables: &Variables,
+    hit: &dyn Fn(&Value) -> bool,
+) -> Option<String> {
     let mut sets: Vec<&SelectionSet> = document
         .operations
         .iter()
@@ -87,7 +113,7 @@ fn wide_integer_path(query: &str, variables: &Variables) -> Option<String> {
                         }) else {
                             continue;
                         };
-                        if let Some(path) = find_wide(&value, name.node.as_str()) {
+                        if let Some(path) = find(&value, name.node.as_str(), hit) {
                             return Some(path);
                         }
                     }
@@ -103,13 +129,15 @@ fn wide_integer_path(query: &str, variables: &Variables) -> Option<String> {
     None
 }
 
-fn find_wide(value: &Value, path: &str) -> Option<String> {
+fn find(value: &Value, path: &str, hit: &dyn Fn(&Value) -> bool) -> Option<String> {
+    if hit(value) {
+        return Some(path.to_owned());
+    }
     match value {
-        Value::Number(n) if is_wide(n) => Some(path.to_owned()),
-        Value::List(items) => items.iter().find_map(|v| find_wide(v, path)),
+        Value::List(items) => items.iter().find_map(|v| find(v, path, hit)),
         Value::Object(fields) => fields
             .iter()
-            .find_map(|(k, v)| find_wide(v, &format!("{path}.{k}"))),
+            .find_map(|(k, v)| find(v, &format!("{path}.{k}"), hit)),
         _ => None,
     }
 }

@@ -624,6 +624,10 @@ fn encode_value(value: &Value) -> Option<String> {
 
 fn decode_value(column_type: &ColumnType, s: &str) -> Option<Value> {
     Some(match column_type {
+        // No stored text holds a NUL (PostgreSQL cannot store one): not a position of this list.
+        ColumnType::String(_) | ColumnType::Text | ColumnType::Char(_) if s.contains('\0') => {
+            return None;
+        }
         ColumnType::String(_) | ColumnType::Text | ColumnType::Char(_) => {
             Value::String(Some(s.to_owned()))
         }
