@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Soak: the release binary under a long mixed load of reads and writes, with subscriptions open,
 # on each engine in turn. Reports the answers by HTTP status and GraphQL error code, latency
-# percentiles, what the subscribers heard, and the server's resident memory every SAMPLE seconds;
-# fails (exit 1) on any error or on memory still growing at the end (the last five samples more
-# than 10% apart).
+# percentiles, the server's resident memory every SAMPLE seconds, and how long after the load the
+# subscribers had heard every area created; fails (exit 1) on any error, on a subscriber that did
+# not hear them all within 300 s, or on memory still growing at the end (the last five samples
+# more than 10% apart).
 #
 #   LIANJIAN_BIN=target/release/lianjian bench/soak.sh
 #   ENGINES=sqlite DURATION=120 bench/soak.sh
@@ -96,8 +97,9 @@ for engine in $ENGINES; do
   body area 'mutation { createArea(input: { name: "浸泡区%N%" }) { area { id } } }'
   body person "mutation { createPerson(input: { name: \"压测%N%\", politicalStatus: MASSES, organizationId: \"$org\" }) { person { id } } }"
 
-  for _ in $(seq "$SUBSCRIBERS"); do
-    python3 "$here/subscribe.py" "$PORT" "$admin" >>"$OUT/subscribers-$engine.txt" 2>&1 &
+  areas_before=$(gql "$admin" '{ areas { totalCount } }' | json_field "['data']['areas']['totalCount']")
+  for i in $(seq "$SUBSCRIBERS"); do
+    python3 "$here/subscribe.py" "$PORT" "$admin" >"$OUT/subscriber-$engine-$i.txt" 2>&1 &
     SUBSCRIBER_PIDS+=($!)
   done
   sleep 1
@@ -106,7 +108,8 @@ for engine in $ENGINES; do
   : >"$samples"
   (
     t=0
-    while kill -0 "$SERVER_PID" 2>/dev/null; do
+    # Samples of the load only: the last one at DURATION - SAMPLE at the latest.
+    while kill -0 "$SERVER_PID" 2>/dev/null && [ $((t + SAMPLE)) -lt "$DURATION" ]; do
       sleep "$SAMPLE"; t=$((t + SAMPLE))
       rss=$(awk '/^VmRSS/ {printf "%d", $2 / 1024}' "/proc/$SERVER_PID/status" 2>/dev/null) || break
       echo "$t $rss" >>"$samples"
@@ -127,13 +130,20 @@ for engine in $ENGINES; do
     wrk -t1 -c"$((CONNECTIONS - half))" -d"${DURATION}s" --timeout 10s -s "$here/soak.lua" "http://127.0.0.1:$PORT/graphql" \
     >"$OUT/wrk-$engine-mixed.txt" 2>&1
   wait "$reads"
-  sleep 2
-  for pid in "${SUBSCRIBER_PIDS[@]}"; do kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; done
-  SUBSCRIBER_PIDS=()
   kill "$sampler" 2>/dev/null || true
   wait "$sampler" 2>/dev/null || true
-  peak=$(awk '/^VmHWM/ {printf "%d", $2 / 1024}' "/proc/$SERVER_PID/status")
+  # Every area created is an event each subscriber must hear: wait for them to catch up.
   areas=$(gql "$admin" '{ areas { totalCount } }' | json_field "['data']['areas']['totalCount']")
+  expected=$((areas - areas_before))
+  heard() { for i in $(seq "$SUBSCRIBERS"); do
+    grep -o 'events=[0-9]*' "$OUT/subscriber-$engine-$i.txt" | tail -n 1 | cut -d= -f2; done | sort -n | head -n 1; }
+  drain_started=$SECONDS
+  until [ "$(heard)" -ge "$expected" ] 2>/dev/null || [ $((SECONDS - drain_started)) -ge 300 ]; do sleep 2; done
+  drained=$((SECONDS - drain_started))
+  for pid in "${SUBSCRIBER_PIDS[@]}"; do kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; done
+  for i in $(seq "$SUBSCRIBERS"); do tail -n 1 "$OUT/subscriber-$engine-$i.txt"; done >"$OUT/subscribers-$engine.txt"
+  SUBSCRIBER_PIDS=()
+  peak=$(awk '/^VmHWM/ {printf "%d", $2 / 1024}' "/proc/$SERVER_PID/status")
   stop_all
 
   {
@@ -142,7 +152,8 @@ for engine in $ENGINES; do
       echo "$part: $(grep '^RESULT' "$OUT/wrk-$engine-$part.txt" | cut -d' ' -f2-)"
       grep -E '^(STATUS|CODE) ' "$OUT/wrk-$engine-$part.txt" | sort | sed 's/^/  /'
     done
-    echo "subscribers: $(paste -sd' ' "$OUT/subscribers-$engine.txt") (areas in the database: $areas)"
+    echo "subscribers: $(paste -sd' ' "$OUT/subscribers-$engine.txt")"
+    echo "areas created: $expected; the slowest subscriber had heard them all ${drained}s after the load ended"
     echo "resident MiB every ${SAMPLE}s: $(awk '{print $2}' "$samples" | paste -sd' ')"
     echo "peak resident: $peak MiB"
   } | tee -a "$SUMMARY"
@@ -157,6 +168,8 @@ for engine in $ENGINES; do
     grep -q '^CODE ' "$f" && problems+=("$part: GraphQL errors")
   done
   grep -q 'closed=1' "$OUT/subscribers-$engine.txt" && problems+=("a subscription was closed")
+  grep -q 'errors=[1-9]' "$OUT/subscribers-$engine.txt" && problems+=("a subscriber got errors")
+  [ "$(heard)" -ge "$expected" ] 2>/dev/null || problems+=("subscribers heard $(heard) of $expected events within 300 s")
   flat=$(tail -n 5 "$samples" | awk '{v[NR] = $2} END {if (NR < 5) {print "few"; exit}
     lo = v[1]; hi = v[1]; for (i = 2; i <= NR; i++) {if (v[i] < lo) lo = v[i]; if (v[i] > hi) hi = v[i]}
     print (hi <= lo * 1.10) ? "yes" : "no"}')

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """A GraphQL subscriber for bench/soak.sh: opens /graphql/ws (graphql-transport-ws), subscribes
 to `subscription { areaCreated { id } }` with a bearer token, and counts what arrives until it is
-stopped (SIGTERM or SIGINT). It then prints one line:
+stopped (SIGTERM or SIGINT), printing every 2 seconds and at the end the line
 
     SUBSCRIBER events=N errors=N closed=0|1
 
@@ -29,6 +29,16 @@ def finish(*_):
 
 signal.signal(signal.SIGTERM, finish)
 signal.signal(signal.SIGINT, finish)
+
+
+def progress(*_):
+    print(f"SUBSCRIBER events={events} errors={errors} closed={closed}", flush=True)
+    signal.alarm(2)
+
+
+# A line every 2 seconds too, so that a caller can wait until the subscriber has heard all.
+signal.signal(signal.SIGALRM, progress)
+signal.alarm(2)
 
 sock = socket.create_connection(("127.0.0.1", port))
 key = base64.b64encode(os.urandom(16)).decode()

@@ -771,3 +771,134 @@ async fn a_backup_of_a_running_database_answers_the_same() {
     assert_eq!(stderr.trim().lines().count(), 1, "{stderr}");
     assert!(stderr.contains("pg_dump"), "{stderr}");
 }
+
+/// A backup taken while 4 clients keep writing is one moment of the database: restored (the file
+/// put in place and served), it passes `PRAGMA integrity_check`, every area it holds comes with
+/// its audit entry and its event, and each is in the original with the same name; the writes
+/// answered before the backup started are all in it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_backup_under_write_load_restores_to_one_consistent_moment() {
+    use std::sync::{
+        Arc, Mutex,
+        atomic::{AtomicBool, Ordering},
+    };
+
+    let (source, password) = demo_town();
+    let baseline = areas_audits_events(&source.config).await;
+    let server = start_server_with(&source, &[], &[("LIANJIAN_TODAY", TODAY)], None);
+    let token = sign_in(server.port, "admin", &password);
+    let stop = Arc::new(AtomicBool::new(false));
+    let answered = Arc::new(Mutex::new(Vec::<String>::new()));
+    let writers: Vec<_> = (0..4)
+        .map(|writer| {
+            let (stop, answered, token, port) =
+                (stop.clone(), answered.clone(), token.clone(), server.port);
+            std::thread::spawn(move || {
+                let headers = [("Authorization", format!("Bearer {token}"))];
+                let mut n = 0;
+                while !stop.load(Ordering::Relaxed) {
+                    let name = format!("备份区{writer}-{n}");
+                    let response = crate::process::send_graphql(
+                        port,
+                        &headers,
+                        "mutation($input: CreateAreaInput!) { createArea(input: $input) { area { name } } }",
+                        json!({ "input": { "name": name } }),
+                    )
+                    .unwrap();
+                    assert_eq!(response["data"]["createArea"]["area"]["name"], name.as_str());
+                    answered.lock().unwrap().push(name);
+                    n += 1;
+                    // At most 24 each, so that every area fits in one page of the check.
+                    if n == 24 {
+                        break;
+                    }
+                    std::thread::sleep(std::time::Duration::from_millis(40));
+                }
+            })
+        })
+        .collect();
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    let before_backup = answered.lock().unwrap().clone();
+    assert!(!before_backup.is_empty(), "no write answered within 500 ms");
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("under-load.db");
+    succeeded(run(
+        &["backup", "--to", file.to_str().unwrap()],
+        Some(&source),
+    ));
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    stop.store(true, Ordering::Relaxed);
+    for writer in writers {
+        writer.join().unwrap();
+    }
+    let after_backup = answered.lock().unwrap().len();
+    drop(server);
+
+    // Restored: the copy is whole and serves.
+    let restored = TestDatabase::existing(DatabaseConfig::new(format!(
+        "sqlite://{}?mode=rwc",
+        file.display()
+    )));
+    assert_eq!(
+        one_string(&restored.config, "PRAGMA integrity_check").await,
+        "ok"
+    );
+    let copy = start_server_with(&restored, &[], &[("LIANJIAN_TODAY", TODAY)], None);
+    let token = sign_in(copy.port, "admin", &password);
+    let names = |port: u16| -> BTreeSet<String> {
+        let response = post_graphql(
+            port,
+            Some(&token),
+            "{ areas(first: 100, filter: { search: \"备份区\" }) { totalCount nodes { name } } }",
+            json!({}),
+        );
+        assert!(response["errors"].is_null(), "{response}");
+        let total = response["data"]["areas"]["totalCount"].as_u64().unwrap();
+        assert!(total <= 100, "more areas than a page: {total}");
+        response["data"]["areas"]["nodes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|n| n["name"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    let in_backup = names(copy.port);
+    drop(copy);
+    let original = start_server_with(&source, &[], &[("LIANJIAN_TODAY", TODAY)], None);
+    let token_original = sign_in(original.port, "admin", &password);
+    let response = post_graphql(
+        original.port,
+        Some(&token_original),
+        "{ areas(first: 100, filter: { search: \"备份区\" }) { totalCount } }",
+        json!({}),
+    );
+    assert_eq!(
+        response["data"]["areas"]["totalCount"].as_u64(),
+        Some(after_backup as u64)
+    );
+    drop(original);
+    for name in &before_backup {
+        assert!(
+            in_backup.contains(name),
+            "{name} answered before the backup, missing in it"
+        );
+    }
+    assert!(in_backup.len() <= after_backup);
+    // One moment: the copy holds as many new audit entries and events of new areas as new areas.
+    let copied = areas_audits_events(&restored.config).await;
+    let new: Vec<usize> = copied.iter().zip(&baseline).map(|(c, b)| c - b).collect();
+    assert_eq!(new, vec![in_backup.len(); 3], "areas, audits, events");
+}
+
+/// Areas, `createArea` audit entries and `AreaCreated` events in a database.
+async fn areas_audits_events(config: &DatabaseConfig) -> Vec<usize> {
+    let mut counts = Vec::new();
+    for sql in [
+        "SELECT CAST(count(*) AS TEXT) FROM area",
+        "SELECT CAST(count(*) AS TEXT) FROM audit_entry WHERE action = 'createArea'",
+        "SELECT CAST(count(*) AS TEXT) FROM event_outbox WHERE kind = 'AreaCreated'",
+    ] {
+        counts.push(one_string(config, sql).await.parse::<usize>().unwrap());
+    }
+    counts
+}

@@ -437,7 +437,7 @@ fn post_graphql_with(
 }
 
 /// `post_graphql_with`, but a server that is gone (refused, reset, cut short) is an error.
-fn send_graphql(
+pub(crate) fn send_graphql(
     port: u16,
     headers: &[(&str, String)],
     query: &str,
