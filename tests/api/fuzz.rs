@@ -382,13 +382,7 @@ fn graphql_requests_are_answered_with_data_or_coded_errors() {
         .unwrap();
     let app = runtime.block_on(async {
         let app = TestApp::spawn().await;
-        lianjian_api::services::demo::load(
-            &app.state.db.write,
-            app.state.clock.today(),
-            app.state.config.server.timezone,
-        )
-        .await
-        .unwrap();
+        app.load_demo().await;
         app
     });
     let send = |body: String| {

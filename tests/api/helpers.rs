@@ -269,6 +269,17 @@ impl TestApp {
         app
     }
 
+    /// Loads the demo town (`serve --demo`'s data) into the app's database.
+    pub async fn load_demo(&self) {
+        lianjian_api::services::demo::load(
+            &self.state.db.write,
+            self.state.clock.today(),
+            self.state.config.server.timezone,
+        )
+        .await
+        .expect("demo data");
+    }
+
     /// Sends any HTTP request to the router.
     pub async fn request(&self, request: Request<Body>) -> (StatusCode, HeaderMap, Vec<u8>) {
         let response = self

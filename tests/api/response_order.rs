@@ -59,13 +59,7 @@ async fn post(app: &TestApp) -> Vec<u8> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn forty_identical_requests_at_once_answer_the_same_bytes_in_selection_order() {
     let app = TestApp::spawn().await;
-    lianjian_api::services::demo::load(
-        &app.state.db.write,
-        app.state.clock.today(),
-        app.state.config.server.timezone,
-    )
-    .await
-    .unwrap();
+    app.load_demo().await;
 
     let app = std::sync::Arc::new(app);
     let mut tasks = Vec::new();

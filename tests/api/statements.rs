@@ -774,13 +774,7 @@ async fn page_info_alone_reads_at_most_the_ends_of_a_page() {
 /// anyone (`__typename`, introspection) runs without it.
 async fn authentication_is_one_statement_for_every_kind_of_grant() {
     let app = TestApp::spawn().await;
-    lianjian_api::services::demo::load(
-        &app.state.db.write,
-        app.state.clock.today(),
-        app.state.config.server.timezone,
-    )
-    .await
-    .unwrap();
+    app.load_demo().await;
     use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
     for username in [
         "admin",
@@ -851,13 +845,7 @@ async fn a_batch_reads_its_viewer_once() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn concurrent_requests_cost_the_statements_of_one_each() {
     let app = TestApp::spawn().await;
-    lianjian_api::services::demo::load(
-        &app.state.db.write,
-        app.state.clock.today(),
-        app.state.config.server.timezone,
-    )
-    .await
-    .unwrap();
+    app.load_demo().await;
     let query = "{ organizations(first: 30) { nodes { name parent { name } children { totalCount }
         people(first: 5) { nodes { name } } linkageGroups { nodes { name } } } } }";
     let (alone, data) = cost(&app, None, query, json!({})).await;
@@ -1095,13 +1083,7 @@ const CANCEL: &str = "mutation($input: CancelJointActivityInput!) {
 /// read again after the write. BEGIN and COMMIT are not counted.
 async fn changing_an_activity_reads_it_once() {
     let app = TestApp::spawn().await;
-    lianjian_api::services::demo::load(
-        &app.state.db.write,
-        app.state.clock.today(),
-        app.state.config.server.timezone,
-    )
-    .await
-    .unwrap();
+    app.load_demo().await;
     let planned = app
         .graphql(
             "{ jointActivities(first: 100, filter: { statuses: [PLANNED] }) { nodes { id version } } }",

@@ -27,13 +27,16 @@ where
     E: EntityTrait,
     <E::PrimaryKey as PrimaryKeyTrait>::ValueType: From<Uuid>,
 {
-    let (row, may_act) = fetch_known::<E>(db, id, known, allowed)
-        .await?
-        .ok_or(AppError::NotFound(what))?;
-    if !may_act {
-        return Err(AppError::Forbidden);
+    allowed_row(fetch_known::<E>(db, id, known, allowed).await?, what)
+}
+
+/// What `fetch_for` answers for a row `fetch_known` found (or not).
+fn allowed_row<M>(found: Option<(M, bool)>, what: &'static str) -> AppResult<M> {
+    match found {
+        None => Err(AppError::NotFound(what)),
+        Some((_, false)) => Err(AppError::Forbidden),
+        Some((row, true)) => Ok(row),
     }
-    Ok(row)
 }
 
 /// The row `id` of `E` if it lies within `known`, with whether it also lies within `allowed`:
@@ -65,13 +68,10 @@ where
     E: EntityTrait,
     <E::PrimaryKey as PrimaryKeyTrait>::ValueType: From<Uuid>,
 {
-    let (row, may_act) = fetch_known_locked::<E>(db, id, known, allowed, true)
-        .await?
-        .ok_or(AppError::NotFound(what))?;
-    if !may_act {
-        return Err(AppError::Forbidden);
-    }
-    Ok(row)
+    allowed_row(
+        fetch_known_locked::<E>(db, id, known, allowed, true).await?,
+        what,
+    )
 }
 
 async fn fetch_known_locked<E>(
