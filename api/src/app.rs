@@ -47,6 +47,22 @@ pub struct AppState {
 }
 
 impl AppState {
+    /// The viewer behind a bearer token, with the grants of now (one statement; see
+    /// `accounts::viewer_from_token`): what every transport asks before it lets an operation run.
+    pub async fn viewer_from_token(
+        &self,
+        token: &str,
+    ) -> crate::error::AppResult<crate::authz::Viewer> {
+        crate::services::accounts::viewer_from_token(
+            &self.db.read,
+            &self.tokens,
+            &self.authz,
+            token,
+            self.clock.today(),
+        )
+        .await
+    }
+
     /// Loads the rules and reads the token key.
     pub async fn build(config: Config, db: Db, metrics: Metrics) -> AppResult<Self> {
         let authz = Arc::new(Authz::load().await?);

@@ -22,7 +22,7 @@ use async_graphql::{
 };
 
 use super::context::RequestContext;
-use crate::{app::AppState, authz::Viewer, error::AppError, services::accounts};
+use crate::{app::AppState, authz::Viewer, error::AppError};
 
 /// Root fields anonymous callers may use: signing in and reading the schema.
 pub const ANONYMOUS_FIELDS: &[&str] = &["login", "__typename", "__schema", "__type"];
@@ -85,15 +85,7 @@ impl SocketSession {
         let Some(token) = &self.token else {
             return Ok(None);
         };
-        match accounts::viewer_from_token(
-            &state.db.read,
-            &state.tokens,
-            &state.authz,
-            token,
-            state.clock.today(),
-        )
-        .await
-        {
+        match state.viewer_from_token(token).await {
             Ok(viewer) => Ok(Some(Arc::new(viewer))),
             Err(AppError::Unauthenticated) => {
                 self.close

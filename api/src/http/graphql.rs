@@ -31,7 +31,7 @@ use crate::{
         context::RequestContext,
         guard::{self, CLOSE_FORBIDDEN, CLOSE_INTERNAL, SocketClose, SocketSession},
     },
-    services::{Actor, accounts},
+    services::Actor,
 };
 
 pub async fn post(State(http): State<HttpState>, request: axum::extract::Request) -> Response {
@@ -217,15 +217,7 @@ impl<'a> Caller<'a> {
     /// the answer is 503: a caller with a good token must not be told it is signed out.
     async fn read_viewer(&self, token: &str) -> Result<RequestContext, Response> {
         let state = &self.http.state;
-        match accounts::viewer_from_token(
-            &state.db.read,
-            &state.tokens,
-            &state.authz,
-            token,
-            state.clock.today(),
-        )
-        .await
-        {
+        match state.viewer_from_token(token).await {
             Ok(viewer) => Ok(RequestContext {
                 actor: Actor {
                     user_id: Some(viewer.id()),
@@ -449,15 +441,7 @@ async fn connection_data(
         })
         .filter(|t| !t.is_empty());
     if let Some(token) = &token {
-        match accounts::viewer_from_token(
-            &state.db.read,
-            &state.tokens,
-            &state.authz,
-            token,
-            state.clock.today(),
-        )
-        .await
-        {
+        match state.viewer_from_token(token).await {
             Ok(_) => {}
             Err(AppError::Unauthenticated) => {
                 close.close(CLOSE_FORBIDDEN, "token not valid");

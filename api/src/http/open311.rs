@@ -19,7 +19,7 @@ use crate::{
     app::HttpState,
     error::AppError,
     services::{
-        Actor, accounts,
+        Actor,
         open311::{self, RequestQuery},
     },
 };
@@ -73,15 +73,7 @@ pub async fn requests(
     let Some(token) = bearer_token(&headers) else {
         return unauthorized();
     };
-    let viewer = match accounts::viewer_from_token(
-        &state.db.read,
-        &state.tokens,
-        &state.authz,
-        token,
-        state.clock.today(),
-    )
-    .await
-    {
+    let viewer = match state.viewer_from_token(token).await {
         Ok(viewer) => viewer,
         Err(AppError::Unauthenticated) => return unauthorized(),
         Err(e) => {
