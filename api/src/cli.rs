@@ -126,6 +126,12 @@ enum Command {
         #[arg(long = "chunk-rows", default_value_t = crate::transfer::DEFAULT_CHUNK_ROWS, value_parser = clap::value_parser!(u64).range(1..=100_000))]
         chunk_rows: u64,
     },
+    /// Import organizations or people from a spreadsheet (XLSX or CSV, the columns of the
+    /// export): every row checked as the API checks it, all or nothing in one transaction.
+    Import {
+        #[command(subcommand)]
+        what: crate::import::cli::ImportCommand,
+    },
     /// Write a consistent copy of the SQLite database to a new FILE (`VACUUM INTO`), safe while a
     /// server uses the database. For PostgreSQL use pg_dump.
     Backup {
@@ -317,6 +323,10 @@ async fn dispatch(command: Command) -> Result<(), Failure> {
             to.schema = to_schema;
             migrate_data(&from, &to, chunk_rows).await
         }
+        Command::Import { what } => crate::import::cli::run(what).await.map_err(|e| match e {
+            crate::import::cli::ImportCliError::Config(m) => Failure::config(m),
+            crate::import::cli::ImportCliError::Other(m) => Failure::other(m),
+        }),
         Command::Backup { database, to } => {
             let bytes = crate::transfer::backup(&database, &to)
                 .await

@@ -24,6 +24,8 @@ pub mod generate;
 pub mod graphql;
 /// HTTP endpoints: GraphQL transport, health, metrics, GraphiQL.
 pub mod http;
+/// `lianjian import`: organizations and people from a spreadsheet, all or nothing.
+pub mod import;
 /// Prometheus metrics.
 pub mod metrics;
 /// Domain logic, free of GraphQL.

@@ -14,7 +14,7 @@ use axum::{
 };
 use serde_json::json;
 
-use super::graphql::bearer_token;
+use super::NoViewer;
 use crate::{
     app::HttpState,
     error::AppError,
@@ -70,14 +70,10 @@ pub async fn requests(
     params: Result<Query<Vec<(String, String)>>, QueryRejection>,
 ) -> Response {
     let state = &http.state;
-    let Some(token) = bearer_token(&headers) else {
-        return unauthorized();
-    };
-    let viewer = match state.viewer_from_token(token).await {
+    let viewer = match super::bearer_viewer(state, &headers, "open311").await {
         Ok(viewer) => viewer,
-        Err(AppError::Unauthenticated) => return unauthorized(),
-        Err(e) => {
-            tracing::error!(error = %e, "open311: cannot authenticate, the database did not answer");
+        Err(NoViewer::Unauthenticated) => return unauthorized(),
+        Err(NoViewer::Unavailable) => {
             return error(
                 StatusCode::SERVICE_UNAVAILABLE,
                 "the service is unavailable; try again shortly",

@@ -526,7 +526,10 @@ where
 
 /// The group's organizations, its current members and everything below them, as a condition on
 /// `organization`: one statement (the members' paths) however large the group.
-async fn group_organizations(db: &impl ConnectionTrait, group: Uuid) -> AppResult<Condition> {
+pub(crate) async fn group_organizations(
+    db: &impl ConnectionTrait,
+    group: Uuid,
+) -> AppResult<Condition> {
     use entities::linkage_group_member;
     use sea_orm::sea_query::ExprTrait;
     let paths: Vec<String> = organization::Entity::find()
