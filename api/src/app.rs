@@ -77,11 +77,14 @@ impl AppState {
         );
         let clock = Clock::new(config.server.timezone, config.server.today);
         let events = EventBus::new();
-        let dispatch = Arc::new(dispatch::start(
-            events.clone(),
-            db.background.clone(),
-            crate::db::listener_options(&config.database),
-        ));
+        let dispatch = Arc::new(
+            dispatch::start(
+                events.clone(),
+                db.background.clone(),
+                crate::db::listener_options(&config.database),
+            )
+            .await?,
+        );
         Ok(Self {
             db,
             clock,

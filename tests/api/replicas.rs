@@ -290,6 +290,48 @@ async fn forty_areas(
         .expect("40 events within 20 seconds")
 }
 
+/// A server that has just started knows where its events begin before it answers anything: a
+/// subscriber of its first moments hears every event written after it subscribed. (The
+/// dispatcher used to read that position in its own task; on a busy machine that task ran after
+/// the first writes, passed over them, and the subscriber waited for them in vain.)
+#[tokio::test]
+async fn a_server_just_started_starts_its_events_where_the_outbox_stands() {
+    let app = TestApp::spawn().await;
+    for n in 0..3 {
+        app.create_area(&format!("早{n}")).await;
+    }
+    let newest = outbox::newest_row(&app.state.db.read)
+        .await
+        .unwrap()
+        .unwrap();
+    let replica = app.replica().await;
+    // No await between: the replica's dispatcher task has had no turn on this thread yet.
+    assert_eq!(replica.state.events.position(), newest);
+    let on_replica = replica
+        .state
+        .events
+        .subscribe(&replica.state.db.read, None)
+        .await
+        .unwrap();
+    let mut created = Vec::new();
+    for n in 0..3 {
+        created.push(app.create_area(&format!("晚{n}")).await);
+    }
+    let heard: Vec<String> = tokio::time::timeout(
+        Duration::from_secs(20),
+        on_replica
+            .take(3)
+            .map(|e| match e.event {
+                DomainEvent::AreaCreated { area } => ids::encode(ids::NodeKind::Area, area).0,
+                ref other => panic!("{other:?}"),
+            })
+            .collect::<Vec<_>>(),
+    )
+    .await
+    .expect("the three later areas within 20 seconds");
+    assert_eq!(heard, created);
+}
+
 /// Dozens of writes at once through two replicas: a subscriber on each hears every event exactly
 /// once, in the same order, with no position skipped over and delivered late.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]

@@ -43,29 +43,25 @@ impl Drop for Running {
 
 /// Starts delivering outbox events to `bus`'s subscribers. `listen` (PostgreSQL only) opens the
 /// extra connection that hears other replicas' announcements.
-pub fn start(bus: EventBus, db: DatabaseConnection, listen: Option<PgConnectOptions>) -> Running {
+///
+/// Subscribers hear what is written from now on; what came before is read on request. Where
+/// "now" is, is read here, before this returns: a subscriber that comes after (a server's first
+/// request) never has the events it waits for passed over by a dispatcher that started late.
+pub async fn start(
+    bus: EventBus,
+    db: DatabaseConnection,
+    listen: Option<PgConnectOptions>,
+) -> Result<Running, sea_orm::DbErr> {
+    bus.start_at(outbox::bounds(&db).await?.newest);
     let mut tasks = Vec::new();
     if let Some(options) = listen {
         tasks.push(tokio::spawn(listener(bus.clone(), db.clone(), options)));
     }
     tasks.push(tokio::spawn(dispatcher(bus, db)));
-    Running { tasks }
+    Ok(Running { tasks })
 }
 
 async fn dispatcher(bus: EventBus, db: DatabaseConnection) {
-    // Subscribers hear what is written from now on; what came before is read on request.
-    loop {
-        match outbox::bounds(&db).await {
-            Ok(bounds) => {
-                bus.start_at(bounds.newest);
-                break;
-            }
-            Err(e) => {
-                tracing::error!(error = %e, "event dispatcher cannot read the outbox; retrying");
-                tokio::time::sleep(POLL).await;
-            }
-        }
-    }
     loop {
         if let Err(e) = deliver_new(&bus, &db).await {
             tracing::error!(error = %e, "event dispatcher cannot read the outbox; retrying");

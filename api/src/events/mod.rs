@@ -127,6 +127,12 @@ impl EventBus {
         *self.delivered_lock()
     }
 
+    /// The position through which this process has handed events to its subscribers; a
+    /// subscriber without `after` hears what comes later.
+    pub fn position(&self) -> i64 {
+        self.delivered()
+    }
+
     /// The last delivered position, locked. A panic while it was held cannot leave it half
     /// written (it is one integer), so a poisoned lock is used as it stands.
     fn delivered_lock(&self) -> std::sync::MutexGuard<'_, i64> {
@@ -149,7 +155,7 @@ impl EventBus {
         *delivered = (*delivered).max(through);
     }
 
-    /// Starts the position count where the outbox stands (the dispatcher does, once).
+    /// Starts the position count where the outbox stands (`dispatch::start` does, once).
     fn start_at(&self, position: i64) {
         let mut delivered = self.delivered_lock();
         *delivered = (*delivered).max(position);
