@@ -316,6 +316,153 @@ async fn who_may_be_paired() {
     assert_eq!(app.audits().await, audits + 2);
 }
 
+/// What is refused first when several things are wrong: the mentor, the mentee and the
+/// organization must exist (in that order), then the caller must be allowed there, and only then
+/// are the people themselves judged.
+#[tokio::test]
+async fn refusals_come_in_order() {
+    let app = TestApp::spawn_at(at("2026-06-30")).await;
+    let w = world(&app).await;
+    let sec_x = account(
+        &app,
+        "sec_x",
+        None,
+        Role::OrgSecretary,
+        GrantScope::Organization(uuid_of(&w.orgs["X"])),
+    )
+    .await;
+    let fs1 = account(
+        &app,
+        "fs1",
+        Some(&w.people["fs1"]),
+        Role::FirstSecretary,
+        GrantScope::Organization(uuid_of(&w.orgs["V1"])),
+    )
+    .await;
+    let nobody = ids::encode(ids::NodeKind::Person, uuid::Uuid::now_v7()).0;
+    let nowhere = ids::encode(ids::NodeKind::Organization, uuid::Uuid::now_v7()).0;
+    let person = |k: &str| w.people.get(k).cloned().unwrap_or_else(|| nobody.clone());
+    let input = |mentor: &str, mentee: &str, org: Option<&str>| {
+        let org = org.map(|o| w.orgs.get(o).cloned().unwrap_or_else(|| nowhere.clone()));
+        json!({ "mentorId": person(mentor), "menteeId": person(mentee), "organizationId": org,
+            "goals": "熟悉村务", "startsOn": "2026-06-01" })
+    };
+    let audits = app.audits().await;
+    for (caller, token, input, expected) in [
+        (
+            "admin",
+            admin(&app),
+            input("nobody", "nobody", None),
+            "BAD_USER_INPUT mentorId",
+        ),
+        (
+            "admin",
+            admin(&app),
+            input("nobody", "cadre1", None),
+            "BAD_USER_INPUT mentorId",
+        ),
+        (
+            "admin",
+            admin(&app),
+            input("fs1", "nobody", None),
+            "BAD_USER_INPUT menteeId",
+        ),
+        (
+            "admin",
+            admin(&app),
+            input("fs1", "fs1", Some("nowhere")),
+            "BAD_USER_INPUT organizationId",
+        ),
+        (
+            "sec_x",
+            Some(sec_x.as_str()),
+            input("plain", "nobody", None),
+            "BAD_USER_INPUT menteeId",
+        ),
+        (
+            "sec_x",
+            Some(sec_x.as_str()),
+            input("plain", "plain", Some("nowhere")),
+            "BAD_USER_INPUT organizationId",
+        ),
+        (
+            "sec_x",
+            Some(sec_x.as_str()),
+            input("fs1", "fs1", None),
+            "FORBIDDEN",
+        ),
+        (
+            "sec_x",
+            Some(sec_x.as_str()),
+            input("plain", "outsider", Some("V1")),
+            "FORBIDDEN",
+        ),
+        (
+            "fs1",
+            Some(fs1.as_str()),
+            input("fs2", "cadre1", None),
+            "FORBIDDEN",
+        ),
+        (
+            "fs1",
+            Some(fs1.as_str()),
+            input("fs1", "fs1", Some("V1")),
+            "BAD_USER_INPUT menteeId",
+        ),
+        (
+            "fs1",
+            Some(fs1.as_str()),
+            input("fs1", "plain", None),
+            "BAD_USER_INPUT menteeId",
+        ),
+        (
+            "fs1",
+            Some(fs1.as_str()),
+            input("fs1", "outsider", Some("V1")),
+            "BAD_USER_INPUT menteeId",
+        ),
+        (
+            "admin",
+            admin(&app),
+            input("plain", "plain", None),
+            "BAD_USER_INPUT menteeId",
+        ),
+        (
+            "admin",
+            admin(&app),
+            input("plain", "outsider", Some("V1")),
+            "BAD_USER_INPUT mentorId",
+        ),
+        (
+            "admin",
+            admin(&app),
+            input("grid2", "plain", Some("X")),
+            "BAD_USER_INPUT mentorId",
+        ),
+        (
+            "admin",
+            admin(&app),
+            input("sec", "grid2", Some("V1")),
+            "BAD_USER_INPUT menteeId",
+        ),
+    ] {
+        assert_eq!(
+            outcome(&create_pairing(&app, token, input.clone()).await),
+            expected,
+            "{caller}: {input}"
+        );
+    }
+    assert_eq!(app.audits().await, audits, "refusals write nothing");
+    // The first secretary as the mentor, in their village, naming it.
+    let own = create_pairing(&app, Some(fs1.as_str()), input("fs1", "cadre1", Some("V1"))).await;
+    assert_eq!(
+        own.ok()["createMentorPairing"]["mentorPairing"]["organization"]["name"],
+        "南平村党支部"
+    );
+    let again = create_pairing(&app, admin(&app), input("fs1", "cadre1", None)).await;
+    assert_eq!(outcome(&again), "CONFLICT menteeId");
+}
+
 #[tokio::test]
 async fn sessions_and_ending() {
     let app = TestApp::spawn_at(at("2026-06-30")).await;

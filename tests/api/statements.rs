@@ -43,6 +43,7 @@ on_both_runtimes!(
     an_organization_comes_with_its_parent_and_area_in_one_statement,
     a_page_of_organizations_comes_with_the_parents_in_one_statement,
     adding_a_person_costs_five_statements_and_one_for_its_positions,
+    pairing_a_mentor_costs_six_statements,
 );
 
 fn uuid_of(global: &str) -> uuid::Uuid {
@@ -1120,4 +1121,67 @@ async fn changing_an_activity_reads_it_once() {
         again.ok()["jointActivity"],
         data["cancelJointActivity"]["jointActivity"]
     );
+}
+
+const PAIR: &str = "mutation($input: CreateMentorPairingInput!) {
+    createMentorPairing(input: $input) { mentorPairing { id } } }";
+
+/// Pairing a mentor with a cadre: signing in; the mentor and the mentee, each with whether it
+/// holds a mentor or a cadre position over the pairing's span (one statement for both people
+/// and their positions); the pairing's organization and the mentee's, with whether the caller
+/// may create pairings in the first (one statement); whether the two already have an active
+/// pairing; the pairing (an insert that returns the row); and the audit entry. BEGIN and COMMIT
+/// are not counted. It was eleven: each person, the organization, its linkage groups, each
+/// person's positions and the mentee's organization were read one statement at a time.
+async fn pairing_a_mentor_costs_six_statements() {
+    let app = TestApp::spawn_at(Utc.with_ymd_and_hms(2026, 6, 30, 2, 0, 0).unwrap()).await;
+    let town = area(&app).await;
+    let committee = org(&app, "镇党委", &town, None).await;
+    let village = org(&app, "南平村党支部", &town, Some(&committee)).await;
+    let mut people = Vec::new();
+    for (name, org, position) in [
+        ("张第一书记", &committee, "FIRST_SECRETARY"),
+        ("李书记", &village, "SECRETARY"),
+        ("王村干", &village, "CADRE"),
+    ] {
+        let response = app
+            .graphql(
+                "mutation($input: CreatePersonInput!) { createPerson(input: $input) { person { id } } }",
+                json!({ "input": { "name": name, "politicalStatus": "FULL_MEMBER",
+                    "organizationId": org,
+                    "positions": [ { "position": position, "startedOn": "2026-01-01" } ] } }),
+            )
+            .await;
+        people.push(str_at(response.ok(), &["createPerson", "person", "id"]).to_owned());
+    }
+    let (_, secretary) = account(
+        &app,
+        "town-secretary",
+        &[(
+            Role::OrgSecretary,
+            GrantScope::Organization(uuid_of(&committee)),
+        )],
+    )
+    .await;
+    // The administrator, with the mentee's organization; a secretary of the subtree, naming it.
+    for (caller, token, mentor, organization) in [
+        ("administrator", None, &people[0], None),
+        (
+            "secretary",
+            Some(secretary.as_str()),
+            &people[1],
+            Some(&committee),
+        ),
+    ] {
+        let (statements, data) = cost(
+            &app,
+            token,
+            PAIR,
+            json!({ "input": { "mentorId": mentor, "menteeId": people[2], "goals": "熟悉村务",
+                "startsOn": "2026-06-01", "organizationId": organization } }),
+        )
+        .await;
+        assert!(data["createMentorPairing"]["mentorPairing"]["id"].is_string());
+        assert_eq!(statements, 1 + 1 + 1 + 1 + 1 + 1, "{caller}");
+    }
 }

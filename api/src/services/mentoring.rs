@@ -11,11 +11,12 @@ use std::collections::HashMap;
 use chrono::{Duration, NaiveDate};
 use entities::{
     enums::{PairingStatus, Position},
-    linkage_group_member, mentor_pairing, mentoring_session, organization, person, person_position,
+    mentor_pairing, mentoring_session, organization, person, person_position,
 };
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter,
-    QuerySelect, QueryTrait, Set, TransactionTrait,
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, FromQueryResult,
+    QueryFilter, QuerySelect, QueryTrait, Set, TransactionTrait,
+    sea_query::{Alias, Expr, ExprTrait},
 };
 use serde_json::{Value as Json, json};
 use uuid::Uuid;
@@ -28,7 +29,7 @@ use super::{
     values::{Name, OptionalText},
 };
 use crate::{
-    authz::{Scope, scope::subtree_condition},
+    authz::Scope,
     clock::Clock,
     error::{AppError, AppResult},
 };
@@ -361,20 +362,18 @@ fn session_snapshot(s: &mentoring_session::Model) -> Json {
     })
 }
 
-/// Whether `person` holds one of `positions` over the whole span from `from` to `to`: started
-/// on or before `from`, not ended before `to`.
-async fn holds_position(
-    db: &impl ConnectionTrait,
-    person: Uuid,
-    positions: &[Position],
-    from: NaiveDate,
-    to: NaiveDate,
-) -> AppResult<bool> {
+/// `1` when the person of the row read holds one of `positions` over the whole span from `from`
+/// to `to` (started on or before `from`, not ended before `to`), else `0`: a column of the
+/// statement that reads the people named.
+fn holds_position(positions: &[Position], from: NaiveDate, to: NaiveDate) -> Expr {
     use person_position::Column as C;
     let held = person_position::Entity::find()
         .select_only()
         .column(C::Id)
-        .filter(C::PersonId.eq(person))
+        .filter(
+            Expr::col((person_position::Entity, C::PersonId))
+                .equals((person::Entity, person::Column::Id)),
+        )
         .filter(C::Position.is_in(positions.iter().copied()))
         .filter(C::StartedOn.lte(from))
         .filter(
@@ -382,20 +381,60 @@ async fn holds_position(
                 .add(C::EndedOn.is_null())
                 .add(C::EndedOn.gte(to)),
         )
-        .into_tuple::<Uuid>()
-        .one(db)
-        .await?;
-    Ok(held.is_some())
+        .into_query();
+    Expr::case(Expr::exists(held), Expr::val(1))
+        .finally(Expr::val(0))
+        .into()
 }
 
-async fn person_named(
+/// The columns `named_people` selects the position checks into; no table has columns of these
+/// names.
+const HOLDS_MENTOR_POSITION: &str = "lianjian_holds_mentor_position";
+const HOLDS_CADRE_POSITION: &str = "lianjian_holds_cadre_position";
+
+/// A person named by a new pairing, with whether they hold a mentor's and a cadre's position
+/// over the span the pairing has run.
+struct Named {
+    person: person::Model,
+    mentor_position: bool,
+    cadre_position: bool,
+}
+
+/// The people among `ids` (the mentor and the mentee), each with their position checks from
+/// `from` to `to`: one statement.
+async fn named_people(
     db: &impl ConnectionTrait,
-    id: Uuid,
-    field: &str,
-) -> AppResult<person::Model> {
-    person::Entity::find_by_id(id)
-        .one(db)
-        .await?
+    ids: &[Uuid],
+    from: NaiveDate,
+    to: NaiveDate,
+) -> AppResult<Vec<Named>> {
+    let mut query = person::Entity::find()
+        .filter(super::one_of(db, person::Column::Id, ids.iter().copied()))
+        .into_query();
+    query
+        .expr_as(
+            holds_position(&MENTOR_POSITIONS, from, to),
+            Alias::new(HOLDS_MENTOR_POSITION),
+        )
+        .expr_as(
+            holds_position(&CADRE_POSITIONS, from, to),
+            Alias::new(HOLDS_CADRE_POSITION),
+        );
+    let mut people = Vec::new();
+    for row in db.query_all(&query).await? {
+        people.push(Named {
+            person: person::Model::from_query_result(&row, "")?,
+            mentor_position: row.try_get::<i32>("", HOLDS_MENTOR_POSITION)? == 1,
+            cadre_position: row.try_get::<i32>("", HOLDS_CADRE_POSITION)? == 1,
+        });
+    }
+    Ok(people)
+}
+
+fn person_named<'a>(people: &'a [Named], id: Uuid, field: &str) -> AppResult<&'a Named> {
+    people
+        .iter()
+        .find(|named| named.person.id == id)
         .ok_or_else(|| AppError::bad_input(field, format!("{field} names no person")))
 }
 
@@ -435,63 +474,77 @@ where
     }
 
     let w = Write::begin(db, actor).await?;
-    let mentor = person_named(&w, input.mentor_id, "mentorId").await?;
-    let mentee = person_named(&w, input.mentee_id, "menteeId").await?;
-    let organization_id = input.organization_id.unwrap_or(mentee.organization_id);
-    let organization = organization::Entity::find_by_id(organization_id)
-        .one(&w)
-        .await?
-        .ok_or_else(|| {
-            AppError::bad_input("organizationId", "organizationId names no organization")
-        })?;
+    // Both people with their positions in one statement, then the pairing's organization and
+    // the mentee's with the permission in one more; the refusals come in the order they always
+    // did.
+    let people = named_people(
+        &w,
+        &[input.mentor_id, input.mentee_id],
+        input.starts_on,
+        today,
+    )
+    .await?;
+    let mentor = person_named(&people, input.mentor_id, "mentorId")?;
+    let mentee = person_named(&people, input.mentee_id, "menteeId")?;
+    let organization_id = input
+        .organization_id
+        .unwrap_or(mentee.person.organization_id);
 
     // May the actor create it: a create grant over the organization, or its own pairing as the
     // mentor in the organizations its own rule covers.
-    let groups: Vec<Uuid> = linkage_group_member::Entity::find()
-        .select_only()
-        .column(linkage_group_member::Column::LinkageGroupId)
-        .filter(linkage_group_member::Column::OrganizationId.eq(organization.id))
-        .filter(linkage_group_member::Column::LeftOn.is_null())
-        .into_tuple()
-        .all(&w)
-        .await?;
-    let by_grant = create_scope.covers_organization(&organization.path, &groups);
-    let as_mentor = own_person == Some(mentor.id)
-        && own_create_scope(actor).covers_organization(&organization.path, &groups);
-    if !by_grant && !as_mentor {
+    let mut allowed =
+        Condition::any().add(create_scope.organization_condition(organization::Column::Id));
+    if own_person == Some(mentor.person.id) {
+        allowed =
+            allowed.add(own_create_scope(actor).organization_condition(organization::Column::Id));
+    }
+    let organizations = scoped::many_allowed::<organization::Entity>(
+        &w,
+        &[organization_id, mentee.person.organization_id],
+        allowed,
+    )
+    .await?;
+    let of = |id: Uuid| organizations.iter().find(|(o, _)| o.id == id);
+    let Some((organization, may_create)) = of(organization_id) else {
+        return Err(AppError::bad_input(
+            "organizationId",
+            "organizationId names no organization",
+        ));
+    };
+    if !*may_create {
         return Err(AppError::Forbidden);
     }
 
-    if mentor.id == mentee.id {
+    if mentor.person.id == mentee.person.id {
         return Err(AppError::bad_input(
             "menteeId",
             "the mentee must be someone other than the mentor",
         ));
     }
-    if !holds_position(&w, mentor.id, &MENTOR_POSITIONS, input.starts_on, today).await? {
+    if !mentor.mentor_position {
         return Err(AppError::bad_input(
             "mentorId",
             "the mentor must hold a FIRST_SECRETARY or SECRETARY position from startsOn on",
         ));
     }
-    if !holds_position(&w, mentee.id, &CADRE_POSITIONS, input.starts_on, today).await? {
+    if !mentee.cadre_position {
         return Err(AppError::bad_input(
             "menteeId",
             "the mentee must hold a CADRE, COMMITTEE_MEMBER, DEPUTY_SECRETARY or GRID_WORKER \
              position from startsOn on",
         ));
     }
-    let in_organization = organization::Entity::find_by_id(mentee.organization_id)
-        .filter(subtree_condition(&organization.path))
-        .one(&w)
-        .await?
-        .is_some();
+    // The mentee's organization is the pairing's or lies below it (paths are prefixes, as in
+    // `Scope::covers_organization`).
+    let in_organization = of(mentee.person.organization_id)
+        .is_some_and(|(o, _)| o.path.starts_with(organization.path.as_str()));
     if !in_organization {
         return Err(AppError::bad_input(
             "menteeId",
             "the mentee must belong to the pairing's organization or one below it",
         ));
     }
+    let (mentor, mentee) = (&mentor.person, &mentee.person);
     w.require_unique(
         mentor_pairing::Entity::find()
             .filter(mentor_pairing::Column::MentorId.eq(mentor.id))

@@ -159,6 +159,39 @@ where
         .await?)
 }
 
+/// The rows among `ids` of `E`, every one of them, each with whether it lies within `allowed`:
+/// [`fetch_known`] for several rows the actor may all know of (organizations), in one
+/// statement.
+pub async fn many_allowed<E>(
+    db: &impl ConnectionTrait,
+    ids: &[Uuid],
+    allowed: Condition,
+) -> AppResult<Vec<(E::Model, bool)>>
+where
+    E: EntityTrait,
+{
+    let Some(key) = E::PrimaryKey::iter().next() else {
+        return Ok(Vec::new());
+    };
+    let mut query = E::find()
+        .filter(crate::services::one_of(
+            db,
+            key.into_column(),
+            ids.iter().copied(),
+        ))
+        .into_query();
+    query.expr_as(
+        Expr::case(allowed, Expr::val(1)).finally(Expr::val(0)),
+        Alias::new(MAY_ACT),
+    );
+    let mut rows = Vec::new();
+    for row in db.query_all(&query).await? {
+        let may_act: i32 = row.try_get("", MAY_ACT)?;
+        rows.push((E::Model::from_query_result(&row, "")?, may_act == 1));
+    }
+    Ok(rows)
+}
+
 #[cfg(test)]
 mod tests {
     use entities::area;
@@ -232,5 +265,24 @@ mod tests {
             .await
             .unwrap();
         assert_eq!(found.iter().map(|a| a.id).collect::<Vec<_>>(), [town]);
+    }
+
+    #[tokio::test]
+    async fn many_allowed_returns_every_row_with_its_permission() {
+        let db = test_db().await;
+        let hot_spring = area(&db, "hot spring").await;
+        let town = area(&db, "town").await;
+        let mut found =
+            many_allowed::<area::Entity>(&db, &[hot_spring, town, new_id()], named("town"))
+                .await
+                .unwrap();
+        found.sort_by_key(|(a, _)| a.name.clone());
+        let found: Vec<_> = found.iter().map(|(a, may)| (a.id, *may)).collect();
+        assert_eq!(found, [(hot_spring, false), (town, true)]);
+        let everything = many_allowed::<area::Entity>(&db, &[town, town], Condition::all())
+            .await
+            .unwrap();
+        assert_eq!(everything.len(), 1);
+        assert!(everything[0].1);
     }
 }
