@@ -6,7 +6,7 @@ pub mod app;
 pub mod auth;
 /// Casbin: roles, grants, the viewer's scope as SQL.
 pub mod authz;
-/// The `lianjian` command line: serve, migrate, migrate-data, backup, export-schema.
+/// The `lianjian` command line: serve, migrate, migrate-data, backup, import, export-schema.
 pub mod cli;
 /// The one source of now and today (`--today`, manual clocks in tests).
 pub mod clock;
@@ -22,7 +22,7 @@ pub mod events;
 pub mod generate;
 /// The GraphQL schema, one module per domain.
 pub mod graphql;
-/// HTTP endpoints: GraphQL transport, health, metrics, GraphiQL.
+/// HTTP endpoints: GraphQL transport, health, metrics, GraphiQL, the dashboard, exports.
 pub mod http;
 /// `lianjian import`: organizations and people from a spreadsheet, all or nothing.
 pub mod import;
