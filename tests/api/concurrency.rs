@@ -360,3 +360,42 @@ async fn operations_beyond_the_limit_wait_their_turn() {
     let expected: Vec<String> = (0..48).step_by(2).map(|i| format!("片区{i:02}")).collect();
     assert_eq!(names, expected);
 }
+
+/// Thirty-two people with one ID-card number at once (on PostgreSQL each is a single statement
+/// that checks the number and writes): exactly one is created, every other answer is the
+/// CONFLICT on `idNumber` a second create gets when it comes alone, and nothing else is written.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn parallel_people_with_one_id_number_create_exactly_one() {
+    let app = Arc::new(TestApp::spawn().await);
+    let area = app.create_area("温泉镇").await;
+    let village = organization(&app, &area, "南平村党支部").await;
+    let before = app.audits().await;
+    let answers = all_at_once(&app, 32, move |app, i| {
+        let input = json!({ "input": { "name": format!("村民{i:02}"), "politicalStatus": "MASSES",
+            "organizationId": village, "idNumber": "11010519491231002X" } });
+        async move {
+            app.graphql(
+                "mutation($input: CreatePersonInput!) { createPerson(input: $input) { person { name idNumber } } }",
+                input,
+            )
+            .await
+        }
+    })
+    .await;
+    let created: Vec<&Gql> = answers.iter().filter(|a| a.errors().is_empty()).collect();
+    assert_eq!(created.len(), 1, "{:?}", codes(&answers));
+    assert_eq!(
+        created[0].ok()["createPerson"]["person"]["idNumber"],
+        "11010519491231002X"
+    );
+    for answer in answers.iter().filter(|a| !a.errors().is_empty()) {
+        assert_eq!(
+            answer.error("CONFLICT")["extensions"]["field"],
+            "idNumber",
+            "{}",
+            answer.body
+        );
+    }
+    assert_eq!(app.count_rows("person").await, 1);
+    assert_eq!(app.audits().await, before + 1);
+}

@@ -106,6 +106,21 @@ pub async fn check(
     }
 }
 
+/// The condition under which [`check`] refuses, as SQL: `subject`'s counter for `limit` is full
+/// within its window. For a statement that must do nothing once the limit is reached.
+pub fn reached(limit: &Limit, subject: &str, now: DateTime<Utc>) -> Expr {
+    Expr::exists(
+        Query::select()
+            .expr(Expr::val(1))
+            .from(attempt_counter::Entity)
+            .and_where(Column::Kind.eq(limit.kind))
+            .and_where(Column::Subject.eq(subject))
+            .and_where(Column::WindowStartedAt.gt(now - limit.window()))
+            .and_where(Column::Attempts.gte(limit.max))
+            .to_owned(),
+    )
+}
+
 fn rate_limited(limit: &Limit, window_started_at: DateTime<Utc>, now: DateTime<Utc>) -> AppError {
     let retry_after_secs =
         std::cmp::max((window_started_at + limit.window() - now).num_seconds(), 1) as u64;

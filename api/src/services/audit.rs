@@ -47,6 +47,13 @@ impl<'a> Change<'a> {
 }
 
 pub async fn record(db: &impl ConnectionTrait, actor: &Actor, change: Change<'_>) -> AppResult<()> {
+    entry(actor, change).insert(db).await?;
+    Ok(())
+}
+
+/// The entry [`record`] writes, for a statement that writes it together with the change
+/// (`write::insert_where`).
+pub fn entry(actor: &Actor, change: Change<'_>) -> audit_entry::ActiveModel {
     audit_entry::ActiveModel {
         id: Set(new_id()),
         actor_id: Set(actor.user_id),
@@ -58,9 +65,6 @@ pub async fn record(db: &impl ConnectionTrait, actor: &Actor, change: Change<'_>
         request_id: Set(actor.request_id.clone()),
         created_at: Set(now()),
     }
-    .insert(db)
-    .await?;
-    Ok(())
 }
 
 /// Which audit entries to list.

@@ -4,21 +4,23 @@
 use chrono::NaiveDate;
 use entities::{
     enums::{Gender, PoliticalStatus, Position},
-    person, person_position,
+    organization, person, person_position,
 };
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter,
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DbBackend, EntityTrait, QueryFilter,
     QuerySelect, QueryTrait, Set, TransactionSession, TransactionTrait,
+    sea_query::{Expr, ExprTrait, Query},
 };
 use serde_json::{Value as Json, json};
 use uuid::Uuid;
 
 use super::{
-    Actor, Change, Write,
+    Actor, Change, Write, audit,
     organizations::{ids_of, require_managed_reference},
     pagination::{Page, PageRequest, fetch_page},
     refusals, scoped,
     values::{IdNumber, Name, Phone},
+    write::{self, Row},
 };
 use crate::{
     authz::Scope,
@@ -247,15 +249,9 @@ async fn insert_positions(
     person_id: Uuid,
     positions: &[NewPosition],
 ) -> AppResult<()> {
-    person_position::Entity::insert_many(positions.iter().map(|p| person_position::ActiveModel {
-        id: Set(super::new_id()),
-        person_id: Set(person_id),
-        position: Set(p.position),
-        started_on: Set(p.started_on),
-        ended_on: Set(p.ended_on),
-    }))
-    .exec_without_returning(db)
-    .await?;
+    person_position::Entity::insert_many(position_rows(person_id, positions))
+        .exec_without_returning(db)
+        .await?;
     Ok(())
 }
 
@@ -278,13 +274,13 @@ fn snapshot(p: &person::Model, positions: Option<&[NewPosition]>) -> Json {
     value
 }
 
-pub async fn create<C>(db: &C, actor: &Actor, input: NewPerson) -> AppResult<person::Model>
-where
-    C: ConnectionTrait + TransactionTrait,
-{
-    let read = &actor.scope("person", "read")?;
-    let manage = &actor.scope("person", "manage")?;
-    refusals::check_limit(db, actor).await?;
+/// A new person's rows as `create` writes them: checked input, fresh ids and times.
+struct Created {
+    person: person::Model,
+    positions: Vec<person_position::ActiveModel>,
+}
+
+fn created(input: &NewPerson) -> AppResult<Created> {
     let name = Name::parse("name", &input.name, NAME_MAX_CHARS)?.into_inner();
     let phone = input
         .phone
@@ -299,26 +295,129 @@ where
         .map(|s| IdNumber::parse("idNumber", s).map(IdNumber::into_inner))
         .transpose()?;
     check_positions(&input.positions)?;
+    let now = super::now();
+    let id = super::new_id();
+    Ok(Created {
+        person: person::Model {
+            id,
+            name,
+            gender: input.gender,
+            phone,
+            id_number,
+            political_status: input.political_status,
+            organization_id: input.organization_id,
+            created_at: now,
+            updated_at: now,
+        },
+        positions: position_rows(id, &input.positions),
+    })
+}
+
+fn position_rows(person_id: Uuid, positions: &[NewPosition]) -> Vec<person_position::ActiveModel> {
+    positions
+        .iter()
+        .map(|p| person_position::ActiveModel {
+            id: Set(super::new_id()),
+            person_id: Set(person_id),
+            position: Set(p.position),
+            started_on: Set(p.started_on),
+            ended_on: Set(p.ended_on),
+        })
+        .collect()
+}
+
+/// `createPerson`. On PostgreSQL a create that passes every check is one statement (see
+/// [`create_in_one_statement`]); anything else, and every create on SQLite, goes step by step,
+/// which also gives every refusal its error, in its order.
+pub async fn create<C>(db: &C, actor: &Actor, input: NewPerson) -> AppResult<person::Model>
+where
+    C: ConnectionTrait + TransactionTrait,
+{
+    if db.get_database_backend() == DbBackend::Postgres
+        && let Some(created) = create_in_one_statement(db, actor, &input).await?
+    {
+        return Ok(created);
+    }
+    create_step_by_step(db, actor, input).await
+}
+
+/// The person, its positions and the audit entry in one statement, written only where the
+/// step-by-step create would write them: the actor's refusals leave room, the organization
+/// exists, is not archived and is in the actor's `person.manage` scope, and no one holds the
+/// ID-card number. `None` (nothing written) when any check fails, for the step-by-step create
+/// to say which; a constraint the statement meets (a number taken meanwhile) is such a case
+/// too.
+async fn create_in_one_statement(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    input: &NewPerson,
+) -> AppResult<Option<person::Model>> {
+    let (Ok(manage), Ok(created)) = (actor.scope("person", "manage"), created(input)) else {
+        return Ok(None);
+    };
+    let mut checks = Condition::all()
+        .add(organization::Column::Id.eq(input.organization_id))
+        .add(organization::Column::ArchivedAt.is_null())
+        .add(manage.organization_condition(organization::Column::Id));
+    if let Some(reached) = refusals::limit_reached(actor) {
+        checks = checks.add(reached.not());
+    }
+    if let Some(id_number) = &created.person.id_number {
+        checks = checks.add(
+            Expr::exists(
+                Query::select()
+                    .expr(Expr::val(1))
+                    .from(person::Entity)
+                    .and_where(person::Column::IdNumber.eq(id_number.as_str()))
+                    .to_owned(),
+            )
+            .not(),
+        );
+    }
+    let guard = Query::select()
+        .expr(Expr::val(1))
+        .from(organization::Entity)
+        .cond_where(checks)
+        .to_owned();
+    let mut rows = vec![Row::of(
+        &person::ActiveModel::from(created.person.clone()).reset_all(),
+    )];
+    rows.extend(created.positions.iter().map(Row::of));
+    rows.push(Row::of(&audit::entry(
+        actor,
+        Change::of("createPerson", "Person", created.person.id)
+            .after(snapshot(&created.person, Some(&input.positions))),
+    )));
+    match write::insert_where(db, guard, rows).await {
+        Ok(true) => Ok(Some(created.person)),
+        Ok(false) => Ok(None),
+        Err(e) if e.sql_err().is_some() => Ok(None),
+        Err(e) => Err(e.into()),
+    }
+}
+
+async fn create_step_by_step<C>(db: &C, actor: &Actor, input: NewPerson) -> AppResult<person::Model>
+where
+    C: ConnectionTrait + TransactionTrait,
+{
+    let read = &actor.scope("person", "read")?;
+    let manage = &actor.scope("person", "manage")?;
+    refusals::check_limit(db, actor).await?;
+    let Created { person, positions } = created(&input)?;
     let mut w = Write::begin(db, actor).await?;
     require_managed_reference(&w, "organizationId", input.organization_id, manage).await?;
-    if let Some(id_number) = &id_number {
+    if let Some(id_number) = &person.id_number {
         w = require_unique_id_number(db, w, "createPerson", id_number, None, read).await?;
     }
-    let now = super::now();
-    let created = person::ActiveModel {
-        id: Set(super::new_id()),
-        name: Set(name),
-        gender: Set(input.gender),
-        phone: Set(phone),
-        id_number: Set(id_number),
-        political_status: Set(input.political_status),
-        organization_id: Set(input.organization_id),
-        created_at: Set(now),
-        updated_at: Set(now),
+    let created = person::ActiveModel::from(person)
+        .reset_all()
+        .insert(&w)
+        .await?;
+    if !positions.is_empty() {
+        person_position::Entity::insert_many(positions)
+            .exec_without_returning(&w)
+            .await?;
     }
-    .insert(&w)
-    .await?;
-    insert_positions(&w, created.id, &input.positions).await?;
     w.audit(
         Change::of("createPerson", "Person", created.id)
             .after(snapshot(&created, Some(&input.positions))),

@@ -34,6 +34,18 @@ pub async fn check_limit(db: &impl ConnectionTrait, actor: &Actor) -> AppResult<
     attempts::check(db, &REFUSALS_PER_USER, &user.to_string(), super::now()).await
 }
 
+/// [`check_limit`] as a condition: the actor's refusals fill the window (never for a system
+/// actor). A statement that writes only while this is false refuses exactly when `check_limit`
+/// would.
+pub fn limit_reached(actor: &Actor) -> Option<sea_orm::sea_query::Expr> {
+    let user = actor.user_id?;
+    Some(attempts::reached(
+        &REFUSALS_PER_USER,
+        &user.to_string(),
+        super::now(),
+    ))
+}
+
 /// Audits and counts a refusal and returns the error the caller sees: CONFLICT with a message
 /// that names neither the field's owner nor anything about it. `db` must not be inside the
 /// refused mutation's transaction (which writes nothing): the entry is kept on its own.

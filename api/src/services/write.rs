@@ -12,8 +12,12 @@
 //! Dropped without a commit (an early `?` or `return Err`), it rolls back and publishes nothing.
 
 use sea_orm::{
-    ConnectionTrait, DbBackend, DbErr, EntityTrait, ExecResult, QueryResult, Select, Statement,
-    TransactionSession, TransactionTrait,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbBackend, DbErr, EntityName, EntityTrait,
+    ExecResult, Iterable, QueryResult, Select, Statement, TransactionSession, TransactionTrait,
+    sea_query::{
+        Alias, Asterisk, CommonTableExpression, DynIden, Expr, ExprTrait, IntoIden, Query,
+        SelectStatement, TableRef, WithClause,
+    },
 };
 
 use super::{Actor, audit, audit::Change, begin_write};
@@ -142,6 +146,96 @@ where
     fn is_mock_connection(&self) -> bool {
         self.tx.is_mock_connection()
     }
+}
+
+/// One row of an [`insert_where`] statement: the table and every column `model` sets, with its
+/// value (as the entity's own insert would write it).
+pub struct Row {
+    table: TableRef,
+    columns: Vec<DynIden>,
+    values: Vec<Expr>,
+}
+
+impl Row {
+    pub fn of<A: ActiveModelTrait>(model: &A) -> Self {
+        let mut columns = Vec::new();
+        let mut values = Vec::new();
+        for column in <A::Entity as EntityTrait>::Column::iter() {
+            if let Some(value) = model.get(column).into_value() {
+                values.push(column.save_as(Expr::val(value)));
+                columns.push(column.into_iden());
+            }
+        }
+        Self {
+            table: A::Entity::default().table_ref(),
+            columns,
+            values,
+        }
+    }
+}
+
+/// ONE statement (PostgreSQL only) that writes `rows` if `guard`, a query, finds a row, and
+/// nothing otherwise; whether it wrote. Each row is selected from the one before it (the first
+/// from the guard, limited to one row), so they are written in order, and a statement is atomic
+/// on its own: a create that has nothing to read back needs neither a transaction nor more
+/// than one round trip.
+///
+/// ```sql
+/// WITH guard AS (SELECT 1 FROM … WHERE … LIMIT 1),
+///      r0 AS (INSERT INTO person (…) SELECT $1, … FROM guard RETURNING 1 AS written),
+///      r1 AS (INSERT INTO audit_entry (…) SELECT $9, … FROM r0 RETURNING 1 AS written)
+/// SELECT COUNT(*) AS written FROM r1
+/// ```
+pub async fn insert_where(
+    db: &impl ConnectionTrait,
+    mut guard: SelectStatement,
+    rows: Vec<Row>,
+) -> Result<bool, DbErr> {
+    if db.get_database_backend() != DbBackend::Postgres {
+        return Err(DbErr::Custom(
+            "insert_where needs PostgreSQL's data-modifying WITH".to_owned(),
+        ));
+    }
+    let mut with = WithClause::new();
+    with.cte(
+        CommonTableExpression::new()
+            .query(guard.limit(1).to_owned())
+            .table_name("guard")
+            .to_owned(),
+    );
+    let mut previous = "guard".to_owned();
+    for (n, row) in rows.into_iter().enumerate() {
+        let mut insert = Query::insert();
+        insert
+            .into_table(row.table)
+            .columns(row.columns)
+            .select_from(
+                Query::select()
+                    .exprs(row.values)
+                    .from(Alias::new(&previous))
+                    .to_owned(),
+            )
+            .map_err(|e| DbErr::Custom(e.to_string()))?
+            .returning(Query::returning().expr(Expr::cust("1 AS written")));
+        let name = format!("r{n}");
+        with.cte(
+            CommonTableExpression::new()
+                .query(insert)
+                .table_name(Alias::new(&name))
+                .to_owned(),
+        );
+        previous = name;
+    }
+    let count = Query::select()
+        .expr_as(Expr::col(Asterisk).count(), "written")
+        .from(Alias::new(&previous))
+        .to_owned();
+    let statement = db.get_database_backend().build(&with.query(count));
+    let written: i64 = match db.query_one_raw(statement).await? {
+        Some(row) => row.try_get("", "written")?,
+        None => 0,
+    };
+    Ok(written > 0)
 }
 
 /// On PostgreSQL, takes a transaction-level advisory lock on each of `keys`, in one statement and
