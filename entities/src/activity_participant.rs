@@ -14,6 +14,13 @@ pub struct Model {
     pub role: ParticipantRole,
 }
 
+crate::by_position!(Model {
+    id: Uuid,
+    activity_id: Uuid,
+    organization_id: Uuid,
+    role: ParticipantRole
+});
+
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
 pub enum Relation {}
 

@@ -10,6 +10,11 @@ pub struct Model {
     pub value: String,
 }
 
+crate::by_position!(Model {
+    key: String,
+    value: String
+});
+
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
 pub enum Relation {}
 

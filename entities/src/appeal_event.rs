@@ -18,6 +18,8 @@ pub struct Model {
     pub to_status: Option<AppealStatus>,
 }
 
+crate::by_position!(Model { id: Uuid, appeal_id: Uuid, at: DateTimeUtc, actor_id: Option<Uuid>, kind: AppealEventKind, note: Option<String>, from_status: Option<AppealStatus>, to_status: Option<AppealStatus> });
+
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
 pub enum Relation {}
 

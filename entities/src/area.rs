@@ -14,6 +14,8 @@ pub struct Model {
     pub updated_at: DateTimeUtc,
 }
 
+crate::by_position!(Model { id: Uuid, name: String, description: Option<String>, created_at: DateTimeUtc, updated_at: DateTimeUtc });
+
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
 pub enum Relation {}
 

@@ -15,6 +15,13 @@ pub struct Model {
     pub attempts: i32,
 }
 
+crate::by_position!(Model {
+    kind: String,
+    subject: String,
+    window_started_at: DateTimeUtc,
+    attempts: i32
+});
+
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
 pub enum Relation {}
 

@@ -13,6 +13,14 @@ pub struct Model {
     pub checked_in_at: DateTimeUtc,
 }
 
+crate::by_position!(Model {
+    id: Uuid,
+    activity_id: Uuid,
+    person_id: Uuid,
+    organization_id: Uuid,
+    checked_in_at: DateTimeUtc
+});
+
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
 pub enum Relation {}
 

@@ -19,6 +19,8 @@ pub struct Model {
     pub created_at: DateTimeUtc,
 }
 
+crate::by_position!(Model { id: Uuid, actor_id: Option<Uuid>, action: String, target_type: String, target_id: Option<Uuid>, before: Option<Json>, after: Option<Json>, request_id: Option<String>, created_at: DateTimeUtc });
+
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
 pub enum Relation {}
 

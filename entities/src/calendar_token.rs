@@ -17,6 +17,8 @@ pub struct Model {
     pub revoked_at: Option<DateTimeUtc>,
 }
 
+crate::by_position!(Model { id: Uuid, token_digest: String, user_id: Uuid, organization_id: Option<Uuid>, created_at: DateTimeUtc, revoked_at: Option<DateTimeUtc> });
+
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
 pub enum Relation {}
 

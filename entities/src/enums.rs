@@ -343,3 +343,27 @@ pub enum AppealEventKind {
     #[sea_orm(string_value = "REOPENED")]
     Reopened,
 }
+
+crate::enum_fields!(
+    OrganizationLevel,
+    UnitType,
+    LinkageRole,
+    Gender,
+    PoliticalStatus,
+    Position,
+    ActivityKind,
+    ActivityStatus,
+    ParticipantRole,
+    SupervisionSource,
+    Priority,
+    SupervisionStatus,
+    EscalationLevel,
+    SupervisionEventKind,
+    RoundStatus,
+    ReviewVerdict,
+    PairingStatus,
+    AppealStatus,
+    AppealCategory,
+    Satisfaction,
+    AppealEventKind,
+);

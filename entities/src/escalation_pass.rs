@@ -13,6 +13,13 @@ pub struct Model {
     pub finished_at: DateTimeUtc,
 }
 
+crate::by_position!(Model {
+    as_of: Date,
+    examined: i32,
+    escalated: i32,
+    finished_at: DateTimeUtc
+});
+
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
 pub enum Relation {}
 

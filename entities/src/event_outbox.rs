@@ -15,6 +15,13 @@ pub struct Model {
     pub created_at: DateTimeUtc,
 }
 
+crate::by_position!(Model {
+    position: i64,
+    kind: String,
+    payload: String,
+    created_at: DateTimeUtc
+});
+
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
 pub enum Relation {}
 

@@ -12,6 +12,12 @@ pub struct Model {
     pub at: DateTimeUtc,
 }
 
+crate::by_position!(Model {
+    id: i32,
+    through: i64,
+    at: DateTimeUtc
+});
+
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
 pub enum Relation {}
 

@@ -21,6 +21,8 @@ pub struct Model {
     pub updated_at: DateTimeUtc,
 }
 
+crate::by_position!(Model { id: Uuid, person_id: Uuid, organization_id: Uuid, starts_on: Date, ends_on: Option<Date>, dispatched_by: Option<String>, position_id: Option<Uuid>, version: i32, created_at: DateTimeUtc, updated_at: DateTimeUtc });
+
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
 pub enum Relation {}
 

@@ -31,6 +31,8 @@ pub struct Model {
     pub updated_at: DateTimeUtc,
 }
 
+crate::by_position!(Model { id: Uuid, title: String, kind: ActivityKind, linkage_group_id: Option<Uuid>, host_organization_id: Uuid, venue: String, venue_key: String, starts_at: DateTimeUtc, ends_at: DateTimeUtc, capacity: Option<i32>, description: Option<String>, status: ActivityStatus, cancel_reason: Option<String>, summary: Option<String>, completed_at: Option<DateTimeUtc>, version: i32, created_at: DateTimeUtc, updated_at: DateTimeUtc });
+
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
 pub enum Relation {}
 

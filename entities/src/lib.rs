@@ -9,6 +9,7 @@ pub mod attempt_counter;
 pub mod attendance;
 pub mod audit_entry;
 pub mod calendar_token;
+pub mod decode;
 pub mod enums;
 pub mod escalation_pass;
 pub mod event_outbox;

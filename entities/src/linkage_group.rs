@@ -16,6 +16,8 @@ pub struct Model {
     pub updated_at: DateTimeUtc,
 }
 
+crate::by_position!(Model { id: Uuid, name: String, description: Option<String>, lead_organization_id: Uuid, cadence_days: i32, cadence_starts_on: Date, created_at: DateTimeUtc, updated_at: DateTimeUtc });
+
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
 pub enum Relation {}
 

@@ -17,6 +17,8 @@ pub struct Model {
     pub created_at: DateTimeUtc,
 }
 
+crate::by_position!(Model { id: Uuid, linkage_group_id: Uuid, organization_id: Uuid, role: LinkageRole, joined_on: Date, left_on: Option<Date>, created_at: DateTimeUtc });
+
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
 pub enum Relation {}
 

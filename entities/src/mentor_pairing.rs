@@ -25,6 +25,8 @@ pub struct Model {
     pub updated_at: DateTimeUtc,
 }
 
+crate::by_position!(Model { id: Uuid, mentor_id: Uuid, mentee_id: Uuid, organization_id: Uuid, goals: String, starts_on: Date, status: PairingStatus, ended_on: Option<Date>, outcome: Option<String>, last_session_on: Option<Date>, version: i32, created_at: DateTimeUtc, updated_at: DateTimeUtc });
+
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
 pub enum Relation {}
 

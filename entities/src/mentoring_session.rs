@@ -17,6 +17,8 @@ pub struct Model {
     pub created_at: DateTimeUtc,
 }
 
+crate::by_position!(Model { id: Uuid, pairing_id: Uuid, held_on: Date, topic: String, notes: Option<String>, duration_minutes: i32, recorded_by: Option<Uuid>, created_at: DateTimeUtc });
+
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
 pub enum Relation {}
 

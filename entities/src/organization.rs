@@ -28,6 +28,8 @@ pub struct Model {
     pub updated_at: DateTimeUtc,
 }
 
+crate::by_position!(Model { id: Uuid, name: String, short_name: Option<String>, external_code: Option<String>, level: OrganizationLevel, unit_type: UnitType, area_id: Uuid, parent_id: Option<Uuid>, path: String, depth: i32, contact: Option<String>, key_village: bool, remote: bool, archived_at: Option<DateTimeUtc>, created_at: DateTimeUtc, updated_at: DateTimeUtc });
+
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
 pub enum Relation {
     #[sea_orm(belongs_to = "Entity", from = "Column::ParentId", to = "Column::Id")]

@@ -19,6 +19,8 @@ pub struct Model {
     pub updated_at: DateTimeUtc,
 }
 
+crate::by_position!(Model { id: Uuid, name: String, gender: Option<Gender>, phone: Option<String>, id_number: Option<String>, political_status: PoliticalStatus, organization_id: Uuid, created_at: DateTimeUtc, updated_at: DateTimeUtc });
+
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
 pub enum Relation {}
 

@@ -15,6 +15,8 @@ pub struct Model {
     pub ended_on: Option<Date>,
 }
 
+crate::by_position!(Model { id: Uuid, person_id: Uuid, position: Position, started_on: Date, ended_on: Option<Date> });
+
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
 pub enum Relation {}
 

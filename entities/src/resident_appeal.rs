@@ -45,6 +45,8 @@ pub struct Model {
     pub updated_at: DateTimeUtc,
 }
 
+crate::by_position!(Model { id: Uuid, village_id: Uuid, year: i32, seq: i32, code: String, content: String, category: AppealCategory, status: AppealStatus, grid: Option<String>, collector_id: Option<Uuid>, received_on: Date, due_on: Date, handling_working_days: i32, resident_name: Option<String>, resident_phone: Option<String>, address: Option<String>, resolution: Option<String>, rejection_reason: Option<String>, resolved_on: Option<Date>, supervision_item_id: Option<Uuid>, feedback_satisfaction: Option<Satisfaction>, feedback_comment: Option<String>, feedback_at: Option<DateTimeUtc>, reopened_count: i32, version: i32, created_at: DateTimeUtc, updated_at: DateTimeUtc });
+
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
 pub enum Relation {}
 

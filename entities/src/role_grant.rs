@@ -19,6 +19,8 @@ pub struct Model {
     pub created_at: DateTimeUtc,
 }
 
+crate::by_position!(Model { id: Uuid, user_id: Uuid, role: String, organization_id: Option<Uuid>, linkage_group_id: Option<Uuid>, scope: String, created_at: DateTimeUtc });
+
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
 pub enum Relation {}
 

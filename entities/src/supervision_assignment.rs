@@ -16,6 +16,8 @@ pub struct Model {
     pub updated_at: Option<DateTimeUtc>,
 }
 
+crate::by_position!(Model { id: Uuid, item_id: Uuid, organization_id: Uuid, lead: bool, progress_percent: i32, note: Option<String>, updated_at: Option<DateTimeUtc> });
+
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
 pub enum Relation {}
 

@@ -18,6 +18,15 @@ pub struct Model {
     pub at: DateTimeUtc,
 }
 
+crate::by_position!(Model {
+    id: Uuid,
+    item_id: Uuid,
+    due_on: Date,
+    level: EscalationLevel,
+    reached_on: Date,
+    at: DateTimeUtc
+});
+
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
 pub enum Relation {}
 

@@ -22,6 +22,8 @@ pub struct Model {
     pub due_on: Option<Date>,
 }
 
+crate::by_position!(Model { id: Uuid, item_id: Uuid, at: DateTimeUtc, actor_id: Option<Uuid>, kind: SupervisionEventKind, note: Option<String>, from_status: Option<SupervisionStatus>, to_status: Option<SupervisionStatus>, level: Option<EscalationLevel>, due_on: Option<Date> });
+
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
 pub enum Relation {}
 

@@ -41,6 +41,8 @@ pub struct Model {
     pub updated_at: DateTimeUtc,
 }
 
+crate::by_position!(Model { id: Uuid, linkage_group_id: Uuid, year: i32, seq: i32, code: String, title: String, description: Option<String>, source: SupervisionSource, priority: Priority, status: SupervisionStatus, lead_organization_id: Uuid, assignee_id: Option<Uuid>, supervisor_id: Option<Uuid>, opened_on: Date, due_on: Date, original_due_on: Date, submitted_on: Option<Date>, closed_on: Option<Date>, cancelled_on: Option<Date>, progress_percent: i32, appeal_id: Option<Uuid>, version: i32, created_at: DateTimeUtc, updated_at: DateTimeUtc });
+
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
 pub enum Relation {}
 

@@ -15,6 +15,8 @@ pub struct Model {
     pub at: DateTimeUtc,
 }
 
+crate::by_position!(Model { id: Uuid, item_id: Uuid, organization_id: Uuid, author_id: Option<Uuid>, percent: i32, note: String, at: DateTimeUtc });
+
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
 pub enum Relation {}
 

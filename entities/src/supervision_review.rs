@@ -18,6 +18,8 @@ pub struct Model {
     pub at: DateTimeUtc,
 }
 
+crate::by_position!(Model { id: Uuid, round_id: Uuid, item_id: Uuid, verdict: ReviewVerdict, comment: Option<String>, reviewer_id: Option<Uuid>, at: DateTimeUtc });
+
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
 pub enum Relation {}
 

@@ -24,6 +24,8 @@ pub struct Model {
     pub version: i32,
 }
 
+crate::by_position!(Model { id: Uuid, linkage_group_id: Uuid, number: i32, starts_on: Date, ends_on: Date, status: RoundStatus, opened_at: DateTimeUtc, opened_by: Option<Uuid>, closed_at: Option<DateTimeUtc>, closed_by: Option<Uuid>, snapshot: Option<Json>, version: i32 });
+
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
 pub enum Relation {}
 

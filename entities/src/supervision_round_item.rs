@@ -12,6 +12,11 @@ pub struct Model {
     pub item_id: Uuid,
 }
 
+crate::by_position!(Model {
+    round_id: Uuid,
+    item_id: Uuid
+});
+
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
 pub enum Relation {}
 

@@ -12,6 +12,12 @@ pub struct Model {
     pub name: String,
 }
 
+crate::by_position!(Model {
+    day: Date,
+    is_working_day: bool,
+    name: String
+});
+
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
 pub enum Relation {}
 

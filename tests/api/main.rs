@@ -13,6 +13,7 @@ mod calendar;
 mod concurrency;
 mod contract;
 mod dashboard;
+mod decode;
 mod demo;
 mod exports;
 mod faults;

@@ -248,3 +248,31 @@ async fn anonymous_callers_may_only_sign_in_and_read_the_schema() {
     }
     assert_eq!(app.count_rows("area").await, 0);
 }
+
+/// The server keeps the parsed documents of recent query texts: the same text with other
+/// variables answers for those variables, under the caller of that request, and a text that
+/// does not parse is refused every time it comes.
+#[tokio::test]
+async fn a_query_text_sent_again_answers_for_its_own_variables_and_caller() {
+    let app = TestApp::spawn().await;
+    let areas = ["温泉镇", "景区", "南平村"];
+    let mut ids = Vec::new();
+    for name in areas {
+        ids.push(app.create_area(name).await);
+    }
+    const AREA: &str = "query($id: ID!) { node(id: $id) { ... on Area { name } } }";
+    for _ in 0..3 {
+        for (id, name) in ids.iter().zip(areas) {
+            let response = app.graphql(AREA, json!({ "id": id })).await;
+            assert_eq!(response.ok()["node"]["name"], name);
+        }
+    }
+    // The same text without a token: refused, though it was admitted for the admin before.
+    let anonymous = app.graphql_as(None, AREA, json!({ "id": ids[0] })).await;
+    assert_eq!(anonymous.code(), "UNAUTHENTICATED");
+    let first = app.graphql("{ node(id: ", json!({})).await;
+    let again = app.graphql("{ node(id: ", json!({})).await;
+    assert_eq!(first.errors().len(), 1, "{}", first.body);
+    assert!(first.data().is_null(), "{}", first.body);
+    assert_eq!(first.errors()[0]["message"], again.errors()[0]["message"]);
+}

@@ -21,7 +21,7 @@ use std::{any::TypeId, sync::Arc};
 use async_graphql::{
     Data, Executor, Request, Response, ServerError, Variables,
     futures_util::stream::{self, BoxStream, StreamExt},
-    parser::types::OperationType,
+    parser::types::{ExecutableDocument, OperationType},
 };
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
@@ -54,6 +54,49 @@ struct Inner {
     /// The SDL as async-graphql exports it, for tools inside the server.
     source_sdl: String,
     sdl: tokio::sync::OnceCell<String>,
+    documents: Documents,
+}
+
+/// The parsed documents of the last [`DOCUMENTS_KEPT`] query texts: parsing is a fifth of what
+/// a one-organization query costs the server, and a front end sends the same few texts with
+/// different variables. A document is a function of its text alone, so a kept one cannot go
+/// stale; everything after parsing (limits, validation, permissions) runs for every request.
+struct Documents(std::sync::Mutex<lru::LruCache<String, ExecutableDocument>>);
+
+const DOCUMENTS_KEPT: usize = 128;
+/// Longer texts are parsed every time, so the cache stays within a few MiB.
+const DOCUMENT_KEPT_BYTES: usize = 4096;
+
+impl Documents {
+    fn new() -> Self {
+        let kept =
+            std::num::NonZeroUsize::new(DOCUMENTS_KEPT).unwrap_or(std::num::NonZeroUsize::MIN);
+        Self(std::sync::Mutex::new(lru::LruCache::new(kept)))
+    }
+
+    /// Gives `request` its parsed document from the cache, or parses it and keeps it. A text
+    /// that does not parse is not kept: its error comes from `parsed_query` as before.
+    fn prime(&self, request: &mut Request) {
+        if request.query.len() > DOCUMENT_KEPT_BYTES {
+            return;
+        }
+        let kept = self
+            .0
+            .lock()
+            .ok()
+            .and_then(|mut kept| kept.get(&request.query).cloned());
+        match kept {
+            Some(document) => request.set_parsed_query(document),
+            None => {
+                if let Ok(document) = request.parsed_query() {
+                    let document = document.clone();
+                    if let Ok(mut kept) = self.0.lock() {
+                        kept.put(request.query.clone(), document);
+                    }
+                }
+            }
+        }
+    }
 }
 
 /// What the gate keeps of a request to explain errors after it ran.
@@ -92,6 +135,7 @@ impl Api {
             turns: Arc::new(Semaphore::new(max_operations)),
             source_sdl,
             sdl: tokio::sync::OnceCell::new(),
+            documents: Documents::new(),
         }))
     }
 
@@ -163,6 +207,7 @@ impl Api {
 
         let operation_name = request.operation_name.clone();
         let variables = request.variables.clone();
+        self.0.documents.prime(&mut request);
         let open_to_anyone = match request.parsed_query() {
             Ok(document) => {
                 echo.kind = guard::operation_type(document, operation_name.as_deref());

@@ -78,17 +78,28 @@ impl KeyOrder {
         }
         match value {
             Value::Object(map) => {
-                let sorted = map
-                    .keys()
-                    .map(|k| self.position(k))
-                    .is_sorted_by(|a, b| a <= b);
-                if !sorted {
-                    map.sort_by(|k1, _, k2, _| self.position(k1).cmp(&self.position(k2)));
-                }
+                // One walk through the object and the keys together: each key is looked for
+                // after the one before it, so an object already in order (most are) costs one
+                // comparison per key.
+                let mut next = 0;
+                let mut sorted = true;
                 for (key, child) in map.iter_mut() {
-                    if let Some((_, order)) = self.keys.iter().find(|(k, _)| k == key) {
+                    let found = match self.keys[next..].iter().position(|(k, _)| k == key) {
+                        Some(offset) => {
+                            next += offset + 1;
+                            Some(&self.keys[next - 1].1)
+                        }
+                        None => {
+                            sorted = false;
+                            self.keys.iter().find(|(k, _)| k == key).map(|(_, o)| o)
+                        }
+                    };
+                    if let Some(order) = found {
                         order.apply(child);
                     }
+                }
+                if !sorted {
+                    map.sort_by(|k1, _, k2, _| self.position(k1).cmp(&self.position(k2)));
                 }
             }
             Value::List(items) => {

@@ -4,6 +4,7 @@
 
 use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
 use chrono::{DateTime, NaiveDate, Utc};
+use entities::decode::{Decode, Decoded};
 use std::collections::HashMap;
 
 use sea_orm::{
@@ -66,7 +67,7 @@ pub async fn fetch_page<E, C>(
 ) -> AppResult<Page<E::Model>>
 where
     E: EntityTrait,
-    E::Model: Sync,
+    E::Model: Sync + Decode,
     C: ConnectionTrait,
 {
     fetch_page_ordered(db, select, keys, false, page).await
@@ -82,13 +83,17 @@ pub async fn fetch_page_ordered<E, C>(
 ) -> AppResult<Page<E::Model>>
 where
     E: EntityTrait,
-    E::Model: Sync,
+    E::Model: Sync + Decode,
     C: ConnectionTrait,
 {
     let total = count_if_asked(db, &select, page).await?;
     let rows = ordered_page(select, keys, descending, page)?
+        .into_model::<Decoded<E::Model>>()
         .all(db)
-        .await?;
+        .await?
+        .into_iter()
+        .map(|Decoded(row)| row)
+        .collect();
     finish_page::<E, _>(rows, keys, page, total, |row| row)
 }
 
@@ -103,15 +108,19 @@ pub async fn fetch_page_also<E, F, C>(
 ) -> AppResult<Page<(E::Model, Option<F::Model>)>>
 where
     E: EntityTrait,
-    E::Model: Sync,
+    E::Model: Sync + Decode,
     F: EntityTrait,
-    F::Model: Sync,
+    F::Model: Sync + Decode,
     C: ConnectionTrait,
 {
     let total = count_if_asked(db, &select, page).await?;
     let rows = join(ordered_page(select, keys, false, page)?)
+        .into_model::<Decoded<E::Model>, Decoded<F::Model>>()
         .all(db)
-        .await?;
+        .await?
+        .into_iter()
+        .map(|(Decoded(row), joined)| (row, joined.map(|Decoded(j)| j)))
+        .collect();
     finish_page::<E, _>(rows, keys, page, total, |(row, _)| row)
 }
 
@@ -122,7 +131,7 @@ async fn count_if_asked<E, C>(
 ) -> AppResult<Option<u64>>
 where
     E: EntityTrait,
-    E::Model: Sync,
+    E::Model: Sync + Decode,
     C: ConnectionTrait,
 {
     Ok(if page.with_total {
@@ -206,7 +215,7 @@ pub async fn fetch_pages_by<E, C>(
 ) -> AppResult<HashMap<Uuid, Page<E::Model>>>
 where
     E: EntityTrait,
-    E::Model: Sync + Clone,
+    E::Model: Sync + Clone + Decode,
     C: ConnectionTrait,
 {
     let in_groups = select.clone().filter(crate::services::one_of(
@@ -246,7 +255,11 @@ where
             .to_owned();
         backend.build(&outer)
     };
-    let rows = E::Model::find_by_statement(statement).all(db).await?;
+    let rows = Decoded::<E::Model>::find_by_statement(statement)
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|Decoded(row)| row);
 
     let mut grouped: HashMap<Uuid, Vec<E::Model>> = HashMap::new();
     for row in rows {
@@ -389,7 +402,7 @@ pub async fn fetch_pages_needing<E, C>(
 ) -> AppResult<HashMap<Uuid, Page<E::Model>>>
 where
     E: EntityTrait,
-    E::Model: Sync + Clone,
+    E::Model: Sync + Clone + Decode,
     C: ConnectionTrait,
 {
     if needs == PageNeeds::Rows {
@@ -480,7 +493,7 @@ async fn fetch_page_ends<E, C>(
 ) -> AppResult<HashMap<Uuid, (Vec<E::Model>, bool)>>
 where
     E: EntityTrait,
-    E::Model: Sync + Clone,
+    E::Model: Sync + Clone + Decode,
     C: ConnectionTrait,
 {
     let direction = if page.backward { "DESC" } else { "ASC" };
@@ -523,7 +536,7 @@ where
     let mut windows: HashMap<Uuid, (Vec<E::Model>, bool)> = HashMap::new();
     for result in db.query_all(&outer).await? {
         let number: i64 = result.try_get("", "lj_row")?;
-        let row = E::Model::from_query_result(&result, "")?;
+        let row = E::Model::decode(&result, "").map_err(sea_orm::DbErr::from)?;
         let Value::Uuid(Some(id)) = row.get(group) else {
             continue;
         };
