@@ -110,6 +110,12 @@ struct Echo {
 }
 
 impl Api {
+    /// Gives `request` the parsed document of its text from the documents kept, or parses it
+    /// and keeps it (see [`Documents`]). Before anything reads the document.
+    pub fn prime(&self, request: &mut Request) {
+        self.0.documents.prime(request);
+    }
+
     /// The API over `state`; `None` only for printing the schema.
     pub fn new(state: Option<AppState>) -> Self {
         let schema = build_schema(state.as_ref());
@@ -207,7 +213,11 @@ impl Api {
 
         let operation_name = request.operation_name.clone();
         let variables = request.variables.clone();
-        self.0.documents.prime(&mut request);
+        // The HTTP layer primes its requests itself (it reads the document to decide whether to
+        // read the viewer) and sends them with their context; others are primed here.
+        if data_of::<RequestContext>(&request.data).is_none() {
+            self.prime(&mut request);
+        }
         let open_to_anyone = match request.parsed_query() {
             Ok(document) => {
                 echo.kind = guard::operation_type(document, operation_name.as_deref());

@@ -179,6 +179,7 @@ impl<'a> Caller<'a> {
     /// transport, whether the caller may run it at all. `Err` is the 503 a request gets when
     /// the database cannot say who is asking.
     async fn run(&mut self, mut request: Request) -> Result<async_graphql::Response, Response> {
+        self.http.api.prime(&mut request);
         let context = self.context_for(&mut request).await?;
         let started = Instant::now();
         let operation = request.operation_name.clone().unwrap_or_default();
