@@ -938,3 +938,35 @@ async fn an_item_reopened_during_an_open_round_joins_its_list() {
         .await;
     assert_eq!(listed.ok()["node"]["items"]["totalCount"], 1);
 }
+
+/// Reviewing an item: signing in; the round with the permission, locked; the item with whether
+/// it is on the round's list and its review in the round (one statement); the review; the
+/// REVIEWED entry of the timeline; the audit entry; the outbox (on PostgreSQL also its lock).
+/// A second review of the item, which replaces the first, costs the same.
+#[tokio::test]
+async fn a_review_costs_seven_statements() {
+    let app = TestApp::spawn_at(on("2027-03-20")).await;
+    let w = world(&app).await;
+    let item = open_item(&app, &w.group, w.org("B"), "整治河道", "2027-04-20").await;
+    set_day(&app, "2027-03-29");
+    let round = opened(&open_round(&app, Some(&app.admin_token), &w.group).await);
+    let round_id = round["id"].as_str().unwrap().to_owned();
+    let outbox = if app.on_postgres() { 2 } else { 1 };
+    for (verdict, expected) in [("ON_TRACK", 1), ("AT_RISK", 1)] {
+        let before = app.sql_statements().await;
+        let answer = app
+            .graphql(
+                "mutation($input: ReviewSupervisionItemInput!) {
+                    reviewSupervisionItem(input: $input) { review { verdict } } }",
+                json!({ "input": { "roundId": round_id, "itemId": item, "verdict": verdict, "comment": "" } }),
+            )
+            .await;
+        let statements = app.sql_statements().await - before;
+        assert_eq!(
+            answer.ok()["reviewSupervisionItem"]["review"]["verdict"],
+            verdict
+        );
+        assert_eq!(statements, 1 + 1 + 1 + 1 + 1 + 1 + outbox, "{verdict}");
+        assert_eq!(app.count_rows("supervision_review").await, expected);
+    }
+}

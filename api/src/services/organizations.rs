@@ -9,8 +9,7 @@ use entities::{
 };
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DbBackend, EntityTrait,
-    FromQueryResult, IdenStatic, Iterable, QueryFilter, QuerySelect, QueryTrait, Set, Statement,
-    TransactionTrait,
+    FromQueryResult, QueryFilter, QuerySelect, QueryTrait, Set, Statement, TransactionTrait,
     sea_query::{Alias, BinOper, Expr, ExprTrait, Func, JoinType, Query, SelectStatement},
 };
 use serde_json::{Value as Json, json};
@@ -246,20 +245,12 @@ fn with_refs_text(backend: DbBackend, id: Uuid, with_parent: bool, with_area: bo
 }
 
 fn with_refs_statement(id: Uuid, with_parent: bool, with_area: bool) -> SelectStatement {
-    fn columns<E: EntityTrait>(query: &mut SelectStatement, table: &str, prefix: &str) {
-        for column in E::Column::iter() {
-            query.expr_as(
-                Expr::col((Alias::new(table), column)),
-                Alias::new(format!("{prefix}{}", column.as_str())),
-            );
-        }
-    }
     let o = || Alias::new("o");
     let mut query = Query::select();
     query.from_as(organization::Entity, o());
-    columns::<organization::Entity>(&mut query, "o", "o_");
+    super::scoped::select_prefixed::<organization::Entity>(&mut query, "o", "o_");
     if with_parent {
-        columns::<organization::Entity>(&mut query, "p", "p_");
+        super::scoped::select_prefixed::<organization::Entity>(&mut query, "p", "p_");
         query.join_as(
             JoinType::LeftJoin,
             organization::Entity,
@@ -269,7 +260,7 @@ fn with_refs_statement(id: Uuid, with_parent: bool, with_area: bool) -> SelectSt
         );
     }
     if with_area {
-        columns::<area::Entity>(&mut query, "a", "a_");
+        super::scoped::select_prefixed::<area::Entity>(&mut query, "a", "a_");
         query.join_as(
             JoinType::LeftJoin,
             area::Entity,

@@ -192,6 +192,23 @@ where
     Ok(rows)
 }
 
+/// Selects every column of `E` from the table aliased `table`, each as `prefix` + its name: the
+/// shape a row read with `Decoded::from_query_result(&row, prefix)` expects, for a statement
+/// that reads several rows of several tables at once.
+pub fn select_prefixed<E: EntityTrait>(
+    query: &mut sea_orm::sea_query::SelectStatement,
+    table: &str,
+    prefix: &str,
+) {
+    use sea_orm::IdenStatic;
+    for column in E::Column::iter() {
+        query.expr_as(
+            Expr::col((Alias::new(table), column)),
+            Alias::new(format!("{prefix}{}", column.as_str())),
+        );
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use entities::area;

@@ -10,12 +10,13 @@ use std::collections::{BTreeMap, HashMap};
 
 use chrono::{DateTime, Days, NaiveDate, Utc};
 use entities::{
+    decode::Decoded,
     enums::{EscalationLevel, ReviewVerdict, RoundStatus, SupervisionEventKind, SupervisionStatus},
     linkage_group, supervision_item, supervision_review, supervision_round, supervision_round_item,
 };
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, QueryFilter,
-    QueryOrder, QuerySelect, QueryTrait, Select, Set, SqlErr, TransactionTrait,
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, FromQueryResult,
+    QueryFilter, QueryOrder, QuerySelect, QueryTrait, Select, Set, SqlErr, TransactionTrait,
 };
 use serde::{Deserialize, Serialize};
 use serde_json::{Value as Json, json};
@@ -551,22 +552,12 @@ where
             to: "REVIEWED".into(),
         });
     }
-    let listed = supervision_round_item::Entity::find_by_id((round.id, item_id))
-        .one(&w)
-        .await?
-        .is_some();
-    if !listed {
+    let Some((item, before)) = item_on_round(&w, round.id, item_id).await? else {
         return Err(AppError::bad_input(
             "itemId",
             format!("the item is not on the list of {}", describe(&round)),
         ));
-    }
-    let item = scoped::fetch::<supervision_item::Entity>(&w, item_id, "supervision item").await?;
-    let before = supervision_review::Entity::find()
-        .filter(supervision_review::Column::RoundId.eq(round.id))
-        .filter(supervision_review::Column::ItemId.eq(item_id))
-        .one(&w)
-        .await?;
+    };
     let review = match &before {
         Some(earlier) => {
             let mut model: supervision_review::ActiveModel = earlier.clone().into();
@@ -614,6 +605,45 @@ where
     w.audit(change).await?;
     w.commit_and_publish(events).await?;
     Ok((round, review))
+}
+
+/// The item `item_id` if it is on the list of round `round_id`, with its review in that round if
+/// it has one: one statement for the three reads.
+async fn item_on_round(
+    db: &impl ConnectionTrait,
+    round_id: Uuid,
+    item_id: Uuid,
+) -> AppResult<Option<(supervision_item::Model, Option<supervision_review::Model>)>> {
+    use sea_orm::sea_query::{Alias, Expr, ExprTrait, JoinType, Query};
+    let (i, r) = (|| Alias::new("i"), || Alias::new("r"));
+    let mut query = Query::select();
+    query.from_as(supervision_item::Entity, i());
+    scoped::select_prefixed::<supervision_item::Entity>(&mut query, "i", "i_");
+    scoped::select_prefixed::<supervision_review::Entity>(&mut query, "r", "r_");
+    query
+        .join_as(
+            JoinType::LeftJoin,
+            supervision_review::Entity,
+            r(),
+            Expr::col((r(), supervision_review::Column::ItemId))
+                .equals((i(), supervision_item::Column::Id))
+                .and(Expr::col((r(), supervision_review::Column::RoundId)).eq(round_id)),
+        )
+        .and_where(Expr::col((i(), supervision_item::Column::Id)).eq(item_id))
+        .and_where(Expr::exists(
+            Query::select()
+                .expr(Expr::val(1))
+                .from(supervision_round_item::Entity)
+                .and_where(supervision_round_item::Column::RoundId.eq(round_id))
+                .and_where(supervision_round_item::Column::ItemId.eq(item_id))
+                .to_owned(),
+        ));
+    let Some(row) = db.query_one(&query).await? else {
+        return Ok(None);
+    };
+    let Decoded(item) = Decoded::from_query_result(&row, "i_")?;
+    let review = Decoded::from_query_result_optional(&row, "r_")?.map(|Decoded(r)| r);
+    Ok(Some((item, review)))
 }
 
 /// The group's items that can count in a snapshot of `starts_on..=ends_on`: open ones, and
