@@ -40,6 +40,8 @@
 #   DURATION [10s]  CONNECTIONS [16]  PORT [18790]; it must be free
 #   QUERIES       ["orgs ledger calendar people appeals"]
 #   ROLES         ["admin secretary"]
+#   COUNT         how each list is counted: exact (totalCount), upto (countUpTo, exact up to
+#                 1,000) or none [exact]
 #   REUSE_DB=1    keep an existing database and let generate finish it [0]
 #   HALF=0        skip the second run of each query at half of its peak rate [1]
 #   KEEP_DB=1     keep the databases afterwards [0]
@@ -57,6 +59,7 @@ CONNECTIONS=${CONNECTIONS:-16}
 PORT=${PORT:-18790}
 QUERIES=${QUERIES:-orgs ledger calendar people appeals}
 ROLES=${ROLES:-admin secretary}
+COUNT=${COUNT:-exact}
 REUSE_DB=${REUSE_DB:-0}
 HALF=${HALF:-1}
 KEEP_DB=${KEEP_DB:-0}
@@ -148,16 +151,22 @@ body() { # NAME QUERY
   python3 -c 'import json,sys; print(json.dumps({"query": sys.argv[1]}))' "$2" >"$OUT/bodies/$1.json"
 }
 TODAY=$(date -u +%Y-%m-%dT00:00:00Z)
-body orgs '{ organizations(first: 50) { totalCount edges { node { name parent { name }
-  children { totalCount } people(first: 5) { edges { node { name } } } } } } }'
-body ledger '{ supervisionItems(first: 20) { totalCount edges { node { code title status dueOn
-  escalationLevel leadOrganization { name } coResponsible { organization { name } progressPercent } } } } }'
-body calendar "{ jointActivities(filter: { from: \"$TODAY\" }, first: 20) { totalCount edges { node {
+case "$COUNT" in
+  exact) TOTAL=totalCount ;;
+  upto) TOTAL='countUpTo { count exact }' ;;
+  none) TOTAL= ;;
+  *) die "COUNT must be exact, upto or none" ;;
+esac
+body orgs "{ organizations(first: 50) { $TOTAL edges { node { name parent { name }
+  children { totalCount } people(first: 5) { edges { node { name } } } } } } }"
+body ledger "{ supervisionItems(first: 20) { $TOTAL edges { node { code title status dueOn
+  escalationLevel leadOrganization { name } coResponsible { organization { name } progressPercent } } } } }"
+body calendar "{ jointActivities(filter: { from: \"$TODAY\" }, first: 20) { $TOTAL edges { node {
   title kind status startsAt endsAt venue host { name } participants { role organization { name } } } } } }"
-body people '{ people(first: 20) { totalCount edges { node { name phone organization { name }
-  positions { position startedOn endedOn } } } } }'
-body appeals '{ residentAppeals(first: 20) { totalCount edges { node { code status category
-  receivedOn dueOn village { name } } } } }'
+body people "{ people(first: 20) { $TOTAL edges { node { name phone organization { name }
+  positions { position startedOn endedOn } } } } }"
+body appeals "{ residentAppeals(first: 20) { $TOTAL edges { node { code status category
+  receivedOn dueOn village { name } } } } }"
 for q in $QUERIES; do [ -f "$OUT/bodies/$q.json" ] || die "unknown query $q"; done
 
 # --- the runs ----------------------------------------------------------------------------------

@@ -12,6 +12,7 @@ mod browser;
 mod calendar;
 mod concurrency;
 mod contract;
+mod counts;
 mod dashboard;
 mod decode;
 mod demo;

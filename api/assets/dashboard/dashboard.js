@@ -68,7 +68,7 @@
       filter: { linkageGroupId: $g, fromDate: $today, statuses: [PLANNED, CONFIRMED] }
       first: $activities
     ) {
-      totalCount
+      countUpTo(limit: 1000) { count exact }
       nodes { id title kind status venue startsAt endsAt startsOn host { id name shortName } } } }`;
 
   // Every open item at a rung of the ladder, a page at a time: the overdue ones (URGE and up)
@@ -799,7 +799,9 @@
       return;
     }
     const connection = board.value.jointActivities;
-    setFigure('activities-upcoming', connection.totalCount);
+    // "1000+" when there are more: counting every one would cost more than the board.
+    const upcoming = connection.countUpTo;
+    setFigure('activities-upcoming', upcoming.exact ? upcoming.count : upcoming.count + '+');
     empty.textContent = '近期暂无联建活动';
     empty.hidden = connection.nodes.length > 0;
     list.replaceChildren(

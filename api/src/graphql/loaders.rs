@@ -545,7 +545,7 @@ where
     E::Column: Send + Sync,
 {
     let needs = page_needs(ctx);
-    if needs == PageNeeds::Total && !page.with_total {
+    if needs == PageNeeds::Total && !page.counts() {
         return Ok(empty_page(None));
     }
     load_page_needing(loader, parent, page, needs).await

@@ -100,7 +100,7 @@ impl SupervisionRound {
     ) -> Result<Conn<SupervisionItem>> {
         let page = relay::page_request(ctx, first, after, last, before)?;
         let needs = page_needs(ctx);
-        let rows = if needs == PageNeeds::Total && !page.with_total {
+        let rows = if needs == PageNeeds::Total && !page.counts() {
             None
         } else {
             ctx.loaders()?

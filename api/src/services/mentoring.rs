@@ -282,6 +282,7 @@ pub async fn sessions_of_pairings(
         after: page.before.clone(),
         before: page.after.clone(),
         with_total: page.with_total,
+        count_up_to: page.count_up_to,
         without_cursors: page.without_cursors,
     };
     let pages = fetch_pages_needing(

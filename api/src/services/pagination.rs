@@ -29,11 +29,22 @@ pub struct PageRequest {
     pub backward: bool,
     pub after: Option<String>,
     pub before: Option<String>,
-    /// Whether to count every row matching the filter.
+    /// Whether to count every row matching the filter (`totalCount`).
     pub with_total: bool,
+    /// Count the rows matching the filter up to this many (`countUpTo`; the largest `limit`
+    /// asked for): a top-level list stops counting at one row more, so its `Page::total` is
+    /// at most this plus one. Pages per parent count every row either way.
+    pub count_up_to: Option<u64>,
     /// No cursor is selected (`edges { cursor }`, `pageInfo { startCursor endCursor }`): the
     /// rows are given empty cursors instead of encoded ones.
     pub without_cursors: bool,
+}
+
+impl PageRequest {
+    /// Whether the rows matching the filter are counted at all.
+    pub fn counts(&self) -> bool {
+        self.with_total || self.count_up_to.is_some()
+    }
 }
 
 /// One page of rows with their cursors.
@@ -42,7 +53,8 @@ pub struct Page<M> {
     pub rows: Vec<(String, M)>,
     pub has_previous: bool,
     pub has_next: bool,
-    /// Rows matching the filter on all pages, when asked for.
+    /// Rows matching the filter on all pages, when asked for; with `PageRequest::count_up_to`
+    /// alone, the count stops one row past that bound.
     pub total: Option<u64>,
 }
 
@@ -136,9 +148,38 @@ where
 {
     Ok(if page.with_total {
         Some(select.clone().count(db).await?)
+    } else if let Some(bound) = page.count_up_to {
+        Some(count_at_most(db, select, bound.saturating_add(1)).await?)
     } else {
         None
     })
+}
+
+/// How many rows `select` matches, counting no further than `most`: `SELECT COUNT(*) FROM
+/// (SELECT 1 FROM ... LIMIT most)`, which stops reading at the bound, where a full count reads
+/// every matching row.
+async fn count_at_most<E, C>(db: &C, select: &Select<E>, most: u64) -> AppResult<u64>
+where
+    E: EntityTrait,
+    C: ConnectionTrait,
+{
+    let mut inner = select.clone().into_query();
+    inner
+        .clear_selects()
+        .expr(Expr::val(1))
+        .reset_limit()
+        .reset_offset()
+        .clear_order_by()
+        .limit(most);
+    let query = Query::select()
+        .expr_as(Expr::cust("COUNT(*)"), Alias::new("n"))
+        .from_subquery(inner, Alias::new("lj_bounded"))
+        .to_owned();
+    let n = match db.query_one(&query).await? {
+        Some(row) => row.try_get::<i64>("", "n")?,
+        None => 0,
+    };
+    Ok(u64::try_from(n).unwrap_or_default())
 }
 
 /// `select` past the page's cursors, in the page's order, one row more than the page (which
@@ -223,7 +264,7 @@ where
         group,
         group_ids.iter().copied(),
     ));
-    let totals = if page.with_total {
+    let totals = if page.counts() {
         Some(count_by(db, in_groups.clone(), group).await?)
     } else {
         None
@@ -382,7 +423,7 @@ pub enum PageNeeds {
     Ends,
     /// Whether rows exist beyond the page (`hasNextPage`, `hasPreviousPage`), without reading them.
     More,
-    /// No rows at all; `totalCount` when `PageRequest::with_total`.
+    /// No rows at all; `totalCount` or `countUpTo` when `PageRequest::counts`.
     Total,
 }
 
@@ -413,7 +454,7 @@ where
         group,
         group_ids.iter().copied(),
     ));
-    let totals = if page.with_total {
+    let totals = if page.counts() {
         Some(count_by(db, select.clone(), group).await?)
     } else {
         None
