@@ -37,7 +37,7 @@
 #      BIG_TABLE rows (WARN; with --strict the script then exits 1), also saved as SUMMARY.txt;
 #   7. resets the database's settings (ALTER DATABASE … RESET ALL) and drops it unless KEEP_DB=1.
 #
-# Queries (the same bodies as bench/scale.sh): orgs, ledger, calendar (from TODAY), people, appeals.
+# Queries: bench/first-pages.sh, as bench/scale.sh sends them (the calendar from TODAY).
 #
 # Must run as a user who can read PG_LOG (root, or a member of adm), against a PostgreSQL whose
 # log_line_prefix holds %d (Debian's default, `%m [%p] %q%u@%d `) and which ships auto_explain.
@@ -53,6 +53,7 @@
 #   PORT          a free port for the server [18795]
 #   QUERIES       ["orgs ledger calendar people appeals"]
 #   ROLES         ["admin secretary"]
+#   COUNT         exact (totalCount), upto (countUpTo) or none: how each list is counted [exact]
 #   BIG_TABLE     a sequential scan of a table with more rows than this is a WARN [10000]
 #   REPEATS       measured requests per query and account [5]
 #   PLANS         output folder [bench/plans/<scale>]
@@ -72,6 +73,8 @@ for arg in "$@"; do
 done
 
 here=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source=first-pages.sh
+. "$here/first-pages.sh"
 LIANJIAN_BIN=${LIANJIAN_BIN:-$here/../target/release/lianjian}
 SCALE=${SCALE:-M}
 PGURL=${PGURL:-postgres://postgres@127.0.0.1:5432}
@@ -80,7 +83,8 @@ PG_LOG=${PG_LOG:-/var/log/postgresql/postgresql-15-main.log}
 LJ_SSLMODE=${LJ_SSLMODE:-disable}
 TODAY=${TODAY:-2026-09-01}
 PORT=${PORT:-18795}
-QUERIES=${QUERIES:-orgs ledger calendar people appeals}
+QUERIES=${QUERIES:-$FIRST_PAGES}
+COUNT=${COUNT:-exact}
 ROLES=${ROLES:-admin secretary}
 BIG_TABLE=${BIG_TABLE:-10000}
 REPEATS=${REPEATS:-5}
@@ -148,20 +152,8 @@ post() { # BODY_FILE TOKEN -> HTTP status; the body in $OUT/last.json
 }
 log_size() { stat -c %s "$PG_LOG"; }
 
-# --- bodies (as in bench/scale.sh) -------------------------------------------------------------
-body() { # NAME QUERY
-  python3 -c 'import json,sys; print(json.dumps({"query": sys.argv[1]}))' "$2" >"$OUT/bodies/$1.json"
-}
-body orgs '{ organizations(first: 50) { totalCount edges { node { name parent { name }
-  children { totalCount } people(first: 5) { edges { node { name } } } } } } }'
-body ledger '{ supervisionItems(first: 20) { totalCount edges { node { code title status dueOn
-  escalationLevel leadOrganization { name } coResponsible { organization { name } progressPercent } } } } }'
-body calendar "{ jointActivities(filter: { from: \"${TODAY}T00:00:00Z\" }, first: 20) { totalCount edges { node {
-  title kind status startsAt endsAt venue host { name } participants { role organization { name } } } } } }"
-body people '{ people(first: 20) { totalCount edges { node { name phone organization { name }
-  positions { position startedOn endedOn } } } } }'
-body appeals '{ residentAppeals(first: 20) { totalCount edges { node { code status category
-  receivedOn dueOn village { name } } } } }'
+# --- bodies --------------------------------------------------------------------------------------
+first_page_bodies "$OUT/bodies" "${TODAY}T00:00:00Z" "$COUNT" || die "bad COUNT"
 for q in $QUERIES; do [ -f "$OUT/bodies/$q.json" ] || die "unknown query $q"; done
 
 # --- the database ------------------------------------------------------------------------------

@@ -18,18 +18,13 @@
 #      lianjian_sql_statements_total delta over 20 single requests (statements per request),
 #      then wrk (1 thread, CONNECTIONS connections, DURATION), then wrk again at half of the
 #      rate that run reached (each connection waits between requests; bench/post.lua DELAY_MS);
-#   6. prints one row per scale, query and account: req/s, p50, p99, the rate, p50 and p99 of the
+#   6. prints one row per scale, query, account and COUNT: req/s, p50, p99, the rate, p50 and p99 of the
 #      run at half load, statements per request, the
 #      server's peak RSS so far (VmHWM), and FAIL with the reason when any response was not 2xx,
 #      a socket failed or a GraphQL error came back (the script then exits 1).
 #
-# Queries (first pages, as the web front end asks them):
-#   orgs      organizations(first: 50): name, parent, children { totalCount }, people(first: 5)
-#   ledger    supervisionItems(first: 20): code, status, due date, escalationLevel, leadOrganization,
-#             coResponsible organizations and their progress
-#   calendar  jointActivities(filter: { from: today }, first: 20): host and participants
-#   people    people(first: 20): organization and positions
-#   appeals   residentAppeals(first: 20): village
+# Queries: the first pages a front end opens, in bench/first-pages.sh (orgs, ledger, calendar
+# from today, people, appeals).
 #
 # Environment (defaults in brackets):
 #   LIANJIAN_BIN  the lianjian binary [target/release/lianjian]
@@ -38,10 +33,11 @@
 #   PGURL         PostgreSQL server URL without database [postgres://postgres@127.0.0.1:5432]
 #   LJ_SSLMODE    sslmode of lianjian's PostgreSQL URL [disable]
 #   DURATION [10s]  CONNECTIONS [16]  PORT [18790]; it must be free
-#   QUERIES       ["orgs ledger calendar people appeals"]
+#   QUERIES       names from bench/first-pages.sh; "first" stands for its FIRST_PAGES (orgs ledger
+#                 calendar people appeals), "filtered" for its FILTERED_PAGES ["first"]
 #   ROLES         ["admin secretary"]
-#   COUNT         how each list is counted: exact (totalCount), upto (countUpTo, exact up to
-#                 1,000) or none [exact]
+#   COUNT         how each list is counted, one run each: exact (totalCount), upto (countUpTo,
+#                 exact up to 1,000), none; e.g. COUNT="exact upto" [exact]
 #   REUSE_DB=1    keep an existing database and let generate finish it [0]
 #   HALF=0        skip the second run of each query at half of its peak rate [1]
 #   KEEP_DB=1     keep the databases afterwards [0]
@@ -49,6 +45,8 @@
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source=first-pages.sh
+. "$here/first-pages.sh"
 LIANJIAN_BIN=${LIANJIAN_BIN:-$here/../target/release/lianjian}
 SCALES=${SCALES:-S M}
 ENGINE=${ENGINE:-postgres}
@@ -57,7 +55,10 @@ LJ_SSLMODE=${LJ_SSLMODE:-disable}
 DURATION=${DURATION:-10s}
 CONNECTIONS=${CONNECTIONS:-16}
 PORT=${PORT:-18790}
-QUERIES=${QUERIES:-orgs ledger calendar people appeals}
+QUERIES=${QUERIES:-first}
+QUERIES=${QUERIES//filtered/$FILTERED_PAGES}
+QUERIES=${QUERIES//first/$FIRST_PAGES}
+QUERIES=$(echo $QUERIES)
 ROLES=${ROLES:-admin secretary}
 COUNT=${COUNT:-exact}
 REUSE_DB=${REUSE_DB:-0}
@@ -68,6 +69,9 @@ mkdir -p "$OUT/bodies"
 
 say() { printf '%s %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 die() { say "error: $*"; exit 1; }
+for q in $QUERIES; do
+  [[ " $(echo $FIRST_PAGES $FILTERED_PAGES) " == *" $q "* ]] || die "unknown query $q (bench/first-pages.sh)"
+done
 
 [ -x "$LIANJIAN_BIN" ] || die "set LIANJIAN_BIN to the lianjian binary ($LIANJIAN_BIN is missing)"
 for tool in wrk curl python3; do
@@ -147,33 +151,17 @@ post() { # BODY_FILE TOKEN -> "HTTP_STATUS BODY"
 peak_rss() { awk '/^VmHWM/ {printf "%d", $2 / 1024}' "/proc/$1/status" 2>/dev/null || echo "?"; }
 
 # --- bodies ------------------------------------------------------------------------------------
-body() { # NAME QUERY
-  python3 -c 'import json,sys; print(json.dumps({"query": sys.argv[1]}))' "$2" >"$OUT/bodies/$1.json"
-}
 TODAY=$(date -u +%Y-%m-%dT00:00:00Z)
-case "$COUNT" in
-  exact) TOTAL=totalCount ;;
-  upto) TOTAL='countUpTo { count exact }' ;;
-  none) TOTAL= ;;
-  *) die "COUNT must be exact, upto or none" ;;
-esac
-body orgs "{ organizations(first: 50) { $TOTAL edges { node { name parent { name }
-  children { totalCount } people(first: 5) { edges { node { name } } } } } } }"
-body ledger "{ supervisionItems(first: 20) { $TOTAL edges { node { code title status dueOn
-  escalationLevel leadOrganization { name } coResponsible { organization { name } progressPercent } } } } }"
-body calendar "{ jointActivities(filter: { from: \"$TODAY\" }, first: 20) { $TOTAL edges { node {
-  title kind status startsAt endsAt venue host { name } participants { role organization { name } } } } } }"
-body people "{ people(first: 20) { $TOTAL edges { node { name phone organization { name }
-  positions { position startedOn endedOn } } } } }"
-body appeals "{ residentAppeals(first: 20) { $TOTAL edges { node { code status category
-  receivedOn dueOn village { name } } } } }"
-for q in $QUERIES; do [ -f "$OUT/bodies/$q.json" ] || die "unknown query $q"; done
+for count in $COUNT; do
+  mkdir -p "$OUT/bodies/$count"
+  first_page_bodies "$OUT/bodies/$count" "$TODAY" "$count" || die "bad COUNT"
+done
 
 # --- the runs ----------------------------------------------------------------------------------
 RESULTS=$OUT/results.txt
 : >"$RESULTS"
 FAILED=0
-printf '%-5s %-9s %-9s %9s %9s %9s %9s %9s %9s %8s %9s  %s\n' scale query role 'req/s' 'p50 ms' 'p99 ms' \
+printf '%-5s %-9s %-9s %-6s %9s %9s %9s %9s %9s %9s %8s %9s  %s\n' scale query role count 'req/s' 'p50 ms' 'p99 ms' \
   'half r/s' 'half p50' 'half p99' 'stmt/req' 'RSS MiB' status >>"$RESULTS"
 for scale in $SCALES; do
   case "$scale" in S | M | L) ;; *) die "SCALES holds S, M or L, not $scale" ;; esac
@@ -202,12 +190,25 @@ for scale in $SCALES; do
   passed() { serving && grep -q 'escalation pass' "$OUT/serve-$scale.log"; }
   wait_for 600 passed || say "no escalation pass logged"
 
+  # The filtered pages look at the secretary's organization and first linkage group.
+  pw=$(password secretary)
+  [ -n "$pw" ] || die "no password for secretary in $OUT/generate-$scale.txt (REUSE_DB=1 of a database loaded earlier?)"
+  token=$(login secretary "$pw") || die "secretary cannot sign in"
+  ids=$(curl -sf "http://127.0.0.1:$PORT/graphql" -H 'content-type: application/json' \
+    -H "authorization: Bearer $token" \
+    -d '{"query":"{ viewer { grants { scope { id } } } linkageGroups(first: 1) { nodes { id } } }"}')
+  org=$(json_field "['data']['viewer']['grants'][0]['scope']['id']" <<<"$ids")
+  group=$(json_field "['data']['linkageGroups']['nodes'][0]['id']" <<<"$ids")
+  for count in $COUNT; do
+    first_page_bodies "$OUT/bodies/$count" "$TODAY" "$count" "$org" "$group" || die "bad COUNT"
+  done
+
   for role in $ROLES; do
     pw=$(password "$role")
     [ -n "$pw" ] || die "no password for $role in $OUT/generate-$scale.txt (REUSE_DB=1 of a database loaded earlier?)"
     token=$(login "$role" "$pw") || die "$role cannot sign in"
-    for q in $QUERIES; do
-      b=$OUT/bodies/$q.json
+    for count in $COUNT; do for q in $QUERIES; do
+      b=$OUT/bodies/$count/$q.json
       # A slow run before may leave the server busy (503) for a while: let it drain first.
       for _ in $(seq 60); do
         status=$(post "$b" "$token")
@@ -215,7 +216,7 @@ for scale in $SCALES; do
         sleep 2
       done
       if [ "$status" != 200 ] || grep -q '"errors"' "$OUT/last.json"; then
-        printf '%-5s %-9s %-9s %9s %9s %9s %9s %9s %9s %8s %9s  FAIL (HTTP %s: %s)\n' "$scale" "$q" "$role" - - - - - - - - \
+        printf '%-5s %-9s %-9s %-6s %9s %9s %9s %9s %9s %9s %8s %9s  FAIL (HTTP %s: %s)\n' "$scale" "$q" "$role" "$count" - - - - - - - - \
           "$status" "$(head -c 200 "$OUT/last.json")" >>"$RESULTS"
         FAILED=1
         continue
@@ -229,7 +230,7 @@ for scale in $SCALES; do
         -s "$here/post.lua" "http://127.0.0.1:$PORT/graphql" >"$raw" 2>&1 || true
       line=$(grep '^RESULT' "$raw" || true)
       if [ -z "$line" ]; then
-        printf '%-5s %-9s %-9s %9s %9s %9s %9s %9s %9s %8s %9s  FAIL (wrk: %s)\n' "$scale" "$q" "$role" - - - - - - "$stmts" - \
+        printf '%-5s %-9s %-9s %-6s %9s %9s %9s %9s %9s %9s %8s %9s  FAIL (wrk: %s)\n' "$scale" "$q" "$role" "$count" - - - - - - "$stmts" - \
           "$(tail -1 "$raw")" >>"$RESULTS"
         FAILED=1
         continue
@@ -267,12 +268,12 @@ for scale in $SCALES; do
           fi
         fi
       fi
-      printf '%-5s %-9s %-9s %9s %9.1f %9.1f %9s %9s %9s %8s %9s  %s\n' "$scale" "$q" "$role" "$(val rps)" \
+      printf '%-5s %-9s %-9s %-6s %9s %9.1f %9.1f %9s %9s %9s %8s %9s  %s\n' "$scale" "$q" "$role" "$count" "$(val rps)" \
         "$(python3 -c "print($(val p50_us) / 1000)")" "$(python3 -c "print($(val p99_us) / 1000)")" \
         "$half_rps" "$half_p50" "$half_p99" \
         "$stmts" "$(peak_rss "$SERVER_PID")" "$verdict" >>"$RESULTS"
       say "$(tail -1 "$RESULTS")"
-    done
+    done; done
   done
   stop_server
 done
