@@ -225,7 +225,7 @@ for scale in $SCALES; do
       for _ in $(seq 20); do post "$b" "$token" >/dev/null; done
       after=$(statements)
       stmts=$(python3 -c "print(f'{($after - $before) / 20:.1f}')")
-      raw=$OUT/wrk-$scale-$q-$role.txt
+      raw=$OUT/wrk-$scale-$q-$role-$count.txt
       BODY_FILE=$b TOKEN=$token wrk -t1 -c"$CONNECTIONS" -d"$DURATION" --timeout 30s \
         -s "$here/post.lua" "http://127.0.0.1:$PORT/graphql" >"$raw" 2>&1 || true
       line=$(grep '^RESULT' "$raw" || true)

@@ -18,6 +18,7 @@ mod m20261220_000002_create_supervision;
 mod m20261227_000001_create_mentoring;
 mod m20261229_000001_create_appeals;
 mod m20261230_000001_create_event_outbox;
+mod m20261231_000001_index_activity_ends;
 
 pub struct Migrator;
 
@@ -39,6 +40,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261227_000001_create_mentoring::Migration),
             Box::new(m20261229_000001_create_appeals::Migration),
             Box::new(m20261230_000001_create_event_outbox::Migration),
+            Box::new(m20261231_000001_index_activity_ends::Migration),
         ]
     }
 }

@@ -1144,3 +1144,58 @@ async fn attendance_errors_name_nobody() {
     assert_eq!(r2.error("BAD_USER_INPUT")["message"], error["message"]);
     assert_eq!(app.count_rows("attendance").await, 0);
 }
+
+/// `from` keeps every activity that ends after it, the ones running at that moment (however
+/// long ago they started) first, in start order, on every page.
+#[tokio::test]
+async fn from_lists_the_activities_running_then_and_the_later_ones_in_start_order() {
+    let app = TestApp::spawn().await;
+    let w = world(&app).await;
+    let (a, a1, b, c) = (&w.orgs["A"], &w.orgs["A1"], &w.orgs["B"], &w.orgs["C"]);
+    for (title, host, venue, starts, ends) in [
+        ("二十天", a, "一号", "2026-11-20T09:00:00Z", "2026-12-10T09:00:00Z"),
+        ("跨夜", b, "二号", "2026-11-30T20:00:00Z", "2026-12-01T02:00:00Z"),
+        ("上午", c, "三号", "2026-11-30T10:00:00Z", "2026-11-30T12:00:00Z"),
+        ("零点止", c, "三号", "2026-11-30T22:00:00Z", "2026-12-01T00:00:00Z"),
+        ("零点起", a1, "四号", "2026-12-01T00:00:00Z", "2026-12-01T02:00:00Z"),
+        ("三日", c, "三号", "2026-12-03T09:00:00Z", "2026-12-03T11:00:00Z"),
+        ("十月", b, "二号", "2026-10-01T00:00:00Z", "2026-10-31T00:00:00Z"),
+    ] {
+        id_of(&schedule(&app, input(title, host, &[], venue, starts, ends)).await);
+    }
+    let query = "query($from: DateTime!, $after: String) { jointActivities(filter: { from: $from }, first: 2, after: $after) { \
+                 totalCount countUpTo(limit: 2) { count exact } nodes { title } pageInfo { hasNextPage endCursor } } }";
+    for (from, expected) in [
+        ("2026-12-01T00:00:00Z", &["二十天", "跨夜", "零点起", "三日"][..]),
+        ("2026-12-05T00:00:00Z", &["二十天"][..]),
+        (
+            "2026-11-30T11:00:00Z",
+            &["二十天", "上午", "跨夜", "零点止", "零点起", "三日"][..],
+        ),
+        ("2026-12-01T01:59:59Z", &["二十天", "跨夜", "零点起", "三日"][..]),
+        ("2026-12-20T00:00:00Z", &[][..]),
+    ] {
+        let mut titles = Vec::new();
+        let mut after = Value::Null;
+        loop {
+            let r = app
+                .graphql(query, json!({ "from": from, "after": after }))
+                .await;
+            let page = r.ok()["jointActivities"].clone();
+            assert_eq!(page["totalCount"], expected.len(), "from {from}");
+            assert_eq!(
+                page["countUpTo"],
+                json!({ "count": expected.len().min(2), "exact": expected.len() <= 2 }),
+                "from {from}"
+            );
+            for node in page["nodes"].as_array().unwrap() {
+                titles.push(node["title"].as_str().unwrap().to_owned());
+            }
+            if !page["pageInfo"]["hasNextPage"].as_bool().unwrap() {
+                break;
+            }
+            after = page["pageInfo"]["endCursor"].clone();
+        }
+        assert_eq!(titles, expected, "from {from}");
+    }
+}

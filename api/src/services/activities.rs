@@ -14,6 +14,7 @@ use sea_orm::{
     QueryFilter, QueryOrder, QuerySelect, QueryTrait, Set, TransactionSession, TransactionTrait,
     TryInsertResult,
 };
+use sea_orm::sea_query::{Expr, ExprTrait};
 use serde_json::{Value as Json, json};
 use uuid::Uuid;
 
@@ -177,13 +178,13 @@ pub async fn list(
 ) -> AppResult<Page<joint_activity::Model>> {
     let scope = actor.scope("joint_activity", "read")?;
     let mut cond = Condition::all().add(read_condition(&scope));
-    // Overlap with [from, to): ends after `from` and starts before `to`. An activity lasts at
-    // most MAX_DAYS, so one that ends after `from` started after `from - MAX_DAYS`: the bound
-    // lets the (starts_at, id) index find the page instead of testing every past activity.
+    // Overlap with [from, to): ends after `from` and starts before `to`. The page starts at
+    // the earliest start of the activities running at `from` (or at `from`), so that the
+    // (starts_at, id) index finds it without testing the activities that ended before.
     if let Some(from) = filter.from {
         cond = cond
             .add(joint_activity::Column::EndsAt.gt(from))
-            .add(joint_activity::Column::StartsAt.gt(from - max_duration()));
+            .add(Expr::col(joint_activity::Column::StartsAt).gte(earliest_running(from)));
     }
     if let Some(to) = filter.to {
         cond = cond.add(joint_activity::Column::StartsAt.lt(to));
@@ -485,6 +486,30 @@ fn check_times(starts: DateTime<Utc>, ends: DateTime<Utc>) -> AppResult<()> {
 
 /// The longest an activity may last, in days.
 pub const MAX_DAYS: i64 = 31;
+
+/// The earliest start among the activities running at `from` (started before it, ended after
+/// it), or `from` when none is: every activity that ends after `from` starts at or after it.
+/// An activity lasts at most MAX_DAYS, so those running end within MAX_DAYS after `from`: a
+/// range of the (ends_at, starts_at) index, read without the rows. `MIN(COALESCE(x, x))`
+/// rather than `MIN(x)`, which PostgreSQL would answer by walking the starts_at index from the
+/// oldest activity until one matches.
+fn earliest_running(from: DateTime<Utc>) -> Expr {
+    use sea_orm::sea_query::{Alias, Func, Query, SubQueryStatement};
+    let running = Alias::new("running");
+    let starts = || Expr::col((running.clone(), joint_activity::Column::StartsAt));
+    let ends = || Expr::col((running.clone(), joint_activity::Column::EndsAt));
+    let query = Query::select()
+        .expr(Func::coalesce([
+            Expr::expr(Func::min(Func::coalesce([starts(), starts()]))),
+            Expr::val(from),
+        ]))
+        .from_as(joint_activity::Entity, running.clone())
+        .and_where(ends().gt(from))
+        .and_where(ends().lte(from + max_duration()))
+        .and_where(starts().lt(from))
+        .to_owned();
+    Expr::SubQuery(None, Box::new(SubQueryStatement::SelectStatement(query)))
+}
 
 fn max_duration() -> chrono::Duration {
     chrono::Duration::days(MAX_DAYS)
