@@ -18,7 +18,9 @@ mod m20261220_000002_create_supervision;
 mod m20261227_000001_create_mentoring;
 mod m20261229_000001_create_appeals;
 mod m20261230_000001_create_event_outbox;
-mod m20261231_000001_index_activity_ends;
+mod m20261231_000001_first_page_indexes;
+
+pub use m20261231_000001_first_page_indexes::UNFINISHED_SQL;
 
 pub struct Migrator;
 
@@ -40,7 +42,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261227_000001_create_mentoring::Migration),
             Box::new(m20261229_000001_create_appeals::Migration),
             Box::new(m20261230_000001_create_event_outbox::Migration),
-            Box::new(m20261231_000001_index_activity_ends::Migration),
+            Box::new(m20261231_000001_first_page_indexes::Migration),
         ]
     }
 }

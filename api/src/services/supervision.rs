@@ -248,6 +248,17 @@ async fn filter_condition(
         }
         cond = cond.add(any);
     }
+    // Overdue, due soon and escalated (any level but NONE) items are all unfinished: saying so
+    // once more lets the partial indexes on unfinished items find them.
+    if filter.overdue == Some(true)
+        || filter.due_within_working_days.is_some()
+        || (!filter.escalation_levels.is_empty()
+            && !filter
+                .escalation_levels
+                .contains(&entities::enums::EscalationLevel::None))
+    {
+        cond = cond.add(rules::unfinished());
+    }
     if let Some(lead) = filter.lead_organization_id {
         cond = cond.add(C::LeadOrganizationId.eq(lead));
     }

@@ -180,6 +180,13 @@ pub fn closed_on_time(item: &supervision_item::Model) -> Option<bool> {
 
 use supervision_item::Column as C;
 
+/// Not closed nor cancelled, in the words of the partial indexes on unfinished items
+/// (`migration::UNFINISHED_SQL`): a condition that implies it can add it, and the database then
+/// reads those indexes instead of walking past every finished item.
+pub fn unfinished() -> Condition {
+    Condition::all().add(Expr::cust(migration::UNFINISHED_SQL))
+}
+
 fn active() -> Condition {
     Condition::all().add(C::Status.is_in(ACTIVE))
 }
@@ -307,6 +314,76 @@ mod tests {
                         }
                         other => panic!("{from:?} {mv:?}: {other:?}"),
                     },
+                }
+            }
+        }
+    }
+
+    /// The partial indexes' predicate names exactly the statuses other than CLOSED and
+    /// CANCELLED, and no overdue or escalated item (any level but NONE) has another status: so
+    /// adding `unfinished()` to those filters keeps every row.
+    #[test]
+    fn overdue_and_escalated_items_are_all_unfinished() {
+        use sea_orm::ActiveEnum;
+        let listed: Vec<String> = migration::UNFINISHED_SQL
+            .split('\'')
+            .skip(1)
+            .step_by(2)
+            .map(str::to_owned)
+            .collect();
+        let expected: Vec<String> = ALL
+            .iter()
+            .filter(|s| !matches!(s, Closed | Cancelled))
+            .map(|s| s.to_value())
+            .collect();
+        let (mut listed_sorted, mut expected_sorted) = (listed.clone(), expected);
+        listed_sorted.sort();
+        expected_sorted.sort();
+        assert_eq!(listed_sorted, expected_sorted);
+        let day = |d: u32| NaiveDate::from_ymd_opt(2026, 12, d).unwrap();
+        let calendar = WorkCalendar::default();
+        let now = chrono::Utc::now();
+        for status in ALL {
+            for (due, submitted, today) in [
+                (1, None, 20),
+                (20, None, 1),
+                (10, Some(12), 15),
+                (10, Some(8), 15),
+                (3, None, 3),
+            ] {
+                let item = supervision_item::Model {
+                    id: uuid::Uuid::nil(),
+                    linkage_group_id: uuid::Uuid::nil(),
+                    year: 2026,
+                    seq: 1,
+                    code: "联建督-2026-001".into(),
+                    title: "t".into(),
+                    description: None,
+                    source: entities::enums::SupervisionSource::JointMeeting,
+                    priority: entities::enums::Priority::High,
+                    status,
+                    lead_organization_id: uuid::Uuid::nil(),
+                    assignee_id: None,
+                    supervisor_id: None,
+                    opened_on: day(1),
+                    due_on: day(due),
+                    original_due_on: day(due),
+                    submitted_on: submitted.map(day),
+                    closed_on: None,
+                    cancelled_on: None,
+                    progress_percent: 0,
+                    appeal_id: None,
+                    version: 1,
+                    created_at: now,
+                    updated_at: now,
+                };
+                let escalated =
+                    escalation_level(&item, day(today), &calendar, 14) != EscalationLevel::None;
+                if is_overdue(&item, day(today)) || escalated {
+                    assert!(
+                        listed.contains(&status.to_value()),
+                        "{status:?} due {due} on {today}"
+                    );
                 }
             }
         }
