@@ -33,7 +33,10 @@ impl MigrationTrait for Migration {
             )
             .await?;
         for (name, columns) in [
-            (UNFINISHED_DUE, &[SupervisionItem::DueOn, SupervisionItem::Id][..]),
+            (
+                UNFINISHED_DUE,
+                &[SupervisionItem::DueOn, SupervisionItem::Id][..],
+            ),
             (
                 UNFINISHED_PRIORITY,
                 &[

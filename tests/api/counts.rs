@@ -14,7 +14,10 @@ const LISTS: &[(&str, &str)] = &[
     ("people", ""),
     ("supervisionItems", ""),
     ("jointActivities", ""),
-    ("jointActivities", r#"filter: { from: "2026-01-01T00:00:00Z" }"#),
+    (
+        "jointActivities",
+        r#"filter: { from: "2026-01-01T00:00:00Z" }"#,
+    ),
     ("residentAppeals", ""),
     ("linkageGroups", ""),
 ];
@@ -154,7 +157,10 @@ async fn count_up_to_on_each_parent_counts_its_children() {
             json!({}),
         )
         .await;
-    let nodes = orgs.ok()["organizations"]["nodes"].as_array().unwrap().clone();
+    let nodes = orgs.ok()["organizations"]["nodes"]
+        .as_array()
+        .unwrap()
+        .clone();
     let mut with_more = 0;
     for org in &nodes {
         let children = org["children"]["edges"].as_array().unwrap().len() as u64;
@@ -175,7 +181,10 @@ async fn a_limit_out_of_range_is_refused_naming_limit() {
     for (query, variables) in [
         ("{ people { countUpTo(limit: 0) { count } } }", json!({})),
         ("{ people { countUpTo(limit: -3) { count } } }", json!({})),
-        ("{ people { countUpTo(limit: 10001) { count } } }", json!({})),
+        (
+            "{ people { countUpTo(limit: 10001) { count } } }",
+            json!({}),
+        ),
         (
             "query($k: Int!) { people { countUpTo(limit: $k) { count } } }",
             json!({ "k": 20000 }),

@@ -9,12 +9,12 @@ use entities::{
     enums::{ActivityKind, ActivityStatus, ParticipantRole},
     joint_activity, organization, person,
 };
+use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait,
     QueryFilter, QueryOrder, QuerySelect, QueryTrait, Set, TransactionSession, TransactionTrait,
     TryInsertResult,
 };
-use sea_orm::sea_query::{Expr, ExprTrait};
 use serde_json::{Value as Json, json};
 use uuid::Uuid;
 
@@ -182,9 +182,10 @@ pub async fn list(
     // the earliest start of the activities running at `from` (or at `from`), so that the
     // (starts_at, id) index finds it without testing the activities that ended before.
     if let Some(from) = filter.from {
-        cond = cond
-            .add(joint_activity::Column::EndsAt.gt(from))
-            .add(Expr::col(joint_activity::Column::StartsAt).gte(earliest_running(from)));
+        cond = cond.add(joint_activity::Column::EndsAt.gt(from)).add(
+            Expr::col((joint_activity::Entity, joint_activity::Column::StartsAt))
+                .gte(earliest_running(from)),
+        );
     }
     if let Some(to) = filter.to {
         cond = cond.add(joint_activity::Column::StartsAt.lt(to));
