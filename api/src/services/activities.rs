@@ -133,23 +133,12 @@ pub fn read_condition(scope: &Scope) -> Condition {
     if scope.all {
         return Condition::all();
     }
-    // A correlated EXISTS rather than `id IN (...)`: SQLite would otherwise read every activity
-    // of the scope's organizations and sort them before it has a page; this way both engines
-    // walk the page's index and test each activity they meet.
-    use sea_orm::sea_query::Query;
-    let participating = Query::select()
-        .expr(Expr::cust("1"))
-        .from(activity_participant::Entity)
-        .and_where(
-            Expr::col((
-                activity_participant::Entity,
-                activity_participant::Column::ActivityId,
-            ))
-            .equals((joint_activity::Entity, joint_activity::Column::Id)),
-        )
-        .cond_where(scope.organization_condition(activity_participant::Column::OrganizationId))
-        .to_owned();
-    let mut any = Condition::any().add(Expr::exists(participating));
+    let participating = activity_participant::Entity::find()
+        .select_only()
+        .column(activity_participant::Column::ActivityId)
+        .filter(scope.organization_condition(activity_participant::Column::OrganizationId))
+        .into_query();
+    let mut any = Condition::any().add(joint_activity::Column::Id.in_subquery(participating));
     if !scope.group_ids.is_empty() {
         any = any.add(joint_activity::Column::LinkageGroupId.is_in(scope.group_ids.clone()));
     }
