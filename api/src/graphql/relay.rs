@@ -36,7 +36,7 @@ impl ConnectionTotals {
     /// where `totalCount` has to read every row.
     async fn count_up_to(
         &self,
-        #[graphql(default = 1000)] limit: i32,
+        #[graphql(default_with = "COUNT_UP_TO_DEFAULT as i32")] limit: i32,
     ) -> async_graphql::Result<CountUpTo> {
         let limit = count_limit(i64::from(limit))?;
         let counted = self.counted.unwrap_or_default();

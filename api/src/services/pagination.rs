@@ -166,7 +166,7 @@ where
     let mut inner = select.clone().into_query();
     inner
         .clear_selects()
-        .expr(Expr::val(1))
+        .expr(Expr::cust("1"))
         .reset_limit()
         .reset_offset()
         .clear_order_by()
