@@ -10,7 +10,7 @@ use casbin::{CoreApi, DefaultModel, Enforcer, StringAdapter};
 
 use crate::error::{AppError, AppResult};
 
-pub use scope::{Scope, Viewer};
+pub use scope::{Scope, Viewer, linked_to_subtrees};
 
 pub const MODEL: &str = include_str!("../../../policies/model.conf");
 pub const POLICY: &str = include_str!("../../../policies/policy.csv");

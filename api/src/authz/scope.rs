@@ -10,7 +10,7 @@ use std::{
 use entities::{linkage_group, linkage_group_member, organization, user_account};
 use sea_orm::{
     ColumnTrait, Condition, EntityTrait, QueryFilter, QuerySelect, QueryTrait,
-    sea_query::{Expr, ExprTrait},
+    sea_query::{Expr, ExprTrait, Query},
 };
 use uuid::Uuid;
 
@@ -37,6 +37,43 @@ pub fn subtree_condition(path: &str) -> Condition {
     Condition::all()
         .add(column().gte(Expr::cust(format!("'{path}'"))))
         .add(column().lt(Expr::cust(format!("'{upper}'"))))
+}
+
+/// Rows of an outer table that a link table (an activity's participants, an item's responsible
+/// organizations) ties to an organization under one of `paths`: `EXISTS (SELECT 1 FROM link JOIN
+/// organization ON organization.id = link.organization WHERE link.key = outer AND organization.path
+/// in a subtree)`.
+///
+/// Both engines test each outer row they meet through the link's key index and the
+/// organization's primary key, so a page read in the outer table's order stops at the page and a
+/// bounded count at its bound. With `outer IN (SELECT key FROM link WHERE organization IN
+/// (subtree))` SQLite first read every link row of the subtree's organizations (every activity
+/// of a town's 517 organizations, past ones too) and sorted them by start before it had a page.
+pub fn linked_to_subtrees<L: ColumnTrait, O: ColumnTrait>(
+    link_key: L,
+    link_organization: L,
+    outer: O,
+    paths: &[String],
+) -> Condition {
+    if paths.is_empty() {
+        return never();
+    }
+    let mut subtrees = Condition::any();
+    for path in paths {
+        subtrees = subtrees.add(subtree_condition(path));
+    }
+    let linked = Query::select()
+        .expr(Expr::cust("1"))
+        .from(link_organization.entity_name())
+        .inner_join(
+            organization::Entity,
+            Expr::col(organization::Column::Id.as_column_ref())
+                .equals(link_organization.as_column_ref()),
+        )
+        .and_where(Expr::col(link_key.as_column_ref()).equals(outer.as_column_ref()))
+        .cond_where(subtrees)
+        .to_owned();
+    Condition::all().add(Expr::exists(linked))
 }
 
 /// A grant of the viewer, with the domain pattern Casbin sees.
@@ -109,6 +146,45 @@ impl Scope {
                 .filter(linkage_group_member::Column::LeftOn.is_null())
                 .into_query();
             any = any.add(column.in_subquery(members));
+        }
+        any
+    }
+
+    /// Rows of an outer table that a link table ties to an organization in scope (see
+    /// `linked_to_subtrees`), or to a member of a linkage group in scope.
+    pub fn linked_condition<L: ColumnTrait, O: ColumnTrait>(
+        &self,
+        link_key: L,
+        link_organization: L,
+        outer: O,
+    ) -> Condition {
+        if self.all {
+            return Condition::all();
+        }
+        if self.is_empty() {
+            return never();
+        }
+        let mut any = Condition::any();
+        if !self.subtree_paths.is_empty() {
+            any = any.add(linked_to_subtrees(
+                link_key,
+                link_organization,
+                outer,
+                &self.subtree_paths,
+            ));
+        }
+        if !self.group_ids.is_empty() {
+            let members = Self {
+                all: false,
+                subtree_paths: Vec::new(),
+                group_ids: self.group_ids.clone(),
+            };
+            let linked = Query::select()
+                .column(link_key.as_column_ref())
+                .from(link_key.entity_name())
+                .cond_where(members.organization_condition(link_organization))
+                .to_owned();
+            any = any.add(Expr::col(outer.as_column_ref()).in_subquery(linked));
         }
         any
     }

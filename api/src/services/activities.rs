@@ -12,7 +12,7 @@ use entities::{
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait,
-    QueryFilter, QueryOrder, QuerySelect, QueryTrait, Set, TransactionSession, TransactionTrait,
+    QueryFilter, QueryOrder, QuerySelect, Set, TransactionSession, TransactionTrait,
     TryInsertResult,
 };
 use serde_json::{Value as Json, json};
@@ -20,7 +20,7 @@ use uuid::Uuid;
 
 use super::{
     Actor, Change, Write,
-    organizations::ids_of,
+    organizations::linked_to,
     pagination::{Page, PageRequest, fetch_page},
     scoped,
     values::{Name, OptionalText},
@@ -133,12 +133,11 @@ pub fn read_condition(scope: &Scope) -> Condition {
     if scope.all {
         return Condition::all();
     }
-    let participating = activity_participant::Entity::find()
-        .select_only()
-        .column(activity_participant::Column::ActivityId)
-        .filter(scope.organization_condition(activity_participant::Column::OrganizationId))
-        .into_query();
-    let mut any = Condition::any().add(joint_activity::Column::Id.in_subquery(participating));
+    let mut any = Condition::any().add(scope.linked_condition(
+        activity_participant::Column::ActivityId,
+        activity_participant::Column::OrganizationId,
+        joint_activity::Column::Id,
+    ));
     if !scope.group_ids.is_empty() {
         any = any.add(joint_activity::Column::LinkageGroupId.is_in(scope.group_ids.clone()));
     }
@@ -191,14 +190,20 @@ pub async fn list(
         cond = cond.add(joint_activity::Column::StartsAt.lt(to));
     }
     if let Some(org) = filter.organization_id {
-        let organizations =
-            ids_of(db, "organizationId", org, filter.include_sub_organizations).await?;
-        let participating = activity_participant::Entity::find()
-            .select_only()
-            .column(activity_participant::Column::ActivityId)
-            .filter(activity_participant::Column::OrganizationId.in_subquery(organizations))
-            .into_query();
-        cond = cond.add(joint_activity::Column::Id.in_subquery(participating));
+        cond = cond.add(
+            linked_to(
+                db,
+                "organizationId",
+                org,
+                filter.include_sub_organizations,
+                (
+                    activity_participant::Column::ActivityId,
+                    activity_participant::Column::OrganizationId,
+                ),
+                joint_activity::Column::Id,
+            )
+            .await?,
+        );
     }
     if let Some(group) = filter.linkage_group_id {
         cond = cond.add(joint_activity::Column::LinkageGroupId.eq(group));

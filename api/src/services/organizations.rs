@@ -22,7 +22,7 @@ use super::{
     values::{Name, OptionalText},
 };
 use crate::{
-    authz::Scope,
+    authz::{Scope, linked_to_subtrees},
     error::{AppError, AppResult},
 };
 
@@ -112,14 +112,47 @@ pub async fn ids_of(
         .select_only()
         .column(organization::Column::Id);
     let select = if with_subtree {
-        let root = get(db, id)
-            .await?
-            .ok_or_else(|| AppError::bad_input(field, format!("{field} names no organization")))?;
-        select.filter(subtree_condition(&root.path))
+        select.filter(subtree_condition(&path_of(db, field, id).await?))
     } else {
         select.filter(organization::Column::Id.eq(id))
     };
     Ok(select.into_query())
+}
+
+/// The path of the organization that `field` names, for a filter on its subtree.
+pub async fn path_of(db: &impl ConnectionTrait, field: &str, id: Uuid) -> AppResult<String> {
+    Ok(get(db, id)
+        .await?
+        .ok_or_else(|| AppError::bad_input(field, format!("{field} names no organization")))?
+        .path)
+}
+
+/// Rows of `outer` that a link table (`link_key`, `link_organization`: an activity's
+/// participants, an item's responsible organizations) ties to the organization `field` names
+/// or, `with_subtree`, to it or one below it (`linked_to_subtrees`).
+pub async fn linked_to<L: ColumnTrait, O: ColumnTrait>(
+    db: &impl ConnectionTrait,
+    field: &str,
+    id: Uuid,
+    with_subtree: bool,
+    (link_key, link_organization): (L, L),
+    outer: O,
+) -> AppResult<Condition> {
+    if with_subtree {
+        let path = path_of(db, field, id).await?;
+        return Ok(linked_to_subtrees(
+            link_key,
+            link_organization,
+            outer,
+            &[path],
+        ));
+    }
+    let linked = Query::select()
+        .column(link_key.as_column_ref())
+        .from(link_key.entity_name())
+        .and_where(Expr::col(link_organization.as_column_ref()).eq(id))
+        .to_owned();
+    Ok(Condition::all().add(Expr::col(outer.as_column_ref()).in_subquery(linked)))
 }
 
 #[derive(Debug, Clone)]

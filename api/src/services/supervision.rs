@@ -18,21 +18,21 @@ use entities::{
 };
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait,
-    QueryFilter, QueryOrder, QuerySelect, QueryTrait, Set, TransactionSession, TransactionTrait,
+    QueryFilter, QueryOrder, QuerySelect, Set, TransactionSession, TransactionTrait,
 };
 use serde_json::{Value as Json, json};
 use uuid::Uuid;
 
 use super::{
     Actor, Change, Write,
-    organizations::ids_of,
+    organizations::linked_to,
     pagination::{Page, PageRequest, fetch_page_ordered},
     scoped,
     values::{Name, OptionalText},
     workdays::{MAX_WORKING_DAYS, WorkCalendar},
 };
 use crate::{
-    authz::Scope,
+    authz::{Scope, linked_to_subtrees},
     clock::Clock,
     error::{AppError, AppResult, ConflictDetails},
     events::{DomainEvent, EventBus},
@@ -81,15 +81,12 @@ pub fn read_condition(scope: &Scope) -> Condition {
         any = any.add(supervision_item::Column::LinkageGroupId.is_in(scope.group_ids.clone()));
     }
     if !scope.subtree_paths.is_empty() {
-        let assigned = supervision_assignment::Entity::find()
-            .select_only()
-            .column(supervision_assignment::Column::ItemId)
-            .filter(
-                subtrees(scope)
-                    .organization_condition(supervision_assignment::Column::OrganizationId),
-            )
-            .into_query();
-        any = any.add(supervision_item::Column::Id.in_subquery(assigned));
+        any = any.add(linked_to_subtrees(
+            supervision_assignment::Column::ItemId,
+            supervision_assignment::Column::OrganizationId,
+            supervision_item::Column::Id,
+            &scope.subtree_paths,
+        ));
     }
     any
 }
@@ -263,19 +260,20 @@ async fn filter_condition(
         cond = cond.add(C::LeadOrganizationId.eq(lead));
     }
     if let Some(org) = filter.organization_id {
-        let organizations = ids_of(
-            db,
-            "filter.organizationId",
-            org,
-            filter.include_sub_organizations,
-        )
-        .await?;
-        let assigned = supervision_assignment::Entity::find()
-            .select_only()
-            .column(supervision_assignment::Column::ItemId)
-            .filter(supervision_assignment::Column::OrganizationId.in_subquery(organizations))
-            .into_query();
-        cond = cond.add(C::Id.in_subquery(assigned));
+        cond = cond.add(
+            linked_to(
+                db,
+                "filter.organizationId",
+                org,
+                filter.include_sub_organizations,
+                (
+                    supervision_assignment::Column::ItemId,
+                    supervision_assignment::Column::OrganizationId,
+                ),
+                C::Id,
+            )
+            .await?,
+        );
     }
     if let Some(supervisor) = filter.supervisor_id {
         cond = cond.add(C::SupervisorId.eq(supervisor));
