@@ -38,7 +38,8 @@
 #   ROLES         ["admin secretary"]
 #   COUNT         how each list is counted, one run each: exact (totalCount), upto (countUpTo,
 #                 exact up to 1,000), none; e.g. COUNT="exact upto" [exact]
-#   REUSE_DB=1    keep an existing database and let generate finish it [0]
+#   REUSE_DB=1    keep an existing database and let generate finish it [0]; with the OUT of the
+#                 run that made it, the demo accounts' passwords are read from that run's output
 #   HALF=0        skip the second run of each query at half of its peak rate [1]
 #   KEEP_DB=1     keep the databases afterwards [0]
 #   OUT           folder for logs and raw results [a new mktemp -d folder]
@@ -169,11 +170,14 @@ for scale in $SCALES; do
   prepare_database "$scale"
   say "generating scale $scale ($ENGINE)"
   started=$SECONDS
+  # Appended: the demo accounts' passwords are printed only when they are made, so a rerun
+  # with REUSE_DB=1 and the same OUT finds them in the first run's output.
   "$LIANJIAN_BIN" generate --scale "$scale" --database-url "$url" --log warn \
-    >"$OUT/generate-$scale.txt" 2>"$OUT/generate-$scale.log" ||
+    >"$OUT/generate-$scale.last" 2>"$OUT/generate-$scale.log" ||
     { tail -5 "$OUT/generate-$scale.log" >&2; die "generate --scale $scale failed"; }
+  cat "$OUT/generate-$scale.last" >>"$OUT/generate-$scale.txt"
   say "generated in $((SECONDS - started))s:"
-  awk '/^[a-z_]+ +[0-9]+$/' "$OUT/generate-$scale.txt" | paste -sd' ' | sed 's/  */ /g' >&2
+  awk '/^[a-z_]+ +[0-9]+$/' "$OUT/generate-$scale.last" | paste -sd' ' | sed 's/  */ /g' >&2
   password() { awk -v u="$1" '/demo accounts/ {on = 1; next} on && $1 == u {print $2; exit}' "$OUT/generate-$scale.txt"; }
 
   # Another server on the port would answer in ours' place.
