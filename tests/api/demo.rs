@@ -311,7 +311,8 @@ async fn the_demo_ledger_shows_every_state_and_rung_to_the_supervisor() {
         .graphql_as(
             Some(&token),
             "query($g: ID!) { supervisionRounds(linkageGroupId: $g) { totalCount edges { node {
-                number startsOn endsOn status items { totalCount } reviews { verdict }
+                number startsOn endsOn status items(first: 50) { totalCount edges { node { code } } }
+                reviews { verdict }
                 snapshot { opened closed closedOnTime overdue escalated carriedOver } } } } }",
             json!({ "g": group_id }),
         )
@@ -327,6 +328,20 @@ async fn the_demo_ledger_shows_every_state_and_rung_to_the_supervisor() {
     // Round 5 lists the 19 items carried over from round 4, the three opened since (路灯,
     // 联席会议纪要, 滑坡), the reopened 家庭医生 and the two escalated appeals: 25.
     assert_eq!(current["items"]["totalCount"], 25);
+    // Each round's page (one statement for all five rounds) holds its own items, each once,
+    // though most items are on several rounds' lists.
+    for round in rounds["edges"].as_array().unwrap() {
+        let items = &round["node"]["items"];
+        let codes: Vec<&str> = items["edges"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["node"]["code"].as_str().unwrap())
+            .collect();
+        let distinct: std::collections::HashSet<&str> = codes.iter().copied().collect();
+        assert_eq!(distinct.len(), codes.len(), "{codes:?}");
+        assert_eq!(Some(codes.len() as u64), items["totalCount"].as_u64());
+    }
     let last = &rounds["edges"][1]["node"];
     assert_eq!(last["number"], 4);
     assert_eq!(last["status"], "CLOSED");

@@ -374,8 +374,9 @@ fn lateral_pages<E: EntityTrait>(
 
 /// SQLite, which has no `LATERAL`: the same pages as [`lateral_pages`], each group's page
 /// chosen by a subquery correlated with a list of the group ids,
-/// `SELECT t.* FROM (VALUES (?), ...) AS lj_g JOIN t ON t.id IN (SELECT t.id FROM t WHERE
-/// t.group = lj_g.column1 AND ... ORDER BY keys LIMIT n)`, so that each page is a range of the
+/// `SELECT t.* FROM (VALUES (?), ...) AS lj_g JOIN t ON t.group = lj_g.column1 AND t.key IN
+/// (SELECT t.key FROM t WHERE t.group = lj_g.column1 AND ... ORDER BY keys LIMIT n)`, where the
+/// last key is unique within a group only (a round's items), so that each page is a range of the
 /// `(group, keys...)` index. Numbering every row of every group with `ROW_NUMBER()` read all of
 /// them: the first 5 people of each of 50 organizations numbered 1,500 people at scale M, 6 ms
 /// where this reads 300 in 0.5 ms. `group_ids` is not empty.
@@ -409,7 +410,9 @@ fn correlated_pages<E: EntityTrait>(
         .from_values(group_ids.iter().copied(), Alias::new("lj_g"))
         .inner_join(
             E::default(),
-            Expr::col((E::default(), unique)).in_subquery(inner),
+            Expr::col((E::default(), group))
+                .eq(Expr::cust("\"lj_g\".\"column1\""))
+                .and(Expr::col((E::default(), unique)).in_subquery(inner)),
         )
         .order_by((E::default(), group), Order::Asc);
     for key in keys {
