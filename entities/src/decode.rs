@@ -92,8 +92,12 @@ pub trait Field: Sized {
     fn read(res: &QueryResult, index: usize, pre: &str, name: &str) -> Result<Self, TryGetError>;
 }
 
-/// The value at `index`, `None` for NULL.
-fn nullable<T>(res: &QueryResult, index: usize) -> Result<Option<T>, TryGetError>
+/// The value at `index`, `None` for NULL. On PostgreSQL a column whose type is one of `oids`
+/// (built-in types sqlx decodes as `T`, see [`PG_OIDS`]) is decoded without sqlx's per-cell
+/// compatibility check, which compares the column's type with each of the Rust type's
+/// compatible types in turn: one lookup of the column's type number replaces it. Any other
+/// column type goes through the checked read, so a mismatch fails as before.
+fn nullable<T>(res: &QueryResult, index: usize, oids: &[u32]) -> Result<Option<T>, TryGetError>
 where
     T: TryGetable,
     Option<T>: TryGetable
@@ -103,7 +107,16 @@ where
         + sqlx::Type<sqlx::Sqlite>,
 {
     let read = if let Some(row) = res.try_as_pg_row() {
-        row.try_get::<Option<T>, _>(index)
+        let known = row
+            .columns()
+            .get(index)
+            .and_then(|c| c.type_info().oid())
+            .is_some_and(|oid| oids.contains(&oid.0));
+        if known {
+            row.try_get_unchecked::<Option<T>, _>(index)
+        } else {
+            row.try_get::<Option<T>, _>(index)
+        }
     } else if let Some(row) = res.try_as_sqlite_row() {
         row.try_get::<Option<T>, _>(index)
     } else {
@@ -116,34 +129,108 @@ fn required<T>(value: Option<T>, pre: &str, name: &str) -> Result<T, TryGetError
     value.ok_or_else(|| TryGetError::Null(format!("{pre}{name}")))
 }
 
-/// [`Field`] for types sqlx decodes on both engines, and their `Option`s.
+/// [`Field`] for types sqlx decodes on both engines, and their `Option`s, each with the
+/// PostgreSQL built-in type numbers (`pg_type.oid`) read without a per-cell check.
 macro_rules! sqlx_fields {
-    ($($t:ty),* $(,)?) => {
+    ($($t:ty => $oids:expr),* $(,)?) => {
+        /// Each type's PostgreSQL type numbers read unchecked (for the test that holds them
+        /// to sqlx's own `compatible`).
+        #[cfg(test)]
+        pub(crate) const PG_OIDS: &[(&str, &[u32])] = &[$((stringify!($t), $oids)),*];
+
         $(
             impl Field for $t {
                 fn read(res: &QueryResult, index: usize, pre: &str, name: &str) -> Result<Self, TryGetError> {
-                    required(nullable::<$t>(res, index)?, pre, name)
+                    required(nullable::<$t>(res, index, $oids)?, pre, name)
                 }
             }
 
             impl Field for Option<$t> {
                 fn read(res: &QueryResult, index: usize, _: &str, _: &str) -> Result<Self, TryGetError> {
-                    nullable::<$t>(res, index)
+                    nullable::<$t>(res, index, $oids)
                 }
             }
         )*
     };
 }
 
+// text 25, name 19, bpchar 1042, varchar 1043; uuid 2950; int4 23; int8 20; bool 16;
+// date 1082; timestamptz 1184.
 sqlx_fields!(
-    String,
-    uuid::Uuid,
-    i32,
-    i64,
-    bool,
-    chrono::NaiveDate,
-    chrono::DateTime<chrono::Utc>,
+    String => &[25, 19, 1042, 1043],
+    uuid::Uuid => &[2950],
+    i32 => &[23],
+    i64 => &[20],
+    bool => &[16],
+    chrono::NaiveDate => &[1082],
 );
+
+/// PostgreSQL's `timestamptz` type number.
+const TIMESTAMPTZ: u32 = 1184;
+
+/// Microseconds from the Unix epoch to PostgreSQL's, 2000-01-01 00:00 UTC.
+const PG_EPOCH_MICROS: i64 = 946_684_800_000_000;
+
+/// A binary `timestamptz` (microseconds since 2000-01-01 UTC) as a time; `None` outside
+/// chrono's range (PostgreSQL's `infinity`, say).
+fn from_pg_micros(micros: i64) -> Option<chrono::DateTime<chrono::Utc>> {
+    micros
+        .checked_add(PG_EPOCH_MICROS)
+        .and_then(chrono::DateTime::from_timestamp_micros)
+}
+
+/// A `timestamptz` column: on PostgreSQL in the binary format its eight bytes are read as
+/// [`from_pg_micros`] directly (sqlx goes through a fixed-offset time and a checked date
+/// addition, a tenth of a page of people's instructions); anything else as sqlx reads it.
+fn timestamp(
+    res: &QueryResult,
+    index: usize,
+) -> Result<Option<chrono::DateTime<chrono::Utc>>, TryGetError> {
+    use sea_orm::sqlx::{ValueRef, postgres::PgValueFormat};
+    if let Some(row) = res.try_as_pg_row() {
+        let is_timestamptz = row
+            .columns()
+            .get(index)
+            .and_then(|c| c.type_info().oid())
+            .is_some_and(|oid| oid.0 == TIMESTAMPTZ);
+        if is_timestamptz {
+            let raw = row
+                .try_get_raw(index)
+                .map_err(|e| TryGetError::DbErr(DbErr::Type(e.to_string())))?;
+            if raw.is_null() {
+                return Ok(None);
+            }
+            if raw.format() == PgValueFormat::Binary {
+                let bytes = raw
+                    .as_bytes()
+                    .map_err(|e| TryGetError::DbErr(DbErr::Type(e.to_string())))?;
+                return <[u8; 8]>::try_from(bytes)
+                    .ok()
+                    .map(i64::from_be_bytes)
+                    .and_then(from_pg_micros)
+                    .map(Some)
+                    .ok_or_else(|| {
+                        TryGetError::DbErr(DbErr::Type(format!(
+                            "column {index}: a timestamptz out of range"
+                        )))
+                    });
+            }
+        }
+    }
+    nullable::<chrono::DateTime<chrono::Utc>>(res, index, &[TIMESTAMPTZ])
+}
+
+impl Field for chrono::DateTime<chrono::Utc> {
+    fn read(res: &QueryResult, index: usize, pre: &str, name: &str) -> Result<Self, TryGetError> {
+        required(timestamp(res, index)?, pre, name)
+    }
+}
+
+impl Field for Option<chrono::DateTime<chrono::Utc>> {
+    fn read(res: &QueryResult, index: usize, _: &str, _: &str) -> Result<Self, TryGetError> {
+        timestamp(res, index)
+    }
+}
 
 /// JSON columns are read as SeaORM reads them (they are few, and not on list pages).
 impl Field for Option<serde_json::Value> {
@@ -253,6 +340,101 @@ mod tests {
 
     fn columns<E: EntityTrait>() -> Vec<&'static str> {
         E::Column::iter().map(|c| c.as_str()).collect()
+    }
+
+    /// Every type number read without sqlx's check is that of a built-in type which sqlx itself
+    /// finds compatible with the Rust type, and the type's own is among them.
+    #[test]
+    fn columns_read_unchecked_are_those_sqlx_accepts() {
+        use sea_orm::sqlx::{Postgres, Type, postgres::PgTypeInfo};
+        // PostgreSQL's built-in type numbers (pg_type.dat), by hand.
+        const BUILT_IN: &[(u32, &str)] = &[
+            (16, "bool"),
+            (19, "name"),
+            (20, "int8"),
+            (23, "int4"),
+            (25, "text"),
+            (1042, "bpchar"),
+            (1043, "varchar"),
+            (1082, "date"),
+            (1184, "timestamptz"),
+            (2950, "uuid"),
+        ];
+        fn check<T: Type<Postgres>>(name: &str, listed: &[u32], expected: &[&str]) {
+            let names: Vec<&str> = listed
+                .iter()
+                .map(|oid| {
+                    BUILT_IN
+                        .iter()
+                        .find(|(o, _)| o == oid)
+                        .map_or("?", |(_, n)| *n)
+                })
+                .collect();
+            assert_eq!(names, expected, "{name}: the types read unchecked");
+            for n in &names {
+                assert!(
+                    <Option<T>>::compatible(&PgTypeInfo::with_name(n)),
+                    "{name}: sqlx refuses {n}"
+                );
+            }
+            let own = T::type_info().oid().map_or(0, |o| o.0);
+            assert!(listed.contains(&own), "{name}: its own type {own}");
+            assert!(
+                !<Option<T>>::compatible(&PgTypeInfo::with_name("jsonb")),
+                "{name}: jsonb"
+            );
+        }
+        let listed = |name: &str| {
+            super::PG_OIDS
+                .iter()
+                .find(|(n, _)| n.replace(' ', "") == name)
+                .map(|(_, oids)| *oids)
+                .unwrap_or(&[])
+        };
+        check::<String>(
+            "String",
+            listed("String"),
+            &["text", "name", "bpchar", "varchar"],
+        );
+        check::<uuid::Uuid>("Uuid", listed("uuid::Uuid"), &["uuid"]);
+        check::<i32>("i32", listed("i32"), &["int4"]);
+        check::<i64>("i64", listed("i64"), &["int8"]);
+        check::<bool>("bool", listed("bool"), &["bool"]);
+        check::<chrono::NaiveDate>("NaiveDate", listed("chrono::NaiveDate"), &["date"]);
+        check::<chrono::DateTime<chrono::Utc>>(
+            "DateTime<Utc>",
+            &[super::TIMESTAMPTZ],
+            &["timestamptz"],
+        );
+        assert_eq!(
+            super::PG_OIDS.len(),
+            6,
+            "every listed type is checked above"
+        );
+    }
+
+    /// Binary `timestamptz` values, against times worked out by hand: 2026-12-01 is 9,831 days
+    /// after 2000-01-01 (26 years with 7 leap days, then 334 days of 2026).
+    #[test]
+    fn binary_timestamps_count_microseconds_from_2000() {
+        use chrono::{TimeZone, Utc};
+        let at = |y, mo, d, h, mi, s| Utc.with_ymd_and_hms(y, mo, d, h, mi, s).single();
+        assert_eq!(super::from_pg_micros(0), at(2000, 1, 1, 0, 0, 0));
+        assert_eq!(
+            super::from_pg_micros(9_831 * 86_400_000_000),
+            at(2026, 12, 1, 0, 0, 0)
+        );
+        assert_eq!(
+            super::from_pg_micros(9_831 * 86_400_000_000 + 3_600_000_000 + 1),
+            at(2026, 12, 1, 1, 0, 0).map(|t| t + chrono::Duration::microseconds(1))
+        );
+        assert_eq!(
+            super::from_pg_micros(-1),
+            at(1999, 12, 31, 23, 59, 59).map(|t| t + chrono::Duration::microseconds(999_999))
+        );
+        // PostgreSQL's infinity and -infinity.
+        assert_eq!(super::from_pg_micros(i64::MAX), None);
+        assert_eq!(super::from_pg_micros(i64::MIN), None);
     }
 
     /// Every model lists its fields in the order its entity selects its columns.

@@ -26,12 +26,12 @@ use entities::{
     supervision_review, user_account,
 };
 use sea_orm::{
-    ColumnTrait, Condition, DatabaseConnection, EntityTrait, QueryFilter, QuerySelect, QueryTrait,
-    Select, Value,
+    ColumnTrait, Condition, EntityTrait, QueryFilter, QuerySelect, QueryTrait, Select, Value,
 };
 use tokio::sync::Notify;
 use uuid::Uuid;
 
+use crate::db::ReadDb;
 use crate::{
     authz::{Scope, Viewer, scope::GrantInfo},
     error::AppError,
@@ -407,7 +407,7 @@ async fn yield_round() -> bool {
 
 /// Rows of one table by primary key, within the viewer's scope for that table.
 pub struct ById<E: EntityTrait> {
-    db: DatabaseConnection,
+    db: ReadDb,
     id: E::Column,
     scope: Condition,
 }
@@ -460,7 +460,7 @@ impl std::hash::Hash for PageKey {
 
 /// One page of rows per parent id (children of an organization, people of an organization, ...).
 pub struct PagesBy<E: EntityTrait> {
-    db: DatabaseConnection,
+    db: ReadDb,
     group: E::Column,
     keys: &'static [E::Column],
     base: Box<dyn Fn() -> Select<E> + Send + Sync>,
@@ -590,7 +590,7 @@ pub fn page_needs(ctx: &Context<'_>) -> PageNeeds {
 
 /// The positions of each person, oldest first.
 pub struct PositionsByPerson {
-    db: DatabaseConnection,
+    db: ReadDb,
 }
 
 impl Loader<Uuid> for PositionsByPerson {
@@ -613,7 +613,7 @@ impl Loader<Uuid> for PositionsByPerson {
     }
 }
 
-fn by_id<E>(db: &DatabaseConnection, id: E::Column, scope: Condition, cache: bool) -> ByIdLoader<E>
+fn by_id<E>(db: &ReadDb, id: E::Column, scope: Condition, cache: bool) -> ByIdLoader<E>
 where
     E: EntityTrait + Send + Sync,
     E::Model: Send + Sync + Clone + Decode,
@@ -628,7 +628,7 @@ where
 }
 
 fn pages_by<E>(
-    db: &DatabaseConnection,
+    db: &ReadDb,
     group: E::Column,
     keys: &'static [E::Column],
     base: impl Fn() -> Select<E> + Send + Sync + 'static,
@@ -710,7 +710,7 @@ pub struct Loaders {
 
 /// One page of each mentoring pairing's sessions, newest first.
 pub struct SessionsOfPairing {
-    db: DatabaseConnection,
+    db: ReadDb,
 }
 
 impl Loader<PageKey> for SessionsOfPairing {
@@ -748,7 +748,7 @@ impl Loader<PageKey> for SessionsOfPairing {
 
 /// The responsible organizations of each supervision item, the lead first.
 pub struct AssignmentsOfItem {
-    db: DatabaseConnection,
+    db: ReadDb,
 }
 
 impl Loader<Uuid> for AssignmentsOfItem {
@@ -773,7 +773,7 @@ impl Loader<Uuid> for AssignmentsOfItem {
 
 /// The whole working-day calendar, under the unit key.
 pub struct CalendarLoader {
-    db: DatabaseConnection,
+    db: ReadDb,
 }
 
 impl Loader<()> for CalendarLoader {
@@ -788,7 +788,7 @@ impl Loader<()> for CalendarLoader {
 
 /// The supervision cadence (days) of each linkage group.
 pub struct CadenceOfGroup {
-    db: DatabaseConnection,
+    db: ReadDb,
 }
 
 impl Loader<Uuid> for CadenceOfGroup {
@@ -806,7 +806,7 @@ impl Loader<Uuid> for CadenceOfGroup {
 
 /// The participating organizations of each activity, host first.
 pub struct ParticipantsOfActivity {
-    db: DatabaseConnection,
+    db: ReadDb,
 }
 
 impl Loader<Uuid> for ParticipantsOfActivity {
@@ -843,7 +843,7 @@ impl Loader<Uuid> for ParticipantsOfActivity {
 
 /// How many people are checked in at each activity.
 pub struct AttendeeCounts {
-    db: DatabaseConnection,
+    db: ReadDb,
 }
 
 impl Loader<Uuid> for AttendeeCounts {
@@ -863,7 +863,7 @@ impl Loader<Uuid> for AttendeeCounts {
 
 /// Ids of the groups each organization is currently a member of.
 pub struct GroupsOfOrganization {
-    db: DatabaseConnection,
+    db: ReadDb,
 }
 
 impl Loader<Uuid> for GroupsOfOrganization {
@@ -894,7 +894,7 @@ impl Loader<Uuid> for GroupsOfOrganization {
 /// The grants of each account, oldest first (those whose role or organization is gone are left
 /// out, as for the viewer's own grants).
 pub struct GrantsOfUser {
-    db: DatabaseConnection,
+    db: ReadDb,
     /// The day postings' grants are read for.
     today: chrono::NaiveDate,
 }
@@ -988,7 +988,7 @@ impl LoaderScopes {
 /// the viewer's read scopes of eight object types (a Casbin check each), which an operation that
 /// loads nothing (`{ __typename }`, a mutation answering with ids) should not pay for.
 pub struct LazyLoaders {
-    db: DatabaseConnection,
+    db: ReadDb,
     viewer: Option<Arc<Viewer>>,
     today: chrono::NaiveDate,
     /// A query operation: the loaders remember rows ([`Loaders::for_query`]).
@@ -1000,7 +1000,7 @@ impl LazyLoaders {
     /// `query`: the operation is a query, whose loaders may remember what they read; mutations
     /// and subscriptions read afresh every time.
     pub fn new(
-        db: DatabaseConnection,
+        db: ReadDb,
         viewer: Option<Arc<Viewer>>,
         today: chrono::NaiveDate,
         query: bool,
@@ -1029,26 +1029,18 @@ impl Loaders {
     /// Loaders that read the database each time they are asked (in batches). For mutations,
     /// whose later fields must see the changes of the earlier ones, and for subscriptions, whose
     /// later events must see the rows of their time.
-    pub fn new(
-        db: &DatabaseConnection,
-        viewer: Option<Arc<Viewer>>,
-        today: chrono::NaiveDate,
-    ) -> Self {
+    pub fn new(db: &ReadDb, viewer: Option<Arc<Viewer>>, today: chrono::NaiveDate) -> Self {
         Self::build(db, viewer, today, false)
     }
 
     /// Loaders that also remember what they read for the rest of the request, so that a row
     /// asked for at several depths of a query is read once. For query operations only.
-    pub fn for_query(
-        db: &DatabaseConnection,
-        viewer: Option<Arc<Viewer>>,
-        today: chrono::NaiveDate,
-    ) -> Self {
+    pub fn for_query(db: &ReadDb, viewer: Option<Arc<Viewer>>, today: chrono::NaiveDate) -> Self {
         Self::build(db, viewer, today, true)
     }
 
     fn build(
-        db: &DatabaseConnection,
+        db: &ReadDb,
         viewer: Option<Arc<Viewer>>,
         today: chrono::NaiveDate,
         cache: bool,
@@ -1308,7 +1300,7 @@ impl Loaders {
 /// uses a few of the forty, and building all of them (each with the viewer's scope for its
 /// table, worked out by Casbin) was a twelfth of what a one-organization query cost.
 struct Build {
-    db: DatabaseConnection,
+    db: ReadDb,
     viewer: Option<Arc<Viewer>>,
     scopes: std::sync::OnceLock<LoaderScopes>,
     today: chrono::NaiveDate,
@@ -1349,7 +1341,7 @@ impl<T> std::ops::Deref for Lazy<T> {
 
 /// The reviews of each supervision round, in the order of the items.
 pub struct ReviewsOfRound {
-    db: DatabaseConnection,
+    db: ReadDb,
     /// On `supervision_item`: the items the viewer may read.
     visible_items: Condition,
 }
@@ -1376,7 +1368,7 @@ impl Loader<Uuid> for ReviewsOfRound {
 
 /// The reviews of each supervision item, oldest round first.
 pub struct ReviewsOfItem {
-    db: DatabaseConnection,
+    db: ReadDb,
     /// On `supervision_item`: the items the viewer may read.
     visible_items: Condition,
 }
@@ -1403,7 +1395,7 @@ impl Loader<Uuid> for ReviewsOfItem {
 
 /// One page of each supervision round's items.
 pub struct ItemsOfRound {
-    db: DatabaseConnection,
+    db: ReadDb,
     /// On `supervision_item`: the items the viewer may read.
     visible_items: Condition,
 }

@@ -15,9 +15,9 @@
 
 use std::io::{Read, Seek};
 
+use crate::db::ReadDb;
 use axum::body::{Body, Bytes};
 use rust_xlsxwriter::{Format as CellFormat, Workbook, Worksheet, XlsxError};
-use sea_orm::DatabaseConnection;
 use tokio::sync::mpsc;
 use tokio_stream::wrappers::ReceiverStream;
 
@@ -95,7 +95,7 @@ async fn finish(tx: &mpsc::Sender<Chunk>, export: &'static str, result: Result<(
 // ---- CSV -------------------------------------------------------------------------------------
 
 /// One sheet as CSV, streamed.
-pub(super) fn csv(db: DatabaseConnection, mut sheet: Sheet, export: &'static str) -> Body {
+pub(super) fn csv(db: ReadDb, mut sheet: Sheet, export: &'static str) -> Body {
     let (tx, body) = channel();
     tokio::spawn(async move {
         let result = write_csv(&db, &mut sheet, &tx).await;
@@ -104,11 +104,7 @@ pub(super) fn csv(db: DatabaseConnection, mut sheet: Sheet, export: &'static str
     body
 }
 
-async fn write_csv(
-    db: &DatabaseConnection,
-    sheet: &mut Sheet,
-    tx: &mpsc::Sender<Chunk>,
-) -> Result<(), Stop> {
+async fn write_csv(db: &ReadDb, sheet: &mut Sheet, tx: &mpsc::Sender<Chunk>) -> Result<(), Stop> {
     let headers: Row = sheet
         .columns
         .iter()
@@ -169,7 +165,7 @@ enum Message {
 }
 
 /// Sheets as one XLSX workbook, streamed once it is assembled.
-pub(super) fn xlsx(db: DatabaseConnection, sheets: Vec<Sheet>, export: &'static str) -> Body {
+pub(super) fn xlsx(db: ReadDb, sheets: Vec<Sheet>, export: &'static str) -> Body {
     let (tx, body) = channel();
     tokio::spawn(async move {
         let result = write_xlsx(&db, sheets, &tx).await;
@@ -178,11 +174,7 @@ pub(super) fn xlsx(db: DatabaseConnection, sheets: Vec<Sheet>, export: &'static 
     body
 }
 
-async fn write_xlsx(
-    db: &DatabaseConnection,
-    sheets: Vec<Sheet>,
-    tx: &mpsc::Sender<Chunk>,
-) -> Result<(), Stop> {
+async fn write_xlsx(db: &ReadDb, sheets: Vec<Sheet>, tx: &mpsc::Sender<Chunk>) -> Result<(), Stop> {
     let (rows_tx, rows_rx) = mpsc::channel(2);
     let body = tx.clone();
     let writer = tokio::task::spawn_blocking(move || workbook(rows_rx, &body));
@@ -206,7 +198,7 @@ async fn write_xlsx(
 
 /// Reads every sheet page by page into the workbook's thread.
 async fn produce(
-    db: &DatabaseConnection,
+    db: &ReadDb,
     sheets: Vec<Sheet>,
     rows_tx: &mpsc::Sender<Message>,
     body: &mpsc::Sender<Chunk>,
