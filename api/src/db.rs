@@ -175,14 +175,25 @@ fn inline_final_limit(sql: &mut String, values: &mut Vec<sea_orm::Value>) {
     if n == 0 {
         return;
     }
-    let placeholder = format!("${n}");
-    let tail = format!(" LIMIT {placeholder}");
-    if !sql.ends_with(&tail) {
+    // The number of the parameter written at `at` (just after its `$`), if it is one.
+    let number_at = |at: usize| {
+        let rest = &sql[at..];
+        let end = rest
+            .find(|c: char| !c.is_ascii_digit())
+            .unwrap_or(rest.len());
+        rest[..end].parse::<usize>().ok()
+    };
+    const TAIL: &str = " LIMIT $";
+    let Some(limit_at) = sql.rfind(TAIL) else {
+        return;
+    };
+    let number_from = limit_at + TAIL.len();
+    if sql[number_from..].parse::<usize>().ok() != Some(n) {
         return;
     }
     let uses = sql
-        .match_indices(&placeholder)
-        .filter(|(at, _)| !sql[at + placeholder.len()..].starts_with(|c: char| c.is_ascii_digit()))
+        .match_indices('$')
+        .filter(|(at, _)| number_at(at + 1) == Some(n))
         .count();
     if uses != 1 {
         return;
@@ -194,7 +205,7 @@ fn inline_final_limit(sql: &mut String, values: &mut Vec<sea_orm::Value>) {
         Value::Int(Some(v)) if v >= 0 => v.to_string(),
         _ => return,
     };
-    sql.truncate(sql.len() - placeholder.len());
+    sql.truncate(number_from - 1);
     sql.push_str(&count);
     values.pop();
 }

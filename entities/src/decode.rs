@@ -107,12 +107,7 @@ where
         + sqlx::Type<sqlx::Sqlite>,
 {
     let read = if let Some(row) = res.try_as_pg_row() {
-        let known = row
-            .columns()
-            .get(index)
-            .and_then(|c| c.type_info().oid())
-            .is_some_and(|oid| oids.contains(&oid.0));
-        if known {
+        if pg_type(row, index).is_some_and(|oid| oids.contains(&oid)) {
             row.try_get_unchecked::<Option<T>, _>(index)
         } else {
             row.try_get::<Option<T>, _>(index)
@@ -123,6 +118,14 @@ where
         return Option::<T>::try_get_by_index(res, index);
     };
     read.map_err(|e| TryGetError::DbErr(DbErr::Type(e.to_string())))
+}
+
+/// The built-in type number of column `index` of a PostgreSQL row.
+fn pg_type(row: &sqlx::postgres::PgRow, index: usize) -> Option<u32> {
+    row.columns()
+        .get(index)
+        .and_then(|c| c.type_info().oid())
+        .map(|oid| oid.0)
 }
 
 fn required<T>(value: Option<T>, pre: &str, name: &str) -> Result<T, TryGetError> {
@@ -187,34 +190,29 @@ fn timestamp(
     index: usize,
 ) -> Result<Option<chrono::DateTime<chrono::Utc>>, TryGetError> {
     use sea_orm::sqlx::{ValueRef, postgres::PgValueFormat};
-    if let Some(row) = res.try_as_pg_row() {
-        let is_timestamptz = row
-            .columns()
-            .get(index)
-            .and_then(|c| c.type_info().oid())
-            .is_some_and(|oid| oid.0 == TIMESTAMPTZ);
-        if is_timestamptz {
-            let raw = row
-                .try_get_raw(index)
+    if let Some(row) = res.try_as_pg_row()
+        && pg_type(row, index) == Some(TIMESTAMPTZ)
+    {
+        let raw = row
+            .try_get_raw(index)
+            .map_err(|e| TryGetError::DbErr(DbErr::Type(e.to_string())))?;
+        if raw.is_null() {
+            return Ok(None);
+        }
+        if raw.format() == PgValueFormat::Binary {
+            let bytes = raw
+                .as_bytes()
                 .map_err(|e| TryGetError::DbErr(DbErr::Type(e.to_string())))?;
-            if raw.is_null() {
-                return Ok(None);
-            }
-            if raw.format() == PgValueFormat::Binary {
-                let bytes = raw
-                    .as_bytes()
-                    .map_err(|e| TryGetError::DbErr(DbErr::Type(e.to_string())))?;
-                return <[u8; 8]>::try_from(bytes)
-                    .ok()
-                    .map(i64::from_be_bytes)
-                    .and_then(from_pg_micros)
-                    .map(Some)
-                    .ok_or_else(|| {
-                        TryGetError::DbErr(DbErr::Type(format!(
-                            "column {index}: a timestamptz out of range"
-                        )))
-                    });
-            }
+            return <[u8; 8]>::try_from(bytes)
+                .ok()
+                .map(i64::from_be_bytes)
+                .and_then(from_pg_micros)
+                .map(Some)
+                .ok_or_else(|| {
+                    TryGetError::DbErr(DbErr::Type(format!(
+                        "column {index}: a timestamptz out of range"
+                    )))
+                });
         }
     }
     nullable::<chrono::DateTime<chrono::Utc>>(res, index, &[TIMESTAMPTZ])
