@@ -19,8 +19,10 @@ mod m20261227_000001_create_mentoring;
 mod m20261229_000001_create_appeals;
 mod m20261230_000001_create_event_outbox;
 mod m20261231_000001_first_page_indexes;
+mod m20270101_000001_search_grams;
 
 pub use m20261231_000001_first_page_indexes::UNFINISHED_SQL;
+pub use m20270101_000001_search_grams::SEARCH_GRAMS;
 
 pub struct Migrator;
 
@@ -43,6 +45,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261229_000001_create_appeals::Migration),
             Box::new(m20261230_000001_create_event_outbox::Migration),
             Box::new(m20261231_000001_first_page_indexes::Migration),
+            Box::new(m20270101_000001_search_grams::Migration),
         ]
     }
 }

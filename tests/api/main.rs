@@ -36,6 +36,7 @@ mod response_order;
 mod robustness;
 mod rounds;
 mod schema;
+mod search;
 mod sockets;
 mod spreadsheets;
 mod statements;

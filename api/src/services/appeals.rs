@@ -707,8 +707,16 @@ pub async fn list(
     if let Some(search) = filter.search.as_deref().filter(|s| !s.trim().is_empty()) {
         cond = cond.add(
             Condition::any()
-                .add(super::text_contains(C::Content, search))
-                .add(super::text_contains(C::Code, search)),
+                .add(super::text_contains(
+                    db.get_database_backend(),
+                    C::Content,
+                    search,
+                ))
+                .add(super::text_contains(
+                    db.get_database_backend(),
+                    C::Code,
+                    search,
+                )),
         );
     }
     fetch_page_ordered(

@@ -48,7 +48,11 @@ pub async fn list(
     actor.require_signed_in()?;
     let mut select = area::Entity::find();
     if let Some(search) = filter.search.as_deref().filter(|s| !s.trim().is_empty()) {
-        select = select.filter(super::text_contains(area::Column::Name, search));
+        select = select.filter(super::text_contains(
+            db.get_database_backend(),
+            area::Column::Name,
+            search,
+        ));
     }
     let keys: &[area::Column] = match order {
         AreaOrder::NameAsc => &[area::Column::Name, area::Column::Id],

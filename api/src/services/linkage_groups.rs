@@ -48,7 +48,11 @@ pub async fn list(
     let scope = actor.scope("linkage_group", "read")?;
     let mut select = linkage_group::Entity::find().filter(scope.linkage_group_condition());
     if let Some(search) = search.filter(|s| !s.trim().is_empty()) {
-        select = select.filter(super::text_contains(linkage_group::Column::Name, search));
+        select = select.filter(super::text_contains(
+            db.get_database_backend(),
+            linkage_group::Column::Name,
+            search,
+        ));
     }
     fetch_page(
         db,

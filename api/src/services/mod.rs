@@ -199,17 +199,81 @@ fn one_of_on<C: sea_orm::ColumnTrait>(
 }
 
 /// `LOWER(column) LIKE '%needle%'`, with the needle's own `%` and `_` taken literally. Works for
-/// Chinese text on SQLite and PostgreSQL alike (a substring match, not a word match).
-pub fn text_contains<C: sea_orm::ColumnTrait>(column: C, needle: &str) -> sea_orm::sea_query::Expr {
-    use sea_orm::sea_query::{Expr, ExprTrait, Func, LikeExpr};
+/// Chinese text on SQLite and PostgreSQL alike (a substring match, not a word match). On
+/// PostgreSQL a column with a grams column (`migration::SEARCH_GRAMS`) is also asked for the
+/// needle's [`needle_grams`], which every match holds and its GIN index finds: the rows the
+/// `LIKE` then tests are the few that may match instead of the whole table.
+pub fn text_contains<C: sea_orm::ColumnTrait>(
+    backend: sea_orm::DbBackend,
+    column: C,
+    needle: &str,
+) -> sea_orm::Condition {
+    use sea_orm::sea_query::{Alias, Expr, ExprTrait, Func, LikeExpr};
+    let needle = needle.trim().to_lowercase();
     let escaped = needle
-        .trim()
-        .to_lowercase()
         .replace('\\', "\\\\")
         .replace('%', "\\%")
         .replace('_', "\\_");
-    Expr::expr(Func::lower(Expr::col(column.as_column_ref())))
-        .like(LikeExpr::new(format!("%{escaped}%")).escape('\\'))
+    let like = Expr::expr(Func::lower(Expr::col(column.as_column_ref())))
+        .like(LikeExpr::new(format!("%{escaped}%")).escape('\\'));
+    let table = column.entity_name().to_string();
+    let grams = needle_grams(&needle);
+    if backend != sea_orm::DbBackend::Postgres
+        || grams.is_empty()
+        || !migration::SEARCH_GRAMS.contains(&(table.as_str(), column.as_str()))
+    {
+        return sea_orm::Condition::all().add(like);
+    }
+    // One parameter, a PostgreSQL array literal, whatever the needle's length: one prepared
+    // statement for every search.
+    let held = Expr::col((
+        Alias::new(table),
+        Alias::new(format!("{}_grams", column.as_str())),
+    ))
+    .binary(
+        sea_orm::sea_query::extension::postgres::PgBinOper::Contains,
+        Expr::cust_with_values("CAST($1 AS text[])", [array_literal(&grams)]),
+    );
+    sea_orm::Condition::all().add(held).add(like)
+}
+
+/// A PostgreSQL array literal of texts: each element double-quoted, its `\\` and `"` escaped
+/// with a backslash, so that braces, commas and blanks are taken as they are.
+fn array_literal(items: &[String]) -> String {
+    let mut literal = String::from("{");
+    for (n, item) in items.iter().enumerate() {
+        if n > 0 {
+            literal.push(',');
+        }
+        literal.push('"');
+        for c in item.chars() {
+            if c == '\\' || c == '"' {
+                literal.push('\\');
+            }
+            literal.push(c);
+        }
+        literal.push('"');
+    }
+    literal.push('}');
+    literal
+}
+
+/// The grams every text holding `needle` (already lowered) holds among its own (see
+/// `migration::SEARCH_GRAMS`): the needle itself when it is one character, otherwise each pair
+/// of adjacent characters, once. Empty for an empty needle.
+pub fn needle_grams(needle: &str) -> Vec<String> {
+    let chars: Vec<char> = needle.chars().collect();
+    if chars.len() == 1 {
+        return vec![needle.to_owned()];
+    }
+    let mut grams: Vec<String> = Vec::new();
+    for pair in chars.windows(2) {
+        let gram: String = pair.iter().collect();
+        if !grams.contains(&gram) {
+            grams.push(gram);
+        }
+    }
+    grams
 }
 
 /// A migrated in-memory SQLite database on one connection, for unit tests of the helpers here.
@@ -225,6 +289,68 @@ pub(crate) async fn test_db() -> sea_orm::DatabaseConnection {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_needle_asks_for_its_character_or_each_pair_once() {
+        assert_eq!(needle_grams("陈"), ["陈"]);
+        assert_eq!(needle_grams("陈伟"), ["陈伟"]);
+        assert_eq!(needle_grams("陈伟东"), ["陈伟", "伟东"]);
+        assert_eq!(needle_grams("伟伟伟"), ["伟伟"]);
+        assert_eq!(needle_grams("a%b"), ["a%", "%b"]);
+        assert!(needle_grams("").is_empty());
+    }
+
+    #[test]
+    fn grams_are_passed_as_one_array_literal() {
+        let items = |list: &[&str]| list.iter().map(|s| (*s).to_owned()).collect::<Vec<_>>();
+        assert_eq!(
+            array_literal(&items(&["陈伟", "伟东"])),
+            r#"{"陈伟","伟东"}"#
+        );
+        assert_eq!(
+            array_literal(&items(&["a\"", "\\b", "{,", " }"])),
+            r#"{"a\"","\\b","{,"," }"}"#
+        );
+        assert_eq!(array_literal(&[]), "{}");
+    }
+
+    #[test]
+    fn a_search_asks_for_grams_on_postgres_where_the_column_has_them() {
+        use entities::{area, person};
+        let sql = |backend, cond: sea_orm::Condition| {
+            person::Entity::find()
+                .filter(cond)
+                .build(backend)
+                .to_string()
+        };
+        let pg = sql(
+            DatabaseBackend::Postgres,
+            text_contains(DatabaseBackend::Postgres, person::Column::Name, " 陈伟东 "),
+        );
+        assert!(
+            pg.contains(r#""person"."name_grams" @> (CAST('{"陈伟","伟东"}' AS text[]))"#),
+            "{pg}"
+        );
+        assert!(
+            pg.contains(r#"LOWER("person"."name") LIKE '%陈伟东%'"#),
+            "{pg}"
+        );
+        let sqlite = sql(
+            DatabaseBackend::Sqlite,
+            text_contains(DatabaseBackend::Sqlite, person::Column::Name, "陈伟东"),
+        );
+        assert!(!sqlite.contains("grams"), "{sqlite}");
+        // An area's name has no grams column.
+        let areas = area::Entity::find()
+            .filter(text_contains(
+                DatabaseBackend::Postgres,
+                area::Column::Name,
+                "温泉",
+            ))
+            .build(DatabaseBackend::Postgres)
+            .to_string();
+        assert!(!areas.contains("grams"), "{areas}");
+    }
+
     use entities::organization;
     use sea_orm::{DatabaseBackend, EntityTrait, QueryFilter, QueryTrait};
 

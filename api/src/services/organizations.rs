@@ -60,7 +60,7 @@ pub struct OrganizationFilter {
 }
 
 impl OrganizationFilter {
-    pub fn condition(&self) -> Condition {
+    pub fn condition(&self, backend: sea_orm::DbBackend) -> Condition {
         let mut cond = Condition::all();
         if let Some(area) = self.area_id {
             cond = cond.add(organization::Column::AreaId.eq(area));
@@ -82,8 +82,13 @@ impl OrganizationFilter {
         if let Some(search) = self.search.as_deref().filter(|s| !s.trim().is_empty()) {
             cond = cond.add(
                 Condition::any()
-                    .add(super::text_contains(organization::Column::Name, search))
                     .add(super::text_contains(
+                        backend,
+                        organization::Column::Name,
+                        search,
+                    ))
+                    .add(super::text_contains(
+                        backend,
                         organization::Column::ShortName,
                         search,
                     )),
@@ -195,7 +200,7 @@ pub async fn list(
     order: OrganizationOrder,
     page: &PageRequest,
 ) -> AppResult<Page<organization::Model>> {
-    let select = organization::Entity::find().filter(filter.condition());
+    let select = organization::Entity::find().filter(filter.condition(db.get_database_backend()));
     fetch_page(db, select, order.keys(), page).await
 }
 
@@ -206,7 +211,7 @@ pub async fn list_with_parents(
     order: OrganizationOrder,
     page: &PageRequest,
 ) -> AppResult<Page<(organization::Model, Option<organization::Model>)>> {
-    let select = organization::Entity::find().filter(filter.condition());
+    let select = organization::Entity::find().filter(filter.condition(db.get_database_backend()));
     fetch_page_also(db, select, order.keys(), page, |select| {
         select.find_also_linked(organization::ParentLink)
     })

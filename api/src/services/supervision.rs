@@ -284,8 +284,16 @@ async fn filter_condition(
     if let Some(search) = filter.search.as_deref().filter(|s| !s.trim().is_empty()) {
         cond = cond.add(
             Condition::any()
-                .add(super::text_contains(C::Title, search))
-                .add(super::text_contains(C::Code, search)),
+                .add(super::text_contains(
+                    db.get_database_backend(),
+                    C::Title,
+                    search,
+                ))
+                .add(super::text_contains(
+                    db.get_database_backend(),
+                    C::Code,
+                    search,
+                )),
         );
     }
     Ok(cond)
