@@ -68,7 +68,24 @@ pub struct Browser {
 }
 
 impl Browser {
+    /// Starts Chromium and waits for its DevTools address. A start that fails (Chromium exits,
+    /// or prints no address within 30 seconds on a machine busy with the rest of the suite) is
+    /// tried again, twice; the third failure fails the test with what Chromium printed.
     pub async fn launch(path: PathBuf) -> Browser {
+        let mut failures = Vec::new();
+        for _ in 0..3 {
+            match Self::try_launch(path.clone()).await {
+                Ok(browser) => return browser,
+                Err(failure) => failures.push(failure),
+            }
+        }
+        panic!(
+            "Chromium did not print its DevTools address:\n{}",
+            failures.join("\n---\n")
+        );
+    }
+
+    async fn try_launch(path: PathBuf) -> Result<Browser, String> {
         let profile = tempfile::tempdir().unwrap();
         let mut child = Command::new(&path)
             .args([
@@ -80,6 +97,12 @@ impl Browser {
                 "--no-first-run",
                 "--no-default-browser-check",
                 "--mute-audio",
+                // The machine's network is closed: without these Chromium spends its start-up
+                // on connections that are refused.
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--disable-quic",
                 "--remote-debugging-address=127.0.0.1",
                 "--remote-debugging-port=0",
             ])
@@ -91,34 +114,59 @@ impl Browser {
             .spawn()
             .unwrap_or_else(|e| panic!("cannot start {}: {e}", path.display()));
         let stderr = child.stderr.take().unwrap();
-        let (sender, receiver) = std::sync::mpsc::channel::<String>();
+        let (sender, receiver) = std::sync::mpsc::channel::<Result<String, String>>();
         // Chromium prints its DevTools address on stderr, then goes on logging there: keep
-        // reading until it exits, or a full pipe would stall it.
+        // reading until it exits, or a full pipe would stall it. Until the address comes, the
+        // last lines are kept to explain a failed start.
         std::thread::spawn(move || {
+            let mut last = std::collections::VecDeque::new();
+            let mut found = false;
             for line in BufReader::new(stderr).lines() {
                 let Ok(line) = line else { break };
                 if let Some(url) = line.strip_prefix("DevTools listening on ") {
-                    let _ = sender.send(url.trim().to_owned());
+                    found = true;
+                    let _ = sender.send(Ok(url.trim().to_owned()));
+                } else if !found {
+                    if last.len() == 20 {
+                        last.pop_front();
+                    }
+                    last.push_back(line);
                 }
             }
+            if !found {
+                let _ = sender.send(Err(Vec::from(last).join("\n")));
+            }
         });
-        let browser_url =
+        let answer =
             tokio::task::spawn_blocking(move || receiver.recv_timeout(Duration::from_secs(30)))
                 .await
-                .unwrap()
-                .unwrap_or_else(|_| panic!("Chromium did not print its DevTools address"));
+                .unwrap();
+        let browser_url = match answer {
+            Ok(Ok(url)) => url,
+            Ok(Err(printed)) => {
+                let status = child.wait().map(|s| s.to_string()).unwrap_or_default();
+                return Err(format!(
+                    "Chromium exited ({status}); it printed:\n{printed}"
+                ));
+            }
+            Err(_) => {
+                let _ = child.kill();
+                let _ = child.wait();
+                return Err("no address within 30 seconds".to_owned());
+            }
+        };
         let port = browser_url
             .strip_prefix("ws://")
             .and_then(|rest| rest.split('/').next())
             .and_then(|host| host.rsplit(':').next())
             .and_then(|port| port.parse().ok())
             .unwrap_or_else(|| panic!("unexpected DevTools address {browser_url}"));
-        Browser {
+        Ok(Browser {
             child,
             browser_url,
             port,
             _profile: profile,
-        }
+        })
     }
 
     /// A new tab, driven over its own DevTools socket.
