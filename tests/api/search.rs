@@ -165,7 +165,7 @@ async fn a_search_needs_its_characters_together_and_in_order() {
         .ok();
     }
     // Written out by hand from the names above.
-    let cases: [(&str, &[&str]); 19] = [
+    let cases: [(&str, &[&str]); 21] = [
         ("陈伟东", &["陈伟东"]),
         ("陈伟", &["陈伟东", "陈伟伟东"]),
         ("伟东", &["陈伟东", "陈伟伟东"]),
@@ -175,6 +175,9 @@ async fn a_search_needs_its_characters_together_and_in_order() {
         ("陈", &["Anna 陈", "东伟陈", "陈", "陈伟东", "陈伟伟东"]),
         ("anna", &["ANNABEL", "Anna 陈"]),
         ("a 陈", &["Anna 陈"]),
+        // Two characters, whatever their case and the blanks around them.
+        ("Na", &["ANNABEL", "Anna 陈"]),
+        (" 陈伟 ", &["陈伟东", "陈伟伟东"]),
         ("%", &["百分之%百"]),
         ("之%", &["百分之%百"]),
         ("_", &["下_划线"]),
