@@ -245,6 +245,38 @@ pub fn text_contains<C: sea_orm::ColumnTrait>(
     sea_orm::Condition::all().add(held).add(like)
 }
 
+/// A search (`search`, an OR of [`text_contains`] on `id`'s table) for a list whose page is in
+/// the order of the searched text, as people are in name order. The matches of such a search lie
+/// together in that order (a surname's people come one after the other, after everyone whose
+/// name sorts before it), and a PostgreSQL planner that takes them for evenly spread walks the
+/// name index from the start until it has its page: nearly the whole table for 陈. On PostgreSQL
+/// this is therefore `id = ANY(ARRAY(SELECT id … WHERE search))`: the matches are read from the
+/// grams index first, then fetched and sorted, a cost that grows with the matches and not with
+/// the table. SQLite, without grams, keeps `search` as it is.
+pub fn search_in_text_order<C: sea_orm::ColumnTrait>(
+    backend: sea_orm::DbBackend,
+    id: C,
+    search: sea_orm::Condition,
+) -> sea_orm::Condition {
+    use sea_orm::sea_query::{Alias, Expr, Query, QueryStatementBuilder, SimpleExpr};
+    if backend != sea_orm::DbBackend::Postgres {
+        return search;
+    }
+    let table = Alias::new(id.entity_name().to_string());
+    let matches = Query::select()
+        .column((table.clone(), Alias::new(id.as_str())))
+        .from(table)
+        .cond_where(search)
+        .to_owned();
+    sea_orm::Condition::all().add(Expr::cust_with_exprs(
+        "$1 = ANY(ARRAY($2))",
+        [
+            Expr::col(id.as_column_ref()),
+            SimpleExpr::SubQuery(None, Box::new(matches.into_sub_query_statement())),
+        ],
+    ))
+}
+
 /// A PostgreSQL array literal of texts: each element double-quoted, its `\\` and `"` escaped
 /// with a backslash, so that braces, commas and blanks are taken as they are.
 fn array_literal(items: &[String]) -> String {
@@ -375,6 +407,38 @@ mod tests {
             .build(DatabaseBackend::Postgres)
             .to_string();
         assert!(!areas.contains("grams"), "{areas}");
+    }
+
+    #[test]
+    fn a_search_in_text_order_reads_its_matches_first_on_postgres() {
+        use entities::person;
+        use sea_orm::ColumnTrait;
+        let statement = |backend| {
+            person::Entity::find()
+                .filter(person::Column::Name.ne("x"))
+                .filter(search_in_text_order(
+                    backend,
+                    person::Column::Id,
+                    text_contains(backend, person::Column::Name, "陈伟"),
+                ))
+                .build(backend)
+        };
+        let pg = statement(DatabaseBackend::Postgres);
+        assert!(
+            pg.sql.contains(
+                r#""person"."id" = ANY(ARRAY((SELECT "person"."id" FROM "person" WHERE "person"."name_grams" @> (CAST($2 AS text[])))))"#
+            ),
+            "{}",
+            pg.sql
+        );
+        assert_eq!(
+            pg.values.map(|v| v.0.len()),
+            Some(2),
+            "the outer filter's value and the grams"
+        );
+        let sqlite = statement(DatabaseBackend::Sqlite);
+        assert!(!sqlite.sql.contains("ANY"), "{}", sqlite.sql);
+        assert!(sqlite.sql.contains("LIKE"), "{}", sqlite.sql);
     }
 
     use entities::organization;

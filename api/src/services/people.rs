@@ -105,10 +105,11 @@ pub async fn list(
         cond = cond.add(person::Column::PoliticalStatus.eq(status));
     }
     if let Some(search) = filter.search.as_deref().filter(|s| !s.trim().is_empty()) {
-        cond = cond.add(super::text_contains(
-            db.get_database_backend(),
-            person::Column::Name,
-            search,
+        let backend = db.get_database_backend();
+        cond = cond.add(super::search_in_text_order(
+            backend,
+            person::Column::Id,
+            super::text_contains(backend, person::Column::Name, search),
         ));
     }
     fetch_page(db, person::Entity::find().filter(cond), PERSON_KEYS, page).await
