@@ -263,7 +263,10 @@ pub async fn daily(db: DatabaseConnection, events: EventBus, clock: crate::clock
     loop {
         let today = clock.today();
         let wait = match passed(&db, today).await {
-            Ok(true) => until_next_midnight(&clock),
+            Ok(true) => {
+                tracing::info!(as_of = %today, "escalation pass already done for the day");
+                until_next_midnight(&clock)
+            }
             Ok(false) => {
                 match run_exclusive(&db, &events, today, clock.now(), WhenBusy::Skip, |_| {}).await
                 {
