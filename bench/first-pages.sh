@@ -22,13 +22,14 @@
 #   ledger-search    items whose title or code holds 防汛
 #   people-org       people of ORG and its subtree
 #   people-search    people whose name holds 陈伟
+#   people-surname   people whose name holds 陈, a surname: one person in twenty at L
 #   orgs-search      organizations whose name holds 龙
 #   appeals-overdue  overdue appeals
 #   appeals-village  appeals of the villages of ORG's subtree
 
 FIRST_PAGES="orgs ledger calendar people appeals"
 FILTERED_PAGES="calendar-group calendar-org calendar-kind ledger-overdue ledger-due ledger-org
-  ledger-search people-org people-search orgs-search appeals-overdue appeals-village"
+  ledger-search people-org people-search people-surname orgs-search appeals-overdue appeals-village"
 
 first_page_bodies() { # DIR FROM COUNT
   local dir=$1 from=$2 total
@@ -67,6 +68,7 @@ first_page_bodies() { # DIR FROM COUNT
   _body ledger-search "{ supervisionItems(filter: { search: \"防汛\" }, first: 20) { $ledger } }"
   _body people-org "{ people(filter: { organizationId: $org, $sub }, first: 20) { $people } }"
   _body people-search "{ people(filter: { search: \"陈伟\" }, first: 20) { $people } }"
+  _body people-surname "{ people(filter: { search: \"陈\" }, first: 20) { $people } }"
   _body orgs-search "{ organizations(filter: { search: \"龙\" }, first: 50) { $orgs } }"
   _body appeals-overdue "{ residentAppeals(filter: { overdue: true }, first: 20) { $appeals } }"
   _body appeals-village "{ residentAppeals(filter: { villageId: $org, $sub }, first: 20) { $appeals } }"
