@@ -51,7 +51,9 @@
 #   LJ_SSLMODE    sslmode of lianjian's PostgreSQL URL [disable]
 #   TODAY         the day generate treats as today and the calendar's `from` [2026-09-01]
 #   PORT          a free port for the server [18795]
-#   QUERIES       ["orgs ledger calendar people appeals"]
+#   QUERIES       names from bench/first-pages.sh; "first" stands for its FIRST_PAGES (orgs ledger
+#                 calendar people appeals), "filtered" for its FILTERED_PAGES, which look at the
+#                 secretary's organization and first linkage group ["first"]
 #   ROLES         ["admin secretary"]
 #   COUNT         exact (totalCount), upto (countUpTo) or none: how each list is counted [exact]
 #   BIG_TABLE     a sequential scan of a table with more rows than this is a WARN [10000]
@@ -83,7 +85,10 @@ PG_LOG=${PG_LOG:-/var/log/postgresql/postgresql-15-main.log}
 LJ_SSLMODE=${LJ_SSLMODE:-disable}
 TODAY=${TODAY:-2026-09-01}
 PORT=${PORT:-18795}
-QUERIES=${QUERIES:-$FIRST_PAGES}
+QUERIES=${QUERIES:-first}
+QUERIES=${QUERIES//filtered/$FILTERED_PAGES}
+QUERIES=${QUERIES//first/$FIRST_PAGES}
+QUERIES=$(echo $QUERIES)
 COUNT=${COUNT:-exact}
 ROLES=${ROLES:-admin secretary}
 BIG_TABLE=${BIG_TABLE:-10000}
@@ -153,8 +158,10 @@ post() { # BODY_FILE TOKEN -> HTTP status; the body in $OUT/last.json
 log_size() { stat -c %s "$PG_LOG"; }
 
 # --- bodies --------------------------------------------------------------------------------------
+for q in $QUERIES; do
+  [[ " $(echo $FIRST_PAGES $FILTERED_PAGES) " == *" $q "* ]] || die "unknown query $q (bench/first-pages.sh)"
+done
 first_page_bodies "$OUT/bodies" "${TODAY}T00:00:00Z" "$COUNT" || die "bad COUNT"
-for q in $QUERIES; do [ -f "$OUT/bodies/$q.json" ] || die "unknown query $q"; done
 
 # --- the database ------------------------------------------------------------------------------
 if [ "$REUSE_DB" != 1 ]; then
@@ -215,6 +222,19 @@ declare -A TOKENS
 for role in $ROLES; do
   TOKENS[$role]=$(login "$role" "$(password "$role")") || die "$role cannot sign in"
 done
+
+# The filtered pages look at the secretary's organization and first linkage group.
+filtered=0
+for q in $QUERIES; do [[ " $(echo $FILTERED_PAGES) " == *" $q "* ]] && filtered=1; done
+if [ "$filtered" = 1 ]; then
+  token=$(login secretary "$(password secretary)") || die "secretary cannot sign in"
+  ids=$(curl -sf "http://127.0.0.1:$PORT/graphql" -H 'content-type: application/json' \
+    -H "authorization: Bearer $token" \
+    -d '{"query":"{ viewer { grants { scope { id } } } linkageGroups(first: 1) { nodes { id } } }"}')
+  org=$(json_field "['data']['viewer']['grants'][0]['scope']['id']" <<<"$ids")
+  group=$(json_field "['data']['linkageGroups']['nodes'][0]['id']" <<<"$ids")
+  first_page_bodies "$OUT/bodies" "${TODAY}T00:00:00Z" "$COUNT" "$org" "$group" || die "bad COUNT"
+fi
 
 request() { # QUERY ROLE -> 0 when the answer is 200 without errors
   local status
@@ -386,14 +406,15 @@ for role in roles.split():
                     f.write(l + "\n")
         summary.append((q, role, len(stmts), warns))
 
-lines = [f"{'query':<9} {'role':<9} {'statements':>10}  seq scans of tables over {big} rows"]
+width = max([9] + [len(q) for q, *_ in summary])
+lines = [f"{'query':<{width}} {'role':<9} {'statements':>10}  seq scans of tables over {big} rows"]
 for q, role, n, warns in summary:
-    lines.append(f"{q:<9} {role:<9} {n:>10}  {'-' if not warns else ''}")
+    lines.append(f"{q:<{width}} {role:<9} {n:>10}  {'-' if not warns else ''}")
     if not warns:
         continue
     lines[-1] = lines[-1].rstrip()
     for w in warns:
-        lines.append(f"{'':<31}WARN {w}")
+        lines.append(f"{'':<{width + 22}}WARN {w}")
 text = "\n".join(lines) + "\n"
 open(os.path.join(plans, "SUMMARY.txt"), "w").write(text)
 sys.stdout.write(text)
