@@ -211,6 +211,89 @@ async fn a_search_needs_its_characters_together_and_in_order() {
     }
 }
 
+/// A people search pages in name order, with counts, like the unsearched list: the expected
+/// pages are the unsearched list's people in its own order, kept where the name holds the needle.
+#[tokio::test]
+async fn people_searches_page_in_name_order_with_their_counts() {
+    let app = TestApp::spawn().await;
+    app.load_demo().await;
+    let everyone = all_nodes(&app, "people", "id name", json!({})).await;
+    let query = "query($s: String, $after: String, $before: String, $first: Int, $last: Int) {
+        people(filter: { search: $s }, first: $first, after: $after, last: $last, before: $before) {
+            totalCount countUpTo(limit: 2) { count exact }
+            nodes { id } pageInfo { hasNextPage hasPreviousPage startCursor endCursor } } }";
+    // The three characters most names hold, and a surname.
+    let mut frequency = std::collections::BTreeMap::<char, usize>::new();
+    for person in &everyone {
+        let name = person["name"].as_str().unwrap();
+        for c in name.chars().collect::<std::collections::BTreeSet<_>>() {
+            *frequency.entry(c).or_default() += 1;
+        }
+    }
+    let mut common: Vec<(usize, char)> = frequency.into_iter().map(|(c, n)| (n, c)).collect();
+    common.sort_by(|a, b| b.cmp(a));
+    let mut needles: Vec<String> = common.iter().take(3).map(|(_, c)| c.to_string()).collect();
+    needles.push("陈".to_owned());
+    let mut longest = 0;
+    for needle in &needles {
+        let needle = needle.as_str();
+        let want: Vec<String> = everyone
+            .iter()
+            .filter(|n| n["name"].as_str().unwrap().contains(needle))
+            .map(|n| n["id"].as_str().unwrap().to_owned())
+            .collect();
+        // Forwards one at a time, then backwards from the end one at a time.
+        let mut forwards = Vec::new();
+        let mut after = Value::Null;
+        loop {
+            let response = app
+                .graphql(query, json!({ "s": needle, "first": 1, "after": after }))
+                .await;
+            let page = &response.ok()["people"];
+            assert_eq!(page["totalCount"], want.len(), "{needle}");
+            assert_eq!(page["countUpTo"]["count"], want.len().min(2), "{needle}");
+            assert_eq!(page["countUpTo"]["exact"], want.len() <= 2, "{needle}");
+            forwards.extend(
+                page["nodes"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|n| n["id"].as_str().unwrap().to_owned()),
+            );
+            if page["pageInfo"]["hasNextPage"] != true {
+                break;
+            }
+            after = page["pageInfo"]["endCursor"].clone();
+        }
+        assert_eq!(forwards, want, "{needle} forwards");
+        let mut backwards = Vec::new();
+        let mut before = Value::Null;
+        loop {
+            let response = app
+                .graphql(query, json!({ "s": needle, "last": 1, "before": before }))
+                .await;
+            let page = &response.ok()["people"];
+            let ids: Vec<String> = page["nodes"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|n| n["id"].as_str().unwrap().to_owned())
+                .collect();
+            backwards.splice(0..0, ids);
+            if page["pageInfo"]["hasPreviousPage"] != true {
+                break;
+            }
+            before = page["pageInfo"]["startCursor"].clone();
+        }
+        assert_eq!(backwards, want, "{needle} backwards");
+        longest = longest.max(want.len());
+    }
+    assert!(
+        longest >= 3,
+        "some needle's matches take three pages or more"
+    );
+}
+
 #[tokio::test]
 async fn each_searched_column_keeps_its_grams_on_postgres() {
     let app = TestApp::spawn().await;

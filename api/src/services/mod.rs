@@ -245,36 +245,30 @@ pub fn text_contains<C: sea_orm::ColumnTrait>(
     sea_orm::Condition::all().add(held).add(like)
 }
 
-/// A search (`search`, an OR of [`text_contains`] on `id`'s table) for a list whose page is in
-/// the order of the searched text, as people are in name order. The matches of such a search lie
-/// together in that order (a surname's people come one after the other, after everyone whose
-/// name sorts before it), and a PostgreSQL planner that takes them for evenly spread walks the
-/// name index from the start until it has its page: nearly the whole table for 陈. On PostgreSQL
-/// this is therefore `id = ANY(ARRAY(SELECT id … WHERE search))`: the matches are read from the
-/// grams index first, then fetched and sorted, a cost that grows with the matches and not with
-/// the table. SQLite, without grams, keeps `search` as it is.
-pub fn search_in_text_order<C: sea_orm::ColumnTrait>(
+/// `select` for a list whose page is in the order of the text it searches, as people are in
+/// name order. The matches of such a search lie together in that order (a surname's people come
+/// one after the other, after everyone whose name sorts before it), and a PostgreSQL planner that
+/// takes them for evenly spread walks the name index from the start until it has its page: nearly
+/// the whole table for 陈. On PostgreSQL the rows are therefore read as `SELECT … FROM (SELECT …
+/// WHERE … OFFSET 0) AS <table>`: the `OFFSET 0` keeps the planner from merging the two, so the
+/// inner select, which has no order to keep, reads the matches from the grams index, and the page
+/// is sorted from them, a cost that grows with the matches and not with the table; a count stops
+/// reading matches at its bound. SQLite, without grams, keeps `select` as it is.
+pub fn read_matches_first<E: sea_orm::EntityTrait>(
     backend: sea_orm::DbBackend,
-    id: C,
-    search: sea_orm::Condition,
-) -> sea_orm::Condition {
-    use sea_orm::sea_query::{Alias, Expr, Query, QueryStatementBuilder, SimpleExpr};
+    select: sea_orm::Select<E>,
+) -> sea_orm::Select<E> {
+    use sea_orm::{QueryTrait, sea_query::Alias};
     if backend != sea_orm::DbBackend::Postgres {
-        return search;
+        return select;
     }
-    let table = Alias::new(id.entity_name().to_string());
-    let matches = Query::select()
-        .column((table.clone(), Alias::new(id.as_str())))
-        .from(table)
-        .cond_where(search)
-        .to_owned();
-    sea_orm::Condition::all().add(Expr::cust_with_exprs(
-        "$1 = ANY(ARRAY($2))",
-        [
-            Expr::col(id.as_column_ref()),
-            SimpleExpr::SubQuery(None, Box::new(matches.into_sub_query_statement())),
-        ],
-    ))
+    let mut matches = select.into_query();
+    matches.offset(0);
+    let mut outer = E::find();
+    QueryTrait::query(&mut outer)
+        .from_clear()
+        .from_subquery(matches, Alias::new(E::default().table_name()));
+    outer
 }
 
 /// A PostgreSQL array literal of texts: each element double-quoted, its `\\` and `"` escaped
@@ -412,32 +406,40 @@ mod tests {
     #[test]
     fn a_search_in_text_order_reads_its_matches_first_on_postgres() {
         use entities::person;
-        use sea_orm::ColumnTrait;
+        use sea_orm::{ColumnTrait, QueryOrder, QuerySelect};
         let statement = |backend| {
-            person::Entity::find()
+            let matches = person::Entity::find()
                 .filter(person::Column::Name.ne("x"))
-                .filter(search_in_text_order(
-                    backend,
-                    person::Column::Id,
-                    text_contains(backend, person::Column::Name, "陈伟"),
-                ))
+                .filter(text_contains(backend, person::Column::Name, "陈伟"));
+            read_matches_first(backend, matches)
+                .filter(person::Column::Id.ne(uuid::Uuid::nil()))
+                .order_by_asc(person::Column::Name)
+                .limit(21)
                 .build(backend)
         };
         let pg = statement(DatabaseBackend::Postgres);
         assert!(
+            pg.sql
+                .starts_with(r#"SELECT "person"."id", "person"."name","#),
+            "{}",
+            pg.sql
+        );
+        assert!(
+            pg.sql
+                .contains(r#" FROM (SELECT "person"."id", "person"."name","#),
+            "{}",
+            pg.sql
+        );
+        assert!(
             pg.sql.contains(
-                r#""person"."id" = ANY(ARRAY((SELECT "person"."id" FROM "person" WHERE "person"."name_grams" @> (CAST($2 AS text[])))))"#
+                r#" FROM "person" WHERE "person"."name" <> $1 AND "person"."name_grams" @> (CAST($2 AS text[])) OFFSET $3) AS "person" WHERE "person"."id" <> $4 ORDER BY "person"."name" ASC LIMIT $5"#
             ),
             "{}",
             pg.sql
         );
-        assert_eq!(
-            pg.values.map(|v| v.0.len()),
-            Some(2),
-            "the outer filter's value and the grams"
-        );
+        assert_eq!(pg.values.map(|v| v.0.len()), Some(5));
         let sqlite = statement(DatabaseBackend::Sqlite);
-        assert!(!sqlite.sql.contains("ANY"), "{}", sqlite.sql);
+        assert!(!sqlite.sql.contains("OFFSET"), "{}", sqlite.sql);
         assert!(sqlite.sql.contains("LIKE"), "{}", sqlite.sql);
     }
 

@@ -104,15 +104,17 @@ pub async fn list(
     if let Some(status) = filter.political_status {
         cond = cond.add(person::Column::PoliticalStatus.eq(status));
     }
-    if let Some(search) = filter.search.as_deref().filter(|s| !s.trim().is_empty()) {
-        let backend = db.get_database_backend();
-        cond = cond.add(super::search_in_text_order(
-            backend,
-            person::Column::Id,
-            super::text_contains(backend, person::Column::Name, search),
-        ));
+    let search = filter.search.as_deref().filter(|s| !s.trim().is_empty());
+    let backend = db.get_database_backend();
+    if let Some(search) = search {
+        cond = cond.add(super::text_contains(backend, person::Column::Name, search));
     }
-    fetch_page(db, person::Entity::find().filter(cond), PERSON_KEYS, page).await
+    let mut select = person::Entity::find().filter(cond);
+    if search.is_some() {
+        // People are listed in name order: see `read_matches_first`.
+        select = super::read_matches_first(backend, select);
+    }
+    fetch_page(db, select, PERSON_KEYS, page).await
 }
 
 /// The people among `ids` the actor may read; the others read as missing.
