@@ -228,11 +228,8 @@ filtered=0
 for q in $QUERIES; do [[ " $(echo $FILTERED_PAGES) " == *" $q "* ]] && filtered=1; done
 if [ "$filtered" = 1 ]; then
   token=$(login secretary "$(password secretary)") || die "secretary cannot sign in"
-  ids=$(curl -sf "http://127.0.0.1:$PORT/graphql" -H 'content-type: application/json' \
-    -H "authorization: Bearer $token" \
-    -d '{"query":"{ viewer { grants { scope { id } } } linkageGroups(first: 1) { nodes { id } } }"}')
-  org=$(json_field "['data']['viewer']['grants'][0]['scope']['id']" <<<"$ids")
-  group=$(json_field "['data']['linkageGroups']['nodes'][0]['id']" <<<"$ids")
+  read -r org group < <(filter_targets "http://127.0.0.1:$PORT/graphql" "$token") ||
+    die "no organization or linkage group for the filtered pages"
   first_page_bodies "$OUT/bodies" "${TODAY}T00:00:00Z" "$COUNT" "$org" "$group" || die "bad COUNT"
 fi
 

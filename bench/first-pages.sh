@@ -5,6 +5,8 @@
 #          none
 #   ORG, GROUP  the global ids of an organization and a linkage group for the filtered pages
 #          (FILTERED_PAGES); without them only FIRST_PAGES are written
+# `filter_targets URL TOKEN` prints an ORG and a GROUP for them: the first grant's scope and the
+# first linkage group of the account whose token is given.
 #
 #   orgs      organizations(first: 50): name, parent, children { totalCount }, people(first: 5)
 #   ledger    supervisionItems(first: 20): code, status, due date, escalationLevel, leadOrganization,
@@ -72,4 +74,13 @@ first_page_bodies() { # DIR FROM COUNT
   _body orgs-search "{ organizations(filter: { search: \"龙\" }, first: 50) { $orgs } }"
   _body appeals-overdue "{ residentAppeals(filter: { overdue: true }, first: 20) { $appeals } }"
   _body appeals-village "{ residentAppeals(filter: { villageId: $org, $sub }, first: 20) { $appeals } }"
+}
+
+# The organization and linkage group the filtered pages look at: the first grant's scope and the
+# first linkage group of the account whose token is given. Prints "ORG GROUP" (global ids).
+filter_targets() { # GRAPHQL_URL TOKEN
+  curl -sf "$1" -H 'content-type: application/json' -H "authorization: Bearer $2" \
+    -d '{"query":"{ viewer { grants { scope { id } } } linkageGroups(first: 1) { nodes { id } } }"}' |
+    python3 -c 'import json,sys; d=json.load(sys.stdin)["data"]
+print(d["viewer"]["grants"][0]["scope"]["id"], d["linkageGroups"]["nodes"][0]["id"])'
 }

@@ -198,11 +198,8 @@ for scale in $SCALES; do
   pw=$(password secretary)
   [ -n "$pw" ] || die "no password for secretary in $OUT/generate-$scale.txt (REUSE_DB=1 of a database loaded earlier?)"
   token=$(login secretary "$pw") || die "secretary cannot sign in"
-  ids=$(curl -sf "http://127.0.0.1:$PORT/graphql" -H 'content-type: application/json' \
-    -H "authorization: Bearer $token" \
-    -d '{"query":"{ viewer { grants { scope { id } } } linkageGroups(first: 1) { nodes { id } } }"}')
-  org=$(json_field "['data']['viewer']['grants'][0]['scope']['id']" <<<"$ids")
-  group=$(json_field "['data']['linkageGroups']['nodes'][0]['id']" <<<"$ids")
+  read -r org group < <(filter_targets "http://127.0.0.1:$PORT/graphql" "$token") ||
+    die "no organization or linkage group for the filtered pages"
   for count in $COUNT; do
     first_page_bodies "$OUT/bodies/$count" "$TODAY" "$count" "$org" "$group" || die "bad COUNT"
   done
