@@ -20,6 +20,7 @@ mod m20261229_000001_create_appeals;
 mod m20261230_000001_create_event_outbox;
 mod m20261231_000001_first_page_indexes;
 mod m20270101_000001_search_grams;
+mod m20270102_000001_path_collation;
 
 pub use m20261231_000001_first_page_indexes::UNFINISHED_SQL;
 pub use m20270101_000001_search_grams::SEARCH_GRAMS;
@@ -46,6 +47,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261230_000001_create_event_outbox::Migration),
             Box::new(m20261231_000001_first_page_indexes::Migration),
             Box::new(m20270101_000001_search_grams::Migration),
+            Box::new(m20270102_000001_path_collation::Migration),
         ]
     }
 }

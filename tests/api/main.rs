@@ -10,6 +10,7 @@ mod areas;
 mod authz;
 mod browser;
 mod calendar;
+mod collation;
 mod concurrency;
 mod contract;
 mod counts;
