@@ -843,3 +843,72 @@ async fn appeal_events_reach_only_readers_of_the_appeal_with_details_as_they_may
         assert!(more.is_err(), "{who} heard more: {more:?}");
     }
 }
+
+/// Overdue appeals in list order (latest received first), page by page both ways; on
+/// PostgreSQL their page is sorted from the overdue ones alone (`read_matches_first`).
+#[tokio::test]
+async fn overdue_appeals_page_in_list_order_both_ways() {
+    let app = TestApp::spawn_at(at("2026-03-20")).await;
+    let t = town(&app).await;
+    // Due the next working day: the five received in the first week are overdue on the 20th,
+    // the two received on the 19th and the 20th are not.
+    for day in [
+        "2026-03-04",
+        "2026-03-19",
+        "2026-03-02",
+        "2026-03-06",
+        "2026-03-20",
+        "2026-03-03",
+        "2026-03-05",
+    ] {
+        let mut input = appeal_input(&t, day);
+        input["handlingWorkingDays"] = json!(1);
+        record(&app, None, input).await.ok();
+    }
+    let page = |args: Value| {
+        let app = &app;
+        async move {
+            let data = app
+                .graphql(
+                    "query($first: Int, $last: Int, $after: String, $before: String) {
+                        residentAppeals(filter: { overdue: true }, first: $first, last: $last,
+                            after: $after, before: $before) {
+                            totalCount countUpTo(limit: 3) { count exact }
+                            edges { cursor node { receivedOn overdue } }
+                            pageInfo { hasNextPage hasPreviousPage } } }",
+                    args,
+                )
+                .await
+                .ok()["residentAppeals"]
+                .clone();
+            let days: Vec<String> = data["edges"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|e| {
+                    assert_eq!(e["node"]["overdue"], true);
+                    e["node"]["receivedOn"].as_str().unwrap().to_owned()
+                })
+                .collect();
+            (days, data)
+        }
+    };
+    let (days, first) = page(json!({ "first": 2 })).await;
+    assert_eq!(days, ["2026-03-06", "2026-03-05"]);
+    assert_eq!(first["totalCount"], 5);
+    assert_eq!(first["countUpTo"], json!({ "count": 3, "exact": false }));
+    assert_eq!(first["pageInfo"]["hasNextPage"], true);
+    let after = first["edges"][1]["cursor"].clone();
+    let (days, second) = page(json!({ "first": 2, "after": after })).await;
+    assert_eq!(days, ["2026-03-04", "2026-03-03"]);
+    let after = second["edges"][1]["cursor"].clone();
+    let (days, third) = page(json!({ "first": 2, "after": after })).await;
+    assert_eq!(days, ["2026-03-02"]);
+    assert_eq!(third["pageInfo"]["hasNextPage"], false);
+    let (days, last) = page(json!({ "last": 2 })).await;
+    assert_eq!(days, ["2026-03-03", "2026-03-02"]);
+    assert_eq!(last["pageInfo"]["hasPreviousPage"], true);
+    let before = last["edges"][0]["cursor"].clone();
+    let (days, _) = page(json!({ "last": 2, "before": before })).await;
+    assert_eq!(days, ["2026-03-05", "2026-03-04"]);
+}

@@ -31,6 +31,7 @@ mod migrate_data;
 mod open311;
 mod oracle;
 mod organizations;
+mod plain_fields;
 mod process;
 mod replicas;
 mod response_order;

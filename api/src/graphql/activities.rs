@@ -11,6 +11,7 @@ use super::{
     linkage_groups::LinkageGroup,
     organizations::{Organization, load_page},
     people::Person,
+    plain::Plain,
     relay::{self, Conn},
     scalars::{self, Date, DateTime},
 };
@@ -29,8 +30,10 @@ pub struct ActivityParticipant(pub activity_participant::Model);
 
 #[Object]
 impl ActivityParticipant {
-    async fn organization(&self, ctx: &Context<'_>) -> Result<Organization> {
-        Organization::load(ctx, self.0.organization_id).await
+    async fn organization(&self, ctx: &Context<'_>) -> Result<Plain<Organization>> {
+        Organization::load(ctx, self.0.organization_id)
+            .await
+            .map(Plain)
     }
 
     async fn role(&self) -> ParticipantRole {
@@ -54,8 +57,10 @@ impl Attendance {
             .map(Person))
     }
 
-    async fn organization(&self, ctx: &Context<'_>) -> Result<Organization> {
-        Organization::load(ctx, self.0.organization_id).await
+    async fn organization(&self, ctx: &Context<'_>) -> Result<Plain<Organization>> {
+        Organization::load(ctx, self.0.organization_id)
+            .await
+            .map(Plain)
     }
 
     async fn checked_in_at(&self, ctx: &Context<'_>) -> DateTime {
@@ -120,8 +125,10 @@ impl JointActivity {
         self.0.version
     }
 
-    async fn host(&self, ctx: &Context<'_>) -> Result<Organization> {
-        Organization::load(ctx, self.0.host_organization_id).await
+    async fn host(&self, ctx: &Context<'_>) -> Result<Plain<Organization>> {
+        Organization::load(ctx, self.0.host_organization_id)
+            .await
+            .map(Plain)
     }
 
     async fn linkage_group(&self, ctx: &Context<'_>) -> Result<Option<LinkageGroup>> {

@@ -11,6 +11,7 @@ use super::{
     ids::{self, NodeKind},
     organizations::Organization,
     people::Person,
+    plain::Plain,
     relay::{self, Conn},
     scalars::{Date, DateTime},
     supervision::{Priority, SupervisionItem},
@@ -109,8 +110,8 @@ impl ResidentAppeal {
         self.0.status.into()
     }
 
-    async fn village(&self, ctx: &Context<'_>) -> Result<Organization> {
-        Organization::load(ctx, self.0.village_id).await
+    async fn village(&self, ctx: &Context<'_>) -> Result<Plain<Organization>> {
+        Organization::load(ctx, self.0.village_id).await.map(Plain)
     }
 
     async fn grid(&self) -> Option<&str> {

@@ -9,6 +9,7 @@ use super::{
     ids::{self, NodeKind},
     organizations::Organization,
     people::Person,
+    plain::Plain,
     relay::{self, Conn},
     scalars::{Date, DateTime},
 };
@@ -38,8 +39,10 @@ impl FirstSecretaryAssignment {
             .ok_or_else(|| AppError::internal("posting of a missing person").into())
     }
 
-    async fn organization(&self, ctx: &Context<'_>) -> Result<Organization> {
-        Organization::load(ctx, self.0.organization_id).await
+    async fn organization(&self, ctx: &Context<'_>) -> Result<Plain<Organization>> {
+        Organization::load(ctx, self.0.organization_id)
+            .await
+            .map(Plain)
     }
 
     async fn starts_on(&self) -> Date {

@@ -12,6 +12,7 @@ use super::{
     ids::{self, NodeKind},
     loaders::load_selected_page,
     organizations::Organization,
+    plain::Plain,
     relay::{self, Conn, ConnectionTotals},
     scalars::{Date, DateTime},
 };
@@ -30,8 +31,10 @@ pub struct LinkageGroupMember(pub linkage_group_member::Model);
 
 #[Object]
 impl LinkageGroupMember {
-    async fn organization(&self, ctx: &Context<'_>) -> Result<Organization> {
-        Organization::load(ctx, self.0.organization_id).await
+    async fn organization(&self, ctx: &Context<'_>) -> Result<Plain<Organization>> {
+        Organization::load(ctx, self.0.organization_id)
+            .await
+            .map(Plain)
     }
 
     async fn role(&self) -> LinkageRole {
@@ -63,8 +66,10 @@ impl LinkageGroup {
         self.0.description.as_deref()
     }
 
-    async fn lead_organization(&self, ctx: &Context<'_>) -> Result<Organization> {
-        Organization::load(ctx, self.0.lead_organization_id).await
+    async fn lead_organization(&self, ctx: &Context<'_>) -> Result<Plain<Organization>> {
+        Organization::load(ctx, self.0.lead_organization_id)
+            .await
+            .map(Plain)
     }
 
     /// Members in joining order; former members too when `includeFormer`.

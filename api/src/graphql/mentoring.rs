@@ -11,6 +11,7 @@ use super::{
     loaders::{PageKey, page_needs},
     organizations::Organization,
     people::Person,
+    plain::Plain,
     relay::{self, Conn},
     scalars::{Date, DateTime},
 };
@@ -71,8 +72,10 @@ impl MentorPairing {
         pairing_person(ctx, self.0.mentee_id).await
     }
 
-    async fn organization(&self, ctx: &Context<'_>) -> Result<Organization> {
-        Organization::load(ctx, self.0.organization_id).await
+    async fn organization(&self, ctx: &Context<'_>) -> Result<Plain<Organization>> {
+        Organization::load(ctx, self.0.organization_id)
+            .await
+            .map(Plain)
     }
 
     async fn goals(&self) -> &str {

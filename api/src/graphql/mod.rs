@@ -24,6 +24,7 @@ pub mod node;
 pub mod order;
 pub mod organizations;
 pub mod people;
+pub mod plain;
 pub mod relay;
 pub mod rounds;
 pub mod scalars;

@@ -13,6 +13,7 @@ use super::{
     linkage_groups::LinkageGroup,
     loaders::load_selected_page,
     people::Person,
+    plain::{self, Plain, PlainFields},
     relay::{self, Conn},
     scalars::DateTime,
 };
@@ -76,6 +77,35 @@ impl Organization {
 // of every object of a list alive at once, each as large as the largest field's, so 50
 // organizations with four fields each held 200 futures of 4 KB. (A doc comment here would be
 // the type's description in the schema.)
+impl PlainFields for Organization {
+    const PLAIN: &'static [&'static str] = &[
+        "id",
+        "name",
+        "shortName",
+        "level",
+        "unitType",
+        "keyVillage",
+        "remote",
+        "archived",
+        "depth",
+    ];
+
+    fn plain_field(&self, name: &str) -> Option<async_graphql::Value> {
+        Some(match name {
+            "id" => plain::scalar(&ids::encode(NodeKind::Organization, self.0.id)),
+            "name" => plain::string(&self.0.name),
+            "shortName" => plain::optional_string(self.0.short_name.as_deref()),
+            "level" => plain::enumerated(OrganizationLevel::from(self.0.level)),
+            "unitType" => plain::enumerated(UnitType::from(self.0.unit_type)),
+            "keyVillage" => plain::scalar(&self.0.key_village),
+            "remote" => plain::scalar(&self.0.remote),
+            "archived" => plain::scalar(&self.0.archived_at.is_some()),
+            "depth" => plain::scalar(&self.0.depth),
+            _ => return None,
+        })
+    }
+}
+
 #[Object]
 impl Organization {
     pub async fn id(&self) -> ID {
@@ -158,7 +188,7 @@ impl Organization {
             .ok_or_else(|| AppError::internal("organization without area").into())
     }
 
-    async fn parent(&self, ctx: &Context<'_>) -> Result<Option<Organization>> {
+    async fn parent(&self, ctx: &Context<'_>) -> Result<Option<Plain<Organization>>> {
         let Some(parent) = self.0.parent_id else {
             return Ok(None);
         };
@@ -167,7 +197,7 @@ impl Organization {
             .organizations
             .load_one(parent)
             .await?
-            .map(Organization))
+            .map(|parent| Plain(Organization(parent))))
     }
 
     /// The direct sub-organizations, by name.
@@ -337,7 +367,7 @@ impl Organization {
         after: Option<String>,
         last: Option<i32>,
         before: Option<String>,
-    ) -> Result<Conn<Person>> {
+    ) -> Result<Conn<Plain<Person>>> {
         let page = relay::page_request(ctx, first, after, last, before)?;
         let rows = Box::pin(load_selected_page(
             ctx,
@@ -346,7 +376,7 @@ impl Organization {
             page,
         ))
         .await?;
-        Ok(relay::connection(rows, Person))
+        Ok(relay::connection(rows, |person| Plain(Person(person))))
     }
 }
 

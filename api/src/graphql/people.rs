@@ -8,6 +8,7 @@ use super::{
     enums::{Gender, PoliticalStatus, Position},
     ids::{self, NodeKind},
     organizations::Organization,
+    plain::{self, Plain, PlainFields},
     relay::{self, Conn},
     scalars::{Date, DateTime},
 };
@@ -37,6 +38,19 @@ impl Person {
 #[derive(Debug, Clone)]
 pub struct PersonPosition(pub person_position::Model);
 
+impl PlainFields for PersonPosition {
+    const PLAIN: &'static [&'static str] = &["position", "startedOn", "endedOn"];
+
+    fn plain_field(&self, name: &str) -> Option<async_graphql::Value> {
+        Some(match name {
+            "position" => plain::enumerated(Position::from(self.0.position)),
+            "startedOn" => plain::scalar(&Date(self.0.started_on)),
+            "endedOn" => plain::optional_scalar(self.0.ended_on.map(Date).as_ref()),
+            _ => return None,
+        })
+    }
+}
+
 #[Object]
 impl PersonPosition {
     async fn position(&self) -> Position {
@@ -49,6 +63,20 @@ impl PersonPosition {
 
     async fn ended_on(&self) -> Option<Date> {
         self.0.ended_on.map(Date)
+    }
+}
+
+impl PlainFields for Person {
+    const PLAIN: &'static [&'static str] = &["id", "name", "gender", "politicalStatus"];
+
+    fn plain_field(&self, name: &str) -> Option<async_graphql::Value> {
+        Some(match name {
+            "id" => plain::scalar(&ids::encode(NodeKind::Person, self.0.id)),
+            "name" => plain::string(&self.0.name),
+            "gender" => plain::optional_enum(self.0.gender.map(Gender::from)),
+            "politicalStatus" => plain::enumerated(PoliticalStatus::from(self.0.political_status)),
+            _ => return None,
+        })
     }
 }
 
@@ -96,12 +124,14 @@ impl Person {
         self.0.political_status.into()
     }
 
-    async fn organization(&self, ctx: &Context<'_>) -> Result<Organization> {
-        Organization::load(ctx, self.0.organization_id).await
+    async fn organization(&self, ctx: &Context<'_>) -> Result<Plain<Organization>> {
+        Organization::load(ctx, self.0.organization_id)
+            .await
+            .map(Plain)
     }
 
     /// Positions held now and before, oldest first.
-    async fn positions(&self, ctx: &Context<'_>) -> Result<Vec<PersonPosition>> {
+    async fn positions(&self, ctx: &Context<'_>) -> Result<Vec<Plain<PersonPosition>>> {
         Ok(ctx
             .loaders()?
             .positions
@@ -109,7 +139,7 @@ impl Person {
             .await?
             .unwrap_or_default()
             .into_iter()
-            .map(PersonPosition)
+            .map(|position| Plain(PersonPosition(position)))
             .collect())
     }
 
@@ -144,7 +174,7 @@ impl PersonQuery {
         after: Option<String>,
         last: Option<i32>,
         before: Option<String>,
-    ) -> Result<Conn<Person>> {
+    ) -> Result<Conn<Plain<Person>>> {
         let page = relay::page_request(ctx, first, after, last, before)?;
         let filter = filter.unwrap_or_default();
         let service = ServiceFilter {
@@ -159,7 +189,7 @@ impl PersonQuery {
             search: filter.search,
         };
         let rows = people::list(&ctx.state()?.db.read, &ctx.actor(), &service, &page).await?;
-        Ok(relay::connection(rows, Person))
+        Ok(relay::connection(rows, |person| Plain(Person(person))))
     }
 }
 

@@ -88,8 +88,8 @@ fn count_up_to_selected(selection: &async_graphql::Lookahead<'_>) -> AppResult<O
 
 pub type Conn<T> = Connection<String, T, ConnectionTotals, EmptyFields>;
 
-/// Checks the Relay arguments of a connection field and notes whether `totalCount` and any
-/// cursor are selected.
+/// Checks the Relay arguments of a connection field and notes whether `totalCount`, any cursor
+/// and whether more pages follow are selected.
 pub fn page_request(
     ctx: &Context<'_>,
     first: Option<i32>,
@@ -105,6 +105,8 @@ pub fn page_request(
     page.without_cursors = !(selection.field("edges").field("cursor").exists()
         || page_info.field("startCursor").exists()
         || page_info.field("endCursor").exists());
+    page.without_more =
+        !(page_info.field("hasNextPage").exists() || page_info.field("hasPreviousPage").exists());
     Ok(page)
 }
 
@@ -164,6 +166,7 @@ fn page_args(
         with_total: false,
         count_up_to: None,
         without_cursors: false,
+        without_more: false,
     })
 }
 

@@ -12,6 +12,7 @@ use super::{
     linkage_groups::LinkageGroup,
     loaders::{PageKey, page_needs},
     organizations::Organization,
+    plain::Plain,
     relay::{self, Conn},
     scalars::{Date, DateTime},
     supervision::SupervisionItem,
@@ -230,8 +231,10 @@ pub struct RoundOrganizationFigures(OrganizationFigures);
 
 #[Object]
 impl RoundOrganizationFigures {
-    async fn organization(&self, ctx: &Context<'_>) -> Result<Organization> {
-        Organization::load(ctx, self.0.organization_id).await
+    async fn organization(&self, ctx: &Context<'_>) -> Result<Plain<Organization>> {
+        Organization::load(ctx, self.0.organization_id)
+            .await
+            .map(Plain)
     }
 
     /// Items it leads that were open on closing day.

@@ -10,6 +10,7 @@ use super::{
     ids::{self, NodeKind},
     linkage_groups::LinkageGroup,
     organizations::Organization,
+    plain::Plain,
     scalars::Date,
 };
 use crate::services::statistics::{
@@ -244,8 +245,10 @@ pub struct SupervisionOrganizationFigures<'a>(&'a OrganizationFigures);
 /// One responsible organization's share of the group's ledger over the period.
 #[Object]
 impl SupervisionOrganizationFigures<'_> {
-    async fn organization(&self, ctx: &Context<'_>) -> Result<Organization> {
-        Organization::load(ctx, self.0.organization_id).await
+    async fn organization(&self, ctx: &Context<'_>) -> Result<Plain<Organization>> {
+        Organization::load(ctx, self.0.organization_id)
+            .await
+            .map(Plain)
     }
 
     /// Items it leads, opened in the period.
@@ -327,8 +330,10 @@ pub struct OrganizationCount {
 /// How many of something concern one organization.
 #[Object]
 impl OrganizationCount {
-    async fn organization(&self, ctx: &Context<'_>) -> Result<Organization> {
-        Organization::load(ctx, self.organization_id).await
+    async fn organization(&self, ctx: &Context<'_>) -> Result<Plain<Organization>> {
+        Organization::load(ctx, self.organization_id)
+            .await
+            .map(Plain)
     }
 
     async fn count(&self) -> i32 {

@@ -14,6 +14,7 @@ use super::{
     loaders::load_selected_page,
     organizations::Organization,
     people::Person,
+    plain::Plain,
     relay::{self, Conn},
     scalars::{Date, DateTime},
 };
@@ -187,8 +188,10 @@ impl SupervisionItem {
             .ok_or_else(|| AppError::internal("item of a missing linkage group").into())
     }
 
-    async fn lead_organization(&self, ctx: &Context<'_>) -> Result<Organization> {
-        Organization::load(ctx, self.0.lead_organization_id).await
+    async fn lead_organization(&self, ctx: &Context<'_>) -> Result<Plain<Organization>> {
+        Organization::load(ctx, self.0.lead_organization_id)
+            .await
+            .map(Plain)
     }
 
     /// The co-responsible organizations, each with its own progress.
@@ -349,8 +352,10 @@ pub struct SupervisionAssignment(pub supervision_assignment::Model);
 
 #[Object]
 impl SupervisionAssignment {
-    async fn organization(&self, ctx: &Context<'_>) -> Result<Organization> {
-        Organization::load(ctx, self.0.organization_id).await
+    async fn organization(&self, ctx: &Context<'_>) -> Result<Plain<Organization>> {
+        Organization::load(ctx, self.0.organization_id)
+            .await
+            .map(Plain)
     }
 
     async fn progress_percent(&self) -> i32 {
@@ -442,8 +447,10 @@ pub struct ProgressReport(pub supervision_report::Model);
 
 #[Object]
 impl ProgressReport {
-    async fn organization(&self, ctx: &Context<'_>) -> Result<Organization> {
-        Organization::load(ctx, self.0.organization_id).await
+    async fn organization(&self, ctx: &Context<'_>) -> Result<Plain<Organization>> {
+        Organization::load(ctx, self.0.organization_id)
+            .await
+            .map(Plain)
     }
 
     async fn author(&self, ctx: &Context<'_>) -> Result<Option<User>> {

@@ -284,6 +284,7 @@ pub async fn sessions_of_pairings(
         with_total: page.with_total,
         count_up_to: page.count_up_to,
         without_cursors: page.without_cursors,
+        without_more: page.without_more,
     };
     let pages = fetch_pages_needing(
         db,

@@ -253,7 +253,9 @@ pub fn text_contains<C: sea_orm::ColumnTrait>(
 /// WHERE … OFFSET 0) AS <table>`: the `OFFSET 0` keeps the planner from merging the two, so the
 /// inner select, which has no order to keep, reads the matches from the grams index, and the page
 /// is sorted from them, a cost that grows with the matches and not with the table; a count stops
-/// reading matches at its bound. SQLite, without grams, keeps `select` as it is.
+/// reading matches at its bound. SQLite, without grams, keeps `select` as it is. The same holds
+/// for any filter whose matches are few where the planner expects many (overdue appeals): the
+/// cost is bounded by the rows the filter's indexes give.
 pub fn read_matches_first<E: sea_orm::EntityTrait>(
     backend: sea_orm::DbBackend,
     select: sea_orm::Select<E>,

@@ -38,9 +38,19 @@ pub struct PageRequest {
     /// No cursor is selected (`edges { cursor }`, `pageInfo { startCursor endCursor }`): the
     /// rows are given empty cursors instead of encoded ones.
     pub without_cursors: bool,
+    /// Neither `hasNextPage` nor `hasPreviousPage` is selected: the page reads its rows alone,
+    /// without the one row more that tells whether more follow (`Page::has_next` and
+    /// `has_previous` then say nothing about what lies beyond the page).
+    pub without_more: bool,
 }
 
 impl PageRequest {
+    /// How many rows a page's statement reads: the page, and one more when the caller needs to
+    /// know whether more follow.
+    pub fn fetch_limit(&self) -> u64 {
+        self.limit + u64::from(!self.without_more)
+    }
+
     /// Whether the rows matching the filter are counted at all.
     pub fn counts(&self) -> bool {
         self.with_total || self.count_up_to.is_some()
@@ -183,7 +193,7 @@ where
 }
 
 /// `select` past the page's cursors, in the page's order, one row more than the page (which
-/// tells whether there is more).
+/// tells whether there is more) unless nobody asks.
 fn ordered_page<E: EntityTrait>(
     select: Select<E>,
     keys: &[E::Column],
@@ -207,7 +217,7 @@ fn ordered_page<E: EntityTrait>(
     for key in keys {
         query = query.order_by(*key, order.clone());
     }
-    Ok(query.limit(page.limit + 1))
+    Ok(query.limit(page.fetch_limit()))
 }
 
 /// The page of the rows `ordered_page` read: the extra row dropped, in list order, with cursors.
@@ -327,7 +337,7 @@ where
     Ok(pages)
 }
 
-/// PostgreSQL: the first `page.limit + 1` rows of `select` (after the page's cursors) for each
+/// PostgreSQL: the first `page.fetch_limit()` rows of `select` (after the page's cursors) for each
 /// group, as one statement whose text does not depend on how many groups there are: the ids go
 /// in as one comma-separated parameter, and each group's rows come from the `(group, keys...)`
 /// index under a `LIMIT`, instead of numbering every row of every group.
@@ -348,7 +358,7 @@ fn lateral_pages<E: EntityTrait>(
     for key in keys {
         inner = inner.order_by(*key, order.clone());
     }
-    let inner = inner.limit(page.limit + 1);
+    let inner = inner.limit(page.fetch_limit());
     let built = sea_orm::DbBackend::Postgres.build(&inner.into_query());
     let mut values = built.values.map(|v| v.0).unwrap_or_default();
     values.push(
@@ -403,7 +413,7 @@ fn correlated_pages<E: EntityTrait>(
     for key in keys {
         inner = inner.order_by(*key, order.clone());
     }
-    let inner = inner.limit(page.limit + 1).into_query();
+    let inner = inner.limit(page.fetch_limit()).into_query();
     let mut outer = Query::select();
     outer
         .columns(<E::Column as sea_orm::Iterable>::iter().map(|column| (E::default(), column)))
@@ -752,5 +762,46 @@ mod tests {
             Some(Value::ChronoDateTimeUtc(Some(t)))
         );
         assert_eq!(decode_value(&ColumnType::Uuid, "not-a-uuid"), None);
+    }
+
+    /// The `LIMIT` of each form of a page's statement, by hand: 5 rows, and a sixth only when
+    /// whether more follow is asked.
+    #[test]
+    fn a_page_reads_one_row_more_only_when_asked_whether_more_follow() {
+        use entities::person;
+        let keys = [person::Column::Name, person::Column::Id];
+        let ids = [Uuid::now_v7(), Uuid::now_v7()];
+        for (without_more, limit) in [(false, "LIMIT 6"), (true, "LIMIT 5")] {
+            let page = PageRequest {
+                limit: 5,
+                without_more,
+                ..PageRequest::default()
+            };
+            let single = ordered_page(person::Entity::find(), &keys, false, &page).unwrap();
+            let single =
+                sea_orm::QueryTrait::build(&single, sea_orm::DbBackend::Postgres).to_string();
+            let lateral = lateral_pages(
+                person::Entity::find(),
+                person::Column::OrganizationId,
+                &ids,
+                &keys,
+                &page,
+            )
+            .unwrap()
+            .to_string();
+            let correlated = correlated_pages(
+                sea_orm::DbBackend::Sqlite,
+                person::Entity::find(),
+                person::Column::OrganizationId,
+                &ids,
+                &keys,
+                &page,
+            )
+            .unwrap()
+            .to_string();
+            for sql in [single, lateral, correlated] {
+                assert!(sql.contains(limit), "{limit} in {sql}");
+            }
+        }
     }
 }
