@@ -11,19 +11,22 @@ use serde_json::{Value, json};
 
 use crate::helpers::TestApp;
 
-/// Every plain field of `Person`, `PersonPosition` and `Organization`, where each type is
-/// reached through a field that answers it plainly: people pages, a person's positions and
-/// organization, an organization's parent, an item's lead organization, an activity's host and
-/// participants, an appeal's village. `{P}`, `{Q}` and `{O}` are filled with the selections.
+/// Every plain field of every type that has them, beside fields that take their resolvers, where
+/// each type is reached through a field that answers it plainly: people pages, a person's
+/// positions and organization, an organization's parent, ledger items with their lead and
+/// co-responsible organizations, an activity's host and participants, appeals and their
+/// villages. `{P}`, `{Q}`, `{O}`, `{I}`, `{A}` and `{R}` are filled with the selections.
 const QUERY: &str = r#"
 {
   people(first: 100) { nodes { {P} positions { {Q} } organization { {O} } } }
   organizations(first: 100, filter: { includeArchived: true }) {
     nodes { name parent { {O} } people(first: 3) { nodes { {P} } } }
   }
-  supervisionItems(first: 50) { nodes { leadOrganization { {O} } coResponsible { organization { {O} } } } }
+  supervisionItems(first: 50) {
+    nodes { {I} leadOrganization { {O} } coResponsible { {A} organization { {O} } } }
+  }
   jointActivities(first: 50) { nodes { host { {O} } participants { organization { {O} } } } }
-  residentAppeals(first: 50) { nodes { village { {O} } } }
+  residentAppeals(first: 50) { nodes { {R} village { {O} } } }
 }
 "#;
 
@@ -31,12 +34,21 @@ const PERSON: &str = "id name gender politicalStatus __typename";
 const POSITION: &str = "position startedOn endedOn __typename";
 const ORGANIZATION: &str =
     "id name shortName level unitType keyVillage remote archived depth __typename";
+const ITEM: &str =
+    "id code title description source priority status version openedOn dueOn __typename";
+const ASSIGNMENT: &str = "progressPercent note __typename";
+const APPEAL: &str = "id code content category status grid receivedOn dueOn resolution
+    rejectionReason resolvedOn __typename";
 
-fn query(person: &str, position: &str, organization: &str) -> String {
+/// QUERY with each type's selection, as `selection(type name, plain fields)` writes it.
+fn query(selection: impl Fn(&str, &str) -> String) -> String {
     QUERY
-        .replace("{P}", person)
-        .replace("{Q}", position)
-        .replace("{O}", organization)
+        .replace("{P}", &selection("Person", PERSON))
+        .replace("{Q}", &selection("PersonPosition", POSITION))
+        .replace("{O}", &selection("Organization", ORGANIZATION))
+        .replace("{I}", &selection("SupervisionItem", ITEM))
+        .replace("{A}", &selection("SupervisionAssignment", ASSIGNMENT))
+        .replace("{R}", &selection("ResidentAppeal", APPEAL))
 }
 
 async fn post(app: &TestApp, query: &str) -> String {
@@ -68,14 +80,10 @@ fn count(value: &Value, key: &str) -> usize {
 async fn plain_selections_answer_as_the_resolvers_do() {
     let app = TestApp::spawn().await;
     app.load_demo().await;
-    let plain = post(&app, &query(PERSON, POSITION, ORGANIZATION)).await;
+    let plain = post(&app, &query(|_, fields| fields.to_owned())).await;
     let resolved = post(
         &app,
-        &query(
-            &format!("... on Person {{ {PERSON} }}"),
-            &format!("... on PersonPosition {{ {POSITION} }}"),
-            &format!("... on Organization {{ {ORGANIZATION} }}"),
-        ),
+        &query(|name, fields| format!("... on {name} {{ {fields} }}")),
     )
     .await;
     // Byte for byte: the same values in the same order.
@@ -88,6 +96,9 @@ async fn plain_selections_answer_as_the_resolvers_do() {
     assert!(count(data, "politicalStatus") > 20, "{data}");
     assert!(count(data, "startedOn") > 5, "{data}");
     assert!(count(data, "unitType") > 50, "{data}");
+    assert!(count(data, "openedOn") > 5, "{data}");
+    assert!(count(data, "progressPercent") > 5, "{data}");
+    assert!(count(data, "receivedOn") > 5, "{data}");
     for path in [
         "leadOrganization",
         "host",

@@ -11,7 +11,7 @@ use super::{
     ids::{self, NodeKind},
     organizations::Organization,
     people::Person,
-    plain::Plain,
+    plain::{self, Plain, PlainFields},
     relay::{self, Conn},
     scalars::{Date, DateTime},
     supervision::{Priority, SupervisionItem},
@@ -84,6 +84,39 @@ impl ResidentAppeal {
         } else {
             mask(value)
         }))
+    }
+}
+
+impl PlainFields for ResidentAppeal {
+    const PLAIN: &'static [&'static str] = &[
+        "id",
+        "code",
+        "content",
+        "category",
+        "status",
+        "grid",
+        "receivedOn",
+        "dueOn",
+        "resolution",
+        "rejectionReason",
+        "resolvedOn",
+    ];
+
+    fn plain_field(&self, name: &str) -> Option<async_graphql::Value> {
+        Some(match name {
+            "id" => plain::scalar(&ids::encode(NodeKind::ResidentAppeal, self.0.id)),
+            "code" => plain::string(&self.0.code),
+            "content" => plain::string(&self.0.content),
+            "category" => plain::enumerated(AppealCategory::from(self.0.category)),
+            "status" => plain::enumerated(AppealStatus::from(self.0.status)),
+            "grid" => plain::optional_string(self.0.grid.as_deref()),
+            "receivedOn" => plain::scalar(&Date(self.0.received_on)),
+            "dueOn" => plain::scalar(&Date(self.0.due_on)),
+            "resolution" => plain::optional_string(self.0.resolution.as_deref()),
+            "rejectionReason" => plain::optional_string(self.0.rejection_reason.as_deref()),
+            "resolvedOn" => plain::optional_scalar(self.0.resolved_on.map(Date).as_ref()),
+            _ => return None,
+        })
     }
 }
 
@@ -287,7 +320,7 @@ impl AppealQuery {
         after: Option<String>,
         last: Option<i32>,
         before: Option<String>,
-    ) -> Result<Conn<ResidentAppeal>> {
+    ) -> Result<Conn<Plain<ResidentAppeal>>> {
         let page = relay::page_request(ctx, first, after, last, before)?;
         let filter = filter.unwrap_or_default().into_service()?;
         let rows = appeals::list(
@@ -298,7 +331,7 @@ impl AppealQuery {
             ctx.today(),
         )
         .await?;
-        Ok(relay::connection(rows, ResidentAppeal))
+        Ok(relay::connection(rows, |row| Plain(ResidentAppeal(row))))
     }
 }
 

@@ -156,7 +156,7 @@ impl LinkageGroup {
         after: Option<String>,
         last: Option<i32>,
         before: Option<String>,
-    ) -> Result<Conn<super::supervision::SupervisionItem>> {
+    ) -> Result<Conn<Plain<super::supervision::SupervisionItem>>> {
         let page = relay::page_request(ctx, first, after, last, before)?;
         let mut filter = filter.unwrap_or_default().into_service()?;
         filter.linkage_group_id = Some(self.0.id);

@@ -210,7 +210,7 @@ impl Organization {
         after: Option<String>,
         last: Option<i32>,
         before: Option<String>,
-    ) -> Result<Conn<Organization>> {
+    ) -> Result<Conn<Plain<Organization>>> {
         let page = relay::page_request(ctx, first, after, last, before)?;
         let rows = if include_archived.unwrap_or(false) {
             let filter = ServiceFilter {
@@ -234,7 +234,7 @@ impl Organization {
             ))
             .await?
         };
-        Ok(relay::connection(rows, Organization))
+        Ok(relay::connection(rows, |row| Plain(Organization(row))))
     }
 
     /// Every organization above this one, the root first.
@@ -264,7 +264,7 @@ impl Organization {
         after: Option<String>,
         last: Option<i32>,
         before: Option<String>,
-    ) -> Result<Conn<Organization>> {
+    ) -> Result<Conn<Plain<Organization>>> {
         let page = relay::page_request(ctx, first, after, last, before)?;
         let filter = ServiceFilter {
             below_path: Some(self.0.path.clone()),
@@ -278,7 +278,7 @@ impl Organization {
             &page,
         ))
         .await?;
-        Ok(relay::connection(rows, Organization))
+        Ok(relay::connection(rows, |row| Plain(Organization(row))))
     }
 
     /// The linkage groups this organization currently belongs to, in joining order.
@@ -352,7 +352,7 @@ impl Organization {
         after: Option<String>,
         last: Option<i32>,
         before: Option<String>,
-    ) -> Result<Conn<super::supervision::SupervisionItem>> {
+    ) -> Result<Conn<Plain<super::supervision::SupervisionItem>>> {
         let page = relay::page_request(ctx, first, after, last, before)?;
         let mut filter = filter.unwrap_or_default().into_service()?;
         filter.organization_id = Some(self.0.id);
@@ -417,7 +417,7 @@ impl OrganizationQuery {
         after: Option<String>,
         last: Option<i32>,
         before: Option<String>,
-    ) -> Result<Conn<Organization>> {
+    ) -> Result<Conn<Plain<Organization>>> {
         let page = relay::page_request(ctx, first, after, last, before)?;
         let filter = filter.unwrap_or_default();
         let service = ServiceFilter {
@@ -452,7 +452,7 @@ impl OrganizationQuery {
                 .exists();
         if !with_parent {
             let rows = organizations::list(db, &service, order, &page).await?;
-            return Ok(relay::connection(rows, Organization));
+            return Ok(relay::connection(rows, |row| Plain(Organization(row))));
         }
         let rows = organizations::list_with_parents(db, &service, order, &page).await?;
         let loaders = ctx.loaders()?;
@@ -466,7 +466,7 @@ impl OrganizationQuery {
                 })
                 .collect()
         });
-        Ok(relay::connection(rows, Organization))
+        Ok(relay::connection(rows, |row| Plain(Organization(row))))
     }
 
     /// One organization, archived or not.

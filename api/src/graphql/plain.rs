@@ -4,17 +4,19 @@
 //! `FuturesUnordered`, then gathers the results in a map: about 5,000 instructions for a person
 //! of whom only the name is shown, which made the 250 people of a page of 50 organizations
 //! (`people(first: 5) { nodes { name } }`) a seventh of the whole request. `Plain<T>` is `T` to
-//! the schema (same name, same fields, same registration) and answers a selection made only of
-//! [`PlainFields::PLAIN`] fields (and `__typename`), without arguments, directives or fragments,
-//! straight from the row; any other selection goes to `T`'s own resolvers as before. A plain
-//! field is one whose resolver reads the row and nothing else: no context, no permission, no
-//! loader, no argument, so both ways give the same value (`tests/api/plain_fields.rs` compares
-//! them for every plain field of every such type).
+//! the schema (same name, same fields, same registration). Given a selection of fields without
+//! directives or fragments, it reads its [`PlainFields::PLAIN`] fields (and `__typename`)
+//! straight from the row and resolves the others through `T`'s own resolvers, together, without
+//! a box per field; any other selection goes to `T` as a whole, as before. A plain field is one
+//! whose resolver reads the row and nothing else: no context, no permission, no loader, no
+//! argument, so both ways give the same value (`tests/api/plain_fields.rs` compares them for
+//! every plain field of every such type, alone and beside other fields).
 
-use std::borrow::Cow;
+use std::{borrow::Cow, future::Future, pin::Pin};
 
 use async_graphql::{
-    ContextSelectionSet, EnumType, OutputType, Positioned, ScalarType, ServerResult, Value,
+    ContainerType, ContextSelectionSet, EnumType, OutputType, Positioned, ScalarType, ServerResult,
+    Value,
     indexmap::IndexMap,
     parser::types::{Field, Selection},
     registry::Registry,
@@ -35,7 +37,7 @@ pub trait PlainFields {
 /// two Rust types may not register the same name.
 pub struct Plain<T>(pub T);
 
-impl<T: OutputType + PlainFields> OutputType for Plain<T> {
+impl<T: ContainerType + PlainFields> OutputType for Plain<T> {
     fn type_name() -> Cow<'static, str> {
         T::type_name()
     }
@@ -57,48 +59,85 @@ impl<T: OutputType + PlainFields> OutputType for Plain<T> {
         ctx: &ContextSelectionSet<'_>,
         field: &Positioned<Field>,
     ) -> ServerResult<Value> {
-        match plain_object(&self.0, ctx) {
-            Some(value) => Ok(value),
+        match fields_alone(ctx) {
+            // Boxed once per object: an object's fields may hold objects of its own type (an
+            // organization's parent), and a future cannot hold itself.
+            Some(fields) => {
+                let resolving: BoxFuture<'_, Value> =
+                    Box::pin(resolve_fields(&self.0, ctx, fields));
+                Ok(resolving.await)
+            }
             None => self.0.resolve(ctx, field).await,
         }
     }
 }
 
-/// The object's value when every field of the selection is plain, `None` otherwise.
-fn plain_object<T: OutputType + PlainFields>(
-    object: &T,
-    ctx: &ContextSelectionSet<'_>,
-) -> Option<Value> {
+type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
+
+/// The fields of the selection, when it holds nothing else (no fragment) and none of them has a
+/// directive.
+fn fields_alone<'a>(ctx: &ContextSelectionSet<'a>) -> Option<Vec<&'a Positioned<Field>>> {
     let items = &ctx.item.node.items;
     let mut fields = Vec::with_capacity(items.len());
     for selection in items {
         let Selection::Field(field) = &selection.node else {
             return None;
         };
-        let field = &field.node;
-        let name = field.name.node.as_str();
-        if !field.arguments.is_empty()
-            || !field.directives.is_empty()
-            || !field.selection_set.node.items.is_empty()
-            || !(name == "__typename" || T::PLAIN.contains(&name))
-        {
+        if !field.node.directives.is_empty() {
             return None;
         }
         fields.push(field);
     }
-    let mut map = IndexMap::with_capacity(fields.len());
-    for field in fields {
-        let name = field.name.node.as_str();
+    Some(fields)
+}
+
+/// The object's value: its plain fields from the row, the others through their resolvers, all
+/// of them together, as async-graphql resolves a selection (a field whose resolver fails is
+/// left out and its error reported; a response key selected twice keeps its first value).
+async fn resolve_fields<T: ContainerType + PlainFields>(
+    object: &T,
+    ctx: &ContextSelectionSet<'_>,
+    fields: Vec<&Positioned<Field>>,
+) -> Value {
+    let mut values: Vec<Option<Value>> = Vec::with_capacity(fields.len());
+    let mut resolved = Vec::new();
+    for (n, field) in fields.iter().enumerate() {
+        let name = field.node.name.node.as_str();
         let value = if name == "__typename" {
-            Value::String(object.introspection_type_name().into_owned())
+            Some(Value::String(object.introspection_type_name().into_owned()))
+        } else if T::PLAIN.contains(&name) {
+            object.plain_field(name)
         } else {
-            object.plain_field(name)?
+            None
         };
-        // A response key selected twice keeps its first value, as async-graphql merges them.
-        map.entry(field.response_key().node.clone())
-            .or_insert(value);
+        if value.is_none() {
+            resolved.push((n, ctx.with_field(field)));
+        }
+        values.push(value);
     }
-    Some(Value::Object(map))
+    if !resolved.is_empty() {
+        let results =
+            futures_util::future::join_all(resolved.iter().map(|(_, c)| object.resolve_field(c)))
+                .await;
+        for ((n, _), result) in resolved.iter().zip(results) {
+            match result {
+                Ok(value) => values[*n] = Some(value.unwrap_or_default()),
+                Err(error) => ctx.add_error(error),
+            }
+        }
+    }
+    let mut map = IndexMap::with_capacity(fields.len());
+    for (field, value) in fields.iter().zip(values) {
+        if let Some(value) = value {
+            map.entry(field.node.response_key().node.clone())
+                .or_insert(value);
+        }
+    }
+    if map.is_empty() {
+        Value::Null
+    } else {
+        Value::Object(map)
+    }
 }
 
 /// A string field's value.

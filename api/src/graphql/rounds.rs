@@ -98,7 +98,7 @@ impl SupervisionRound {
         after: Option<String>,
         last: Option<i32>,
         before: Option<String>,
-    ) -> Result<Conn<SupervisionItem>> {
+    ) -> Result<Conn<Plain<SupervisionItem>>> {
         let page = relay::page_request(ctx, first, after, last, before)?;
         let needs = page_needs(ctx);
         let rows = if needs == PageNeeds::Total && !page.counts() {
@@ -119,7 +119,7 @@ impl SupervisionRound {
             has_next: false,
             total: Some(0),
         });
-        Ok(relay::connection(rows, SupervisionItem))
+        Ok(relay::connection(rows, |row| Plain(SupervisionItem(row))))
     }
 
     /// One review per item, the latest verdict of each.

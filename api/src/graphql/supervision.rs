@@ -14,7 +14,7 @@ use super::{
     loaders::load_selected_page,
     organizations::Organization,
     people::Person,
-    plain::Plain,
+    plain::{self, Plain, PlainFields},
     relay::{self, Conn},
     scalars::{Date, DateTime},
 };
@@ -142,6 +142,37 @@ impl SupervisionItem {
     }
 }
 
+impl PlainFields for SupervisionItem {
+    const PLAIN: &'static [&'static str] = &[
+        "id",
+        "code",
+        "title",
+        "description",
+        "source",
+        "priority",
+        "status",
+        "version",
+        "openedOn",
+        "dueOn",
+    ];
+
+    fn plain_field(&self, name: &str) -> Option<async_graphql::Value> {
+        Some(match name {
+            "id" => plain::scalar(&ids::encode(NodeKind::SupervisionItem, self.0.id)),
+            "code" => plain::string(&self.0.code),
+            "title" => plain::string(&self.0.title),
+            "description" => plain::optional_string(self.0.description.as_deref()),
+            "source" => plain::enumerated(SupervisionSource::from(self.0.source)),
+            "priority" => plain::enumerated(Priority::from(self.0.priority)),
+            "status" => plain::enumerated(SupervisionStatus::from(self.0.status)),
+            "version" => plain::scalar(&self.0.version),
+            "openedOn" => plain::scalar(&Date(self.0.opened_on)),
+            "dueOn" => plain::scalar(&Date(self.0.due_on)),
+            _ => return None,
+        })
+    }
+}
+
 #[Object]
 impl SupervisionItem {
     pub async fn id(&self) -> ID {
@@ -195,7 +226,7 @@ impl SupervisionItem {
     }
 
     /// The co-responsible organizations, each with its own progress.
-    async fn co_responsible(&self, ctx: &Context<'_>) -> Result<Vec<SupervisionAssignment>> {
+    async fn co_responsible(&self, ctx: &Context<'_>) -> Result<Vec<Plain<SupervisionAssignment>>> {
         Ok(ctx
             .loaders()?
             .supervision_assignments
@@ -204,7 +235,7 @@ impl SupervisionItem {
             .unwrap_or_default()
             .into_iter()
             .filter(|a| !a.lead)
-            .map(SupervisionAssignment)
+            .map(|assignment| Plain(SupervisionAssignment(assignment)))
             .collect())
     }
 
@@ -349,6 +380,18 @@ impl SupervisionItem {
 /// An organization responsible for an item, with its own progress.
 #[derive(Debug, Clone)]
 pub struct SupervisionAssignment(pub supervision_assignment::Model);
+
+impl PlainFields for SupervisionAssignment {
+    const PLAIN: &'static [&'static str] = &["progressPercent", "note"];
+
+    fn plain_field(&self, name: &str) -> Option<async_graphql::Value> {
+        Some(match name {
+            "progressPercent" => plain::scalar(&self.0.progress_percent),
+            "note" => plain::optional_string(self.0.note.as_deref()),
+            _ => return None,
+        })
+    }
+}
 
 #[Object]
 impl SupervisionAssignment {
@@ -549,7 +592,7 @@ pub async fn item_page(
     filter: ItemFilter,
     order: SupervisionItemOrder,
     page: crate::services::pagination::PageRequest,
-) -> Result<Conn<SupervisionItem>> {
+) -> Result<Conn<Plain<SupervisionItem>>> {
     let rows = supervision::list(
         &ctx.state()?.db.read,
         &ctx.actor(),
@@ -559,7 +602,7 @@ pub async fn item_page(
         ctx.today(),
     )
     .await?;
-    Ok(relay::connection(rows, SupervisionItem))
+    Ok(relay::connection(rows, |row| Plain(SupervisionItem(row))))
 }
 
 #[derive(Default)]
@@ -578,7 +621,7 @@ impl SupervisionQuery {
         after: Option<String>,
         last: Option<i32>,
         before: Option<String>,
-    ) -> Result<Conn<SupervisionItem>> {
+    ) -> Result<Conn<Plain<SupervisionItem>>> {
         let page = relay::page_request(ctx, first, after, last, before)?;
         let filter = filter.unwrap_or_default().into_service()?;
         item_page(ctx, filter, order_by, page).await
